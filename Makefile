@@ -1,0 +1,48 @@
+# The two set-up commands: `make run` and `make test`. Both create .venv when needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+export FLASK_APP := wsgi
+
+.PHONY: run test serve install translations messages lint bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Compiled catalogues (.mo) are generated, never committed.
+translations: install
+	@$(BIN)/pybabel compile -d drafting/translations >/dev/null
+
+# Refresh the catalogues after changing user-visible strings.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o drafting/translations/messages.pot .
+	$(BIN)/pybabel update -i drafting/translations/messages.pot -d drafting/translations
+
+# First run: venv, install, migrations, demo (only when the database is empty), then serve.
+run: translations
+	$(BIN)/flask demo-if-empty
+	DRAFTING_SKIP_MIGRATE=1 $(BIN)/python -m drafting.server
+
+# One server process configured by the environment only (HOST, PORT, DATABASE_URL,
+# SECRET_KEY, SOCKETIO_MESSAGE_QUEUE); applies migrations, loads no demo.
+serve: translations
+	$(BIN)/python -m drafting.server
+
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: install
+	$(BIN)/python bench/diff.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,67 @@
+"""Drafting: collaborative drafting of declarations, from proposal to adoption."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app; tests pass their own config (database URL, secrets)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=os.environ.get("DRAFTING_INSTANCE", str(ROOT / "instance")),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    from drafting import config as settings
+
+    app.config.update(settings.from_env(app.instance_path))
+    if config:
+        app.config.update(config)
+    from drafting.database import engine_options
+
+    app.config.setdefault(
+        "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
+    )
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO"),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+    from drafting import cli, database, i18n, live, security
+    from drafting.api import bp as api_bp
+    from drafting.extensions import csrf, db, login_manager, migrate, socketio
+    from drafting.web import bp as web_bp
+
+    db.init_app(app)
+    database.init_engine(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+    socketio.init_app(
+        app,
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        async_mode="threading",
+        cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,
+        logger=False,
+        engineio_logger=False,
+    )
+    security.init_app(app)
+    app.register_blueprint(web_bp)
+    app.register_blueprint(api_bp, url_prefix="/api")
+    live.register(socketio)
+    cli.register(app)
+    from workflows.diagram import svg
+
+    app.jinja_env.globals["diagram"] = lambda template, current: svg(template, current)
+    return app

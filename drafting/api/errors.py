@@ -1,0 +1,63 @@
+"""The one error format of the JSON API: {"error": ...} with the right status."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from drafting.extensions import db
+from drafting.models import FrozenDocument, ImmutableRow
+from drafting.services.errors import ServiceError
+from drafting.services.people import LoginRefused
+
+log = logging.getLogger(__name__)
+
+
+def json_error(status: int, message: str, **extra):
+    return jsonify(error=message, **extra), status
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ServiceError)
+    def service_error(error: ServiceError):
+        db.session.rollback()
+        return jsonify(error.payload()), error.status
+
+    @app.errorhandler(FrozenDocument)
+    def frozen(error: FrozenDocument):
+        db.session.rollback()
+        return json_error(409, str(error), reasons=["the document is adopted"])
+
+    @app.errorhandler(ImmutableRow)
+    def immutable(error: ImmutableRow):
+        db.session.rollback()
+        return json_error(409, f"refused: {error}")
+
+    @app.errorhandler(LoginRefused)
+    def login_refused(error: LoginRefused):
+        return json_error(error.status, str(error))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        if request.path.startswith("/api/"):
+            return json_error(400, f"CSRF check failed: {error.description}")
+        return error.description, 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if request.path.startswith("/api/"):
+            db.session.rollback()
+            messages = {413: "the request body is too large"}
+            return json_error(error.code or 500, messages.get(error.code, error.description))
+        return error
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        if request.path.startswith("/api/"):
+            return json_error(500, "internal error; nothing was changed")
+        return "Internal error; nothing was changed.", 500

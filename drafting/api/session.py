@@ -1,0 +1,62 @@
+"""Logging in and out over JSON; the answer carries the CSRF token for later writes."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, session
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+
+from drafting.api import bp
+from drafting.api.helpers import body
+from drafting.extensions import csrf, db
+from drafting.services.people import authenticate
+
+
+def user_json(user) -> dict:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "name": user.name,
+        "delegation": {
+            "code": user.delegation.code,
+            "name": user.delegation.name,
+            "kind": user.delegation.kind.value,
+        },
+        "roles": {str(m.process_id): m.role.value for m in user.memberships},
+    }
+
+
+def start_session(user) -> None:
+    """A fresh session on every login, so a session id planted before login is worthless."""
+    session.clear()
+    login_user(user)
+    session.permanent = False
+
+
+@bp.post("/login")
+@csrf.exempt
+def login():
+    data = body()
+    user = authenticate(
+        data.get("email"),
+        data.get("password"),
+        max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+        lockout_seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"],
+    )
+    db.session.commit()
+    start_session(user)
+    return jsonify(user=user_json(user), csrf_token=generate_csrf())
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    return jsonify(ok=True)
+
+
+@bp.get("/me")
+@login_required
+def me():
+    return jsonify(user=user_json(current_user), csrf_token=generate_csrf())

@@ -1,0 +1,168 @@
+"""Command-line tools: the demo, accounts, deadlines for cron, integrity checks."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import with_appcontext
+from sqlalchemy import select, text
+
+from drafting.extensions import db
+
+
+def migrate_to_head() -> None:
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+def drop_everything() -> None:
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def print_logins(document_id: int | None = None) -> None:
+    from drafting import demo
+
+    click.echo("")
+    click.echo(f"Demo logins (password: {demo.PASSWORD}):")
+    for email, delegation, role in demo.logins():
+        click.echo(f"  {email:<32} {delegation:<40} {role}")
+    if document_id is not None:
+        click.echo(f"Demo document: /documents/{document_id}")
+    click.echo("")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Reset the database and load the RCM demo (deletes all data)."""
+    from drafting import demo
+
+    drop_everything()
+    migrate_to_head()
+    document = demo.load()
+    click.echo(f"Demo loaded: {document.title} (id {document.id}, state {document.state}).")
+    print_logins(document.id)
+
+
+@click.command("demo-if-empty")
+@with_appcontext
+def demo_if_empty_command() -> None:
+    """Apply migrations, then load the demo only if the database holds no process yet."""
+    from drafting import demo
+    from drafting.models import Document, Process
+
+    migrate_to_head()
+    if db.session.scalar(select(Process.id).limit(1)) is None:
+        document = demo.load()
+        click.echo(f"Demo loaded: {document.title}.")
+    first = db.session.scalar(select(Document.id).order_by(Document.id).limit(1))
+    print_logins(first)
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--delegation", "code", required=True, help="delegation code, e.g. SV")
+@click.option("--delegation-name", default=None)
+@click.option(
+    "--kind",
+    type=click.Choice(["member_state", "observer", "civil_society", "secretariat"]),
+    default="member_state",
+)
+@click.option("--process", "process_id", type=int, default=None)
+@click.option(
+    "--role",
+    type=click.Choice(["secretariat", "ppt", "committee", "delegate", "observer"]),
+    default=None,
+)
+@click.password_option()
+@with_appcontext
+def create_user_command(
+    email, name, code, delegation_name, kind, process_id, role, password
+) -> None:
+    """Create an account (and its delegation if new), optionally with a role in a process."""
+    from drafting.models import Process
+    from drafting.models.people import DelegationKind, Role
+    from drafting.services import people
+    from drafting.services.errors import ServiceError
+
+    try:
+        delegation = people.delegation(code, delegation_name or code, DelegationKind(kind))
+        user = people.create_user(email, name, password, delegation)
+        if process_id is not None:
+            process = db.session.get(Process, process_id)
+            if process is None or role is None:
+                raise click.UsageError("--process needs an existing process id and --role")
+            people.add_member(user, process, Role(role))
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    click.echo(f"created {user.email} ({delegation.code})")
+
+
+@click.command("create-process")
+@click.option("--name", required=True)
+@click.option("--acronym", default="")
+@click.option("--timezone", "tz", default="America/Panama")
+@with_appcontext
+def create_process_command(name, acronym, tz) -> None:
+    """Create a negotiating process."""
+    from drafting.models import Process
+
+    process = Process(name=name, acronym=acronym, timezone=tz)
+    db.session.add(process)
+    db.session.commit()
+    click.echo(f"process {process.id}: {process.name}")
+
+
+@click.command("deadlines")
+@with_appcontext
+def deadlines_command() -> None:
+    """Act on every deadline that has passed (for cron; the server does it too)."""
+    from drafting.services.deadlines import run_due
+
+    done = run_due()
+    for deadline_id, outcome in done:
+        click.echo(f"deadline {deadline_id}: {outcome}")
+    if not done:
+        click.echo("no deadline due")
+
+
+@click.command("verify")
+@click.argument("document_id", type=int)
+@with_appcontext
+def verify_command(document_id: int) -> None:
+    """Recompute a document's audit hash chain and, if adopted, its text's SHA-256."""
+    from drafting.models import Document
+    from drafting.services.integrity import verify
+
+    document = db.session.get(Document, document_id)
+    if document is None:
+        raise click.ClickException(f"no document {document_id}")
+    problems = verify(document)
+    if problems:
+        for problem in problems:
+            click.echo(f"BROKEN: {problem}")
+        sys.exit(1)
+    click.echo(
+        f"document {document_id}: audit chain intact"
+        + (f", adopted text SHA-256 {document.sha256} matches" if document.sha256 else "")
+    )
+
+
+def register(app: Flask) -> None:
+    for command in (
+        demo_command,
+        demo_if_empty_command,
+        create_user_command,
+        create_process_command,
+        deadlines_command,
+        verify_command,
+    ):
+        app.cli.add_command(command)

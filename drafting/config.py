@@ -1,0 +1,67 @@
+"""Settings read from the environment, with defaults that work on a fresh machine."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MAX_UPLOAD = 10 * 1024 * 1024
+DEFAULT_MAX_JSON = 1024 * 1024
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """Normalise DATABASE_URL; plain postgresql:// URLs get the psycopg 3 driver."""
+    if not raw:
+        return "sqlite:///" + str(Path(instance_path) / "drafting.db")
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix) :]
+    return raw
+
+
+def secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/.
+
+    Keeping it on disk means sessions survive a restart of `make run` without anyone
+    having to invent a key.
+    """
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def from_env(instance_path: str) -> dict[str, Any]:
+    """The app's configuration as Flask config keys."""
+    secure = os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes")
+    return {
+        "SECRET_KEY": secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL"), instance_path),
+        "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
+        "MAX_CONTENT_LENGTH": DEFAULT_MAX_UPLOAD,
+        "MAX_JSON_LENGTH": DEFAULT_MAX_JSON,
+        "MAX_PARAGRAPH_LENGTH": 20_000,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": secure,
+        "SCHEDULER_ENABLED": os.environ.get("DRAFTING_SCHEDULER", "1") != "0",
+        "SCHEDULER_INTERVAL": float(os.environ.get("DRAFTING_SCHEDULER_INTERVAL", "15")),
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCKOUT_SECONDS": 15 * 60,
+        "BABEL_DEFAULT_LOCALE": "en",
+        "LANGUAGES": ["en", "es"],
+        "ALLOWED_ORIGINS": [o for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o],
+    }

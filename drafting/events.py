@@ -1,0 +1,43 @@
+"""Broadcasts to a document's room, sent only after the change they announce is committed.
+
+Services call `publish()`; the message waits in the session until COMMIT succeeds, so no
+client ever hears of a change the database does not hold.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from drafting.extensions import socketio
+
+PENDING_KEY = "drafting_pending_events"
+
+
+def room_of(document_id: int) -> str:
+    """Room names are built here, never taken from a client."""
+    return f"document:{document_id}"
+
+
+def publish(
+    session: Session,
+    document_id: int,
+    name: str,
+    payload: dict[str, Any],
+    *,
+    skip_sid: str | None = None,
+) -> None:
+    session.info.setdefault(PENDING_KEY, []).append((document_id, name, payload, skip_sid))
+
+
+@event.listens_for(Session, "after_commit")
+def _send(session: Session) -> None:
+    for document_id, name, payload, skip_sid in session.info.pop(PENDING_KEY, []):
+        socketio.emit(name, payload, to=room_of(document_id), skip_sid=skip_sid)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)

@@ -1,0 +1,33 @@
+"""The interface language (English or Spanish), chosen by the user."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from drafting.extensions import babel
+
+
+def select_locale() -> str:
+    supported = current_app.config["LANGUAGES"]
+    wanted = request.args.get("lang") if request else None
+    if wanted in supported:
+        session["lang"] = wanted
+        return wanted
+    if session.get("lang") in supported:
+        return session["lang"]
+    if getattr(current_user, "is_authenticated", False) and current_user.locale in supported:
+        return current_user.locale
+    return (request.accept_languages.best_match(supported) if request else None) or "en"
+
+
+def init_app(app: Flask) -> None:
+    from drafting import ROOT
+
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(ROOT / "drafting" / "translations"),
+    )
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

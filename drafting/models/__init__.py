@@ -1,0 +1,43 @@
+"""The data model, one module per concept; imported here so Alembic sees every table."""
+
+from drafting.models.amendments import Amendment, AmendmentText, CoSponsor
+from drafting.models.audit import AuditEntry
+from drafting.models.base import FrozenDocument, ImmutableRow, utcnow
+from drafting.models.discussion import Comment, Reservation
+from drafting.models.people import Delegation, Membership, Process, User
+from drafting.models.tags import ParagraphTag, Tag
+from drafting.models.text import (
+    Deadline,
+    Document,
+    Paragraph,
+    Revision,
+    RevisionParagraph,
+    RevisionVersion,
+    Version,
+)
+
+__all__ = [
+    "Amendment",
+    "AmendmentText",
+    "AuditEntry",
+    "CoSponsor",
+    "Comment",
+    "Deadline",
+    "Delegation",
+    "Document",
+    "FrozenDocument",
+    "ImmutableRow",
+    "Membership",
+    "Paragraph",
+    "ParagraphTag",
+    "Process",
+    "Reservation",
+    "Revision",
+    "RevisionParagraph",
+    "RevisionVersion",
+    "Tag",
+    "User",
+    "Version",
+    "utcnow",
+]
+from drafting.models import guards as _guards  # noqa: F401  (registers the invariants)

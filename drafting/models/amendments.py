@@ -1,0 +1,97 @@
+"""Amendments proposed by delegations, their texts and co-sponsors."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from drafting.extensions import db
+from drafting.models.base import UTCDateTime, utcnow
+from drafting.models.people import Delegation, User
+
+
+class AmendmentKind(enum.StrEnum):
+    MODIFY = "modify"
+    INSERT = "insert"
+    DELETE = "delete"
+
+
+class AmendmentStatus(enum.StrEnum):
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    MERGED = "merged"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    SUPERSEDED = "superseded"
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class Amendment(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    kind: Mapped[AmendmentKind] = mapped_column(_enum(AmendmentKind))
+    # modify/delete: the paragraph changed; insert: the paragraph the new one follows
+    # (or, with as_child, the parent it goes under).
+    paragraph_id: Mapped[int] = mapped_column(ForeignKey("paragraph.id"), index=True)
+    as_child: Mapped[bool] = mapped_column(default=False)
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"), index=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    rationale: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[AmendmentStatus] = mapped_column(
+        _enum(AmendmentStatus), default=AmendmentStatus.SUBMITTED
+    )
+    # Another amendment to the same paragraph was accepted after this one was written.
+    needs_review: Mapped[bool] = mapped_column(default=False)
+    revision_label: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    created_paragraph_id: Mapped[int | None] = mapped_column(ForeignKey("paragraph.id"))
+
+    delegation: Mapped[Delegation] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    texts: Mapped[list[AmendmentText]] = relationship(
+        back_populates="amendment", order_by="AmendmentText.lang"
+    )
+    co_sponsors: Mapped[list[CoSponsor]] = relationship(
+        back_populates="amendment", order_by="CoSponsor.id"
+    )
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == AmendmentStatus.SUBMITTED
+
+
+class AmendmentText(db.Model):
+    """The proposed wording in one language, with the version it was written against."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    amendment_id: Mapped[int] = mapped_column(ForeignKey("amendment.id"), index=True)
+    lang: Mapped[str] = mapped_column(String(5))
+    text: Mapped[str] = mapped_column(Text)
+    base_version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id"))
+
+    amendment: Mapped[Amendment] = relationship(back_populates="texts")
+
+    __table_args__ = (UniqueConstraint("amendment_id", "lang"),)
+
+
+class CoSponsor(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    amendment_id: Mapped[int] = mapped_column(ForeignKey("amendment.id"), index=True)
+    delegation_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    amendment: Mapped[Amendment] = relationship(back_populates="co_sponsors")
+    delegation: Mapped[Delegation] = relationship(lazy="joined")
+
+    __table_args__ = (UniqueConstraint("amendment_id", "delegation_id"),)

@@ -1,0 +1,102 @@
+"""Invariants the model layer enforces whatever the caller: versions and the audit log are
+append-only, and nothing belonging to an adopted document can be written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
+
+from drafting.models.amendments import Amendment, AmendmentText, CoSponsor
+from drafting.models.audit import AuditEntry
+from drafting.models.base import FrozenDocument, ImmutableRow
+from drafting.models.discussion import Comment, Reservation
+from drafting.models.tags import ParagraphTag
+from drafting.models.text import (
+    Deadline,
+    Document,
+    Paragraph,
+    Revision,
+    RevisionParagraph,
+    RevisionVersion,
+    Version,
+)
+
+APPEND_ONLY = (Version, AuditEntry, RevisionParagraph, RevisionVersion)
+
+
+def _document_id(session: Session, obj: object) -> int | None:
+    """The document a row belongs to, looked up without flushing."""
+    match obj:
+        case Document():
+            return obj.id
+        case Paragraph() | Amendment() | Comment() | Reservation() | Revision() | Deadline():
+            return obj.document_id
+        case Version() | ParagraphTag():
+            return _paragraph_document(session, obj.paragraph_id)
+        case AmendmentText() | CoSponsor():
+            return session.scalar(
+                select(Amendment.document_id).where(Amendment.id == obj.amendment_id)
+            )
+        case RevisionParagraph() | RevisionVersion():
+            return session.scalar(
+                select(Revision.document_id).where(Revision.id == obj.revision_id)
+            )
+    return None
+
+
+def _paragraph_document(session: Session, paragraph_id: int | None) -> int | None:
+    if paragraph_id is None:
+        return None
+    paragraph = session.identity_map.get((Paragraph, (paragraph_id,), None))
+    if paragraph is not None:
+        return paragraph.document_id
+    return session.scalar(select(Paragraph.document_id).where(Paragraph.id == paragraph_id))
+
+
+def _adopted_in_database(session: Session, document_ids: Iterable[int]) -> set[int]:
+    ids = {i for i in document_ids if i is not None}
+    if not ids:
+        return set()
+    rows = session.execute(
+        select(Document.id).where(Document.id.in_(ids), Document.state == "adopted")
+    )
+    return {row[0] for row in rows}
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_flush(session: Session, flush_context, instances) -> None:
+    for obj in session.deleted:
+        if isinstance(obj, APPEND_ONLY):
+            raise ImmutableRow(f"{type(obj).__name__} rows are never deleted")
+    for obj in session.dirty:
+        if isinstance(obj, APPEND_ONLY) and session.is_modified(obj):
+            raise ImmutableRow(f"{type(obj).__name__} rows are never updated")
+
+    touched = [
+        obj
+        for obj in (*session.new, *session.deleted, *session.dirty)
+        if not isinstance(obj, AuditEntry)
+        and (obj in session.new or obj in session.deleted or session.is_modified(obj))
+    ]
+    if not touched:
+        return
+    with session.no_autoflush:
+        owners = {id(obj): _document_id(session, obj) for obj in touched}
+        frozen = _adopted_in_database(session, owners.values())
+    for obj in touched:
+        if owners[id(obj)] in frozen:
+            raise FrozenDocument(owners[id(obj)])
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _guard_bulk(state) -> None:
+    """Bulk UPDATE/DELETE statements bypass flush events; refuse them on append-only tables."""
+    if not (state.is_update or state.is_delete):
+        return
+    mapper = state.bind_arguments.get("mapper")
+    if mapper is not None and mapper.class_ in APPEND_ONLY:
+        raise ImmutableRow(
+            f"bulk {'update' if state.is_update else 'delete'} of {mapper.class_.__name__}"
+        )

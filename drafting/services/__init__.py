@@ -1,0 +1,1 @@
+"""What the app does; called alike by HTTP views, socket events and the CLI."""

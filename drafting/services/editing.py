@@ -1,0 +1,229 @@
+"""Storing new paragraph texts: full texts (HTTP) and patches (live editing)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from drafting import textdiff
+from drafting.brackets import UnbalancedBrackets, check_balance
+from drafting.database import lock_row
+from drafting.events import publish
+from drafting.extensions import db
+from drafting.models import Document, Paragraph, User, Version
+from drafting.models.text import ParagraphStatus, VersionSource
+from drafting.services import audit
+from drafting.services.documents import pending_translations
+from drafting.services.errors import BadInput, Conflict, NotFound
+
+MAX_PARAGRAPH_LENGTH = 20_000
+
+
+def latest(paragraph_id: int, lang: str) -> Version | None:
+    return db.session.scalar(
+        select(Version)
+        .where(Version.paragraph_id == paragraph_id, Version.lang == lang)
+        .order_by(Version.seq.desc())
+        .limit(1)
+    )
+
+
+def latest_by_lang(paragraph_id: int) -> dict[str, Version]:
+    versions: dict[str, Version] = {}
+    for version in db.session.scalars(
+        select(Version).where(Version.paragraph_id == paragraph_id).order_by(Version.seq)
+    ):
+        versions[version.lang] = version
+    return versions
+
+
+def paragraph_of(document: Document, paragraph_id: object) -> Paragraph:
+    if isinstance(paragraph_id, bool) or not isinstance(paragraph_id, int):
+        raise BadInput("paragraph_id must be an integer")
+    paragraph = db.session.get(Paragraph, paragraph_id)
+    if paragraph is None or paragraph.document_id != document.id:
+        raise NotFound("paragraph not found")
+    return paragraph
+
+
+def validate_text(document: Document, lang: str, text: object) -> str:
+    if lang not in document.languages:
+        raise BadInput(
+            f"language {lang!r} is not one of this document's ({', '.join(document.languages)})"
+        )
+    if not isinstance(text, str):
+        raise BadInput("text must be a string")
+    if len(text) > MAX_PARAGRAPH_LENGTH:
+        raise BadInput(f"a paragraph may hold at most {MAX_PARAGRAPH_LENGTH} characters")
+    if "\x00" in text:
+        raise BadInput("text holds a NUL character")
+    try:
+        check_balance(text)
+    except UnbalancedBrackets as error:
+        raise BadInput(f"unbalanced brackets: {error}", position=error.position) from None
+    return text
+
+
+def status_after_edit(status: ParagraphStatus, text: str) -> ParagraphStatus:
+    """Brackets are read from the text; a change to agreed text reopens it."""
+    if status == ParagraphStatus.DELETED:
+        return status
+    return ParagraphStatus.BRACKETED if "[" in text else ParagraphStatus.OPEN
+
+
+def current_payload(version: Version | None) -> dict:
+    return {"text": version.text if version else "", "version": version.seq if version else 0}
+
+
+def store_version(
+    document: Document,
+    paragraph: Paragraph,
+    user: User | None,
+    lang: str,
+    text: str,
+    *,
+    source: VersionSource = VersionSource.EDIT,
+    amendment_id: int | None = None,
+    base: Version | None = None,
+    delegation_id: int | None = None,
+    audited: bool = True,
+) -> Version:
+    """Append a version (the paragraph row is locked by the caller) and update the status."""
+    others = latest_by_lang(paragraph.id)
+    current = others.get(lang)
+    translation_of = None
+    if lang in pending_translations(document.languages, others):
+        leaders = [v for code, v in others.items() if code != lang]
+        translation_of = max(leaders, key=lambda v: v.id).id if leaders else None
+    version = Version(
+        paragraph_id=paragraph.id,
+        lang=lang,
+        seq=(current.seq + 1) if current else 1,
+        text=text,
+        author_id=user.id if user else None,
+        delegation_id=delegation_id or (user.delegation_id if user else None),
+        source=source,
+        amendment_id=amendment_id,
+        base_version_id=(base or current).id if (base or current) else None,
+        translation_of_id=translation_of,
+    )
+    db.session.add(version)
+    new_status = status_after_edit(paragraph.status, text)
+    if new_status != paragraph.status:
+        paragraph.status = new_status
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict(
+            "another change to this paragraph was saved at the same time; try again",
+            current=current_payload(latest(paragraph.id, lang)),
+        ) from None
+    if audited:
+        audit.record(
+            "edit",
+            document=document,
+            user=user,
+            paragraph_id=paragraph.id,
+            lang=lang,
+            version=version.seq,
+            source=source.value,
+        )
+    return version
+
+
+@dataclass(frozen=True)
+class Saved:
+    version: Version
+    patch: str
+    previous_text: str
+
+    def broadcast(self, author: User | None) -> dict:
+        return {
+            "paragraph_id": self.version.paragraph_id,
+            "lang": self.version.lang,
+            "version": self.version.seq,
+            "patch": self.patch,
+            "text": self.version.text,
+            "status": self.version.paragraph.status.value,
+            "author": author.delegation.code if author else None,
+            "author_name": author.name if author else None,
+        }
+
+
+def save_text(
+    document: Document,
+    paragraph_id: int,
+    user: User,
+    lang: str,
+    text: object,
+    base_version: object,
+    *,
+    skip_sid: str | None = None,
+) -> Saved:
+    """Store a full new text written against `base_version`; 409 with the current text if
+    someone else changed the paragraph meanwhile."""
+    if document.is_adopted:
+        raise Conflict("the document is adopted and can no longer change")
+    paragraph = paragraph_of(document, paragraph_id)
+    text = validate_text(document, lang, text)
+    if not isinstance(base_version, int) or isinstance(base_version, bool) or base_version < 0:
+        raise BadInput("base_version must be the version number the text was written against")
+    lock_row(Paragraph, paragraph.id)
+    current = latest(paragraph.id, lang)
+    current_seq = current.seq if current else 0
+    if base_version != current_seq:
+        raise Conflict(
+            f"the paragraph is at version {current_seq}, not {base_version}",
+            current=current_payload(current),
+        )
+    return _store_and_announce(document, paragraph, user, lang, text, current, skip_sid)
+
+
+def apply_edit(
+    document: Document,
+    paragraph_id: int,
+    user: User,
+    lang: str,
+    base_version: object,
+    patch_text: object,
+    *,
+    skip_sid: str | None = None,
+) -> Saved:
+    """Apply a client's diff-match-patch patch to the current text, fuzzily as in
+    differential synchronisation; a patch that no longer fits is a 409 with the current text."""
+    if document.is_adopted:
+        raise Conflict("the document is adopted and can no longer change")
+    paragraph = paragraph_of(document, paragraph_id)
+    validate_text(document, lang, "")
+    if not isinstance(base_version, int) or isinstance(base_version, bool) or base_version < 0:
+        raise BadInput("base_version must be a version number")
+    try:
+        textdiff.parse_patch(patch_text)  # type: ignore[arg-type]
+    except textdiff.InvalidPatch as error:
+        raise BadInput(f"invalid patch: {error}") from None
+    lock_row(Paragraph, paragraph.id)
+    current = latest(paragraph.id, lang)
+    current_text = current.text if current else ""
+    if base_version > (current.seq if current else 0):
+        raise Conflict("unknown base version", current=current_payload(current))
+    result = textdiff.apply_patch(patch_text, current_text)  # type: ignore[arg-type]
+    if isinstance(result, textdiff.Conflict):
+        raise Conflict(
+            "the patch no longer applies; rebase on the current text",
+            current=current_payload(current),
+        )
+    text = validate_text(document, lang, result.text)
+    return _store_and_announce(document, paragraph, user, lang, text, current, skip_sid)
+
+
+def _store_and_announce(document, paragraph, user, lang, text, current, skip_sid) -> Saved:
+    previous = current.text if current else ""
+    if current is not None and current.text == text:
+        return Saved(current, "", previous)
+    version = store_version(document, paragraph, user, lang, text, base=current)
+    saved = Saved(version, textdiff.make_patch(previous, text), previous)
+    publish(db.session, document.id, "paragraph_updated", saved.broadcast(user), skip_sid=skip_sid)
+    return saved

@@ -1,0 +1,182 @@
+"""Creating a document from a plain-text or Word file with numbered paragraphs."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from drafting import clock
+from drafting.extensions import db
+from drafting.models import Document, Paragraph, Process, User
+from drafting.models.text import DocumentKind, ParagraphStatus, Section, VersionSource
+from drafting.parsing import (
+    ImportError_,
+    Line,
+    ParsedParagraph,
+    parse_lines,
+    parse_text,
+    shape,
+    walk,
+)
+from drafting.services import audit, revisions
+from drafting.services.editing import store_version, validate_text
+from drafting.services.errors import BadInput
+
+MAX_DOCX_UNCOMPRESSED = 50 * 1024 * 1024
+DOCX_CONTENT_TYPES = "[Content_Types].xml"
+LIST_STYLE_LEVEL = re.compile(r"^List (?:Number|Bullet|Paragraph) ([2-9])$")
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is refused with a
+    message rather than guessed, so a wrong encoding never turns into wrong text."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BadInput(
+            f"the file is not UTF-8 text (byte {error.start}); save it as UTF-8 and try again"
+        ) from None
+
+
+def docx_lines(data: bytes) -> list[Line]:
+    """Paragraphs of a .docx; Word's automatic list numbering gives the depth."""
+    import docx
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise BadInput("the file is not a Word document (.docx is a zip archive)") from None
+    with archive:
+        names = archive.namelist()
+        if DOCX_CONTENT_TYPES not in names or "word/document.xml" not in names:
+            raise BadInput("the zip archive is not a Word document")
+        if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNCOMPRESSED:
+            raise BadInput("the Word document expands to more than 50 MB; refusing to open it")
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except Exception as error:  # python-docx raises many kinds on broken files
+        raise BadInput(f"the Word document cannot be read: {error}") from None
+    lines = []
+    for paragraph in document.paragraphs:
+        lines.append(Line(paragraph.text, _list_level(paragraph)))
+    return lines
+
+
+def _list_level(paragraph) -> int | None:
+    """1-based depth from w:numPr/w:ilvl, or None for typed numbers and plain text."""
+    ppr = paragraph._p.pPr
+    numpr = ppr.numPr if ppr is not None else None
+    if numpr is not None and numpr.numId is not None and numpr.numId.val != 0:
+        return int(numpr.ilvl.val if numpr.ilvl is not None else 0) + 1
+    style = paragraph.style
+    while style is not None:
+        style_ppr = style.element.pPr
+        style_numpr = style_ppr.numPr if style_ppr is not None else None
+        if style_numpr is not None:
+            # Word's "List Number 2" style numbers a second level through its own list.
+            match = LIST_STYLE_LEVEL.search(style.name or "")
+            ilvl = style_numpr.ilvl.val if style_numpr.ilvl is not None else 0
+            return int(match.group(1)) if match else int(ilvl) + 1
+        style = style.base_style
+    return None
+
+
+def parse_upload(filename: str, data: bytes) -> list[ParsedParagraph]:
+    try:
+        if filename.lower().endswith(".docx") or data[:2] == b"PK":
+            return parse_lines(docx_lines(data))
+        return parse_text(decode_text(data))
+    except ImportError_ as error:
+        raise BadInput(str(error)) from None
+
+
+def create_document(
+    process: Process,
+    user: User,
+    forest: list[ParsedParagraph],
+    *,
+    title: str,
+    kind: str = "conclusions",
+    workflow: str = "online_rounds",
+    languages: list[str] | None = None,
+    translations: dict[str, list[ParsedParagraph]] | None = None,
+    symbol: str = "",
+) -> Document:
+    """A new document in state `proposal`, proposed by the importing user's delegation, with
+    its imported text as revision `Draft`."""
+    from workflows import all_templates
+
+    translations = translations or {}
+    languages = languages or ["en", *translations]
+    if workflow not in all_templates():
+        raise BadInput(f"unknown workflow {workflow!r}")
+    try:
+        kind_value = DocumentKind(kind)
+    except ValueError:
+        raise BadInput(f"unknown document kind {kind!r}") from None
+    for lang, other in translations.items():
+        if shape(other) != shape(forest):
+            raise BadInput(f"the {lang} text does not have the same paragraphs as the original")
+    document = Document(
+        process_id=process.id,
+        kind=kind_value,
+        title=title.strip()[:500] or "Untitled",
+        symbol=symbol,
+        languages=languages,
+        workflow=workflow,
+        state="proposal",
+        proposer_delegation_id=user.delegation_id,
+        created_at=clock.now(),
+    )
+    db.session.add(document)
+    db.session.flush()
+    originals = list(walk(forest))
+    for lang, paragraphs in [(languages[0], originals)]:
+        for p in paragraphs:
+            validate_text(document, lang, p.text)
+    for lang, other in translations.items():
+        for p in walk(other):
+            validate_text(document, lang, p.text)
+    translated = {lang: list(walk(other)) for lang, other in translations.items()}
+    _add_tree(document, user, forest, None, languages[0], originals, translated)
+    audit.record(
+        "import",
+        document=document,
+        user=user,
+        to_state="proposal",
+        paragraphs=len(originals),
+        languages=languages,
+    )
+    revisions.snapshot(document, "Draft", user)
+    return document
+
+
+def _add_tree(document, user, forest, parent, lang, originals, translated) -> None:
+    for position, parsed in enumerate(forest):
+        paragraph = Paragraph(
+            document_id=document.id,
+            parent_id=parent.id if parent else None,
+            position=position,
+            section=Section(parsed.section),
+            status=ParagraphStatus.OPEN,
+        )
+        db.session.add(paragraph)
+        db.session.flush()
+        index = next(i for i, p in enumerate(originals) if p is parsed)
+        store_version(
+            document, paragraph, user, lang, parsed.text, source=VersionSource.IMPORT, audited=False
+        )
+        for other_lang, others in translated.items():
+            store_version(
+                document,
+                paragraph,
+                user,
+                other_lang,
+                others[index].text,
+                source=VersionSource.IMPORT,
+                audited=False,
+            )
+        _add_tree(document, user, parsed.children, paragraph, lang, originals, translated)

@@ -1,0 +1,302 @@
+"""Moving a document through its workflow: checks, effects, deadlines and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+
+from drafting import clock
+from drafting.database import lock_row
+from drafting.events import publish
+from drafting.extensions import db
+from drafting.models import Amendment, Deadline, Document, User
+from drafting.models.amendments import AmendmentStatus
+from drafting.models.text import DeadlineKind
+from drafting.policy import can_transition
+from drafting.services import audit, revisions
+from drafting.services.canonical import sha256_of
+from drafting.services.documents import tree
+from drafting.services.errors import BadInput, Conflict, Forbidden, NotFound
+from workflows import Blocked, Run, template
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "pt": "Portuguese"}
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def active_deadline(document: Document) -> Deadline | None:
+    """The deadline of the round or silence procedure under way, if any."""
+    return db.session.scalar(
+        select(Deadline)
+        .where(Deadline.document_id == document.id, Deadline.cancelled_at.is_(None))
+        .where((Deadline.handled_at.is_(None)) | (Deadline.kind == DeadlineKind.SILENCE))
+        .order_by(Deadline.id.desc())
+        .limit(1)
+    )
+
+
+def parse_deadline(raw: Any) -> tuple[datetime, str]:
+    """An ISO 8601 time with its offset, in the future: (UTC time, offset as given)."""
+    if not isinstance(raw, str) or not raw.strip():
+        raise BadInput(
+            "a deadline is required (ISO 8601 with offset, e.g. 2026-11-30T17:00:00-06:00)"
+        )
+    try:
+        parsed = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        raise BadInput(f"deadline {raw!r} is not an ISO 8601 date and time") from None
+    if parsed.tzinfo is None:
+        raise BadInput("the deadline needs a time zone offset, e.g. -06:00")
+    if parsed <= clock.now():
+        raise BadInput("the deadline is in the past")
+    offset = parsed.strftime("%z")
+    return clock.as_utc(parsed), f"{offset[:3]}:{offset[3:]}"
+
+
+class DocumentChecks:
+    """Answers the conditions named in workflow templates, with reasons per paragraph."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self._tree = None
+
+    @property
+    def paragraphs(self):
+        if self._tree is None:
+            self._tree = tree(self.document)
+        return self._tree
+
+    def __call__(self, condition: str) -> list[str]:
+        return getattr(self, condition)()
+
+    def no_pending_amendments(self) -> list[str]:
+        count = db.session.scalar(
+            select(func.count(Amendment.id)).where(
+                Amendment.document_id == self.document.id,
+                Amendment.status == AmendmentStatus.SUBMITTED,
+            )
+        )
+        if not count:
+            return []
+        return [f"{count} amendment{'s are' if count > 1 else ' is'} pending"]
+
+    def no_brackets(self) -> list[str]:
+        return [
+            f"paragraph {p.number} is bracketed"
+            for p in self.paragraphs
+            if any("[" in text for text in p.text.values())
+        ]
+
+    def languages_in_step(self) -> list[str]:
+        reasons = []
+        for p in self.paragraphs:
+            for lang in p.translation_pending:
+                if lang not in p.text:
+                    reasons.append(f"{language_name(lang)} text of {p.number} is missing")
+                    continue
+                others = [other for other in p.text if other != lang]
+                newer = " or ".join(language_name(o) for o in others)
+                reasons.append(
+                    f"{language_name(lang)} text of {p.number} is older than the {newer}"
+                )
+        return reasons
+
+    def all_agreed(self) -> list[str]:
+        return [
+            f"paragraph {p.number} is not agreed yet"
+            for p in self.paragraphs
+            if p.status != "agreed"
+        ]
+
+    def _silence(self) -> Deadline | None:
+        deadline = active_deadline(self.document)
+        return deadline if deadline and deadline.kind == DeadlineKind.SILENCE else None
+
+    def silence_running(self) -> list[str]:
+        deadline = self._silence()
+        if deadline is not None and deadline.due_at <= clock.now():
+            return [f"the silence procedure ended unbroken at {format_deadline(deadline)}"]
+        return []
+
+    def silence_unbroken_past_deadline(self) -> list[str]:
+        deadline = self._silence()
+        if deadline is None:
+            return ["no silence procedure is under way"]
+        if deadline.due_at > clock.now():
+            return [f"the silence procedure runs until {format_deadline(deadline)}"]
+        return []
+
+
+def format_deadline(deadline: Deadline) -> str:
+    """The deadline in the time zone it was set in, as the process reads it."""
+    from datetime import timedelta, timezone
+
+    sign = -1 if deadline.utc_offset.startswith("-") else 1
+    hours, minutes = deadline.utc_offset[1:].split(":")
+    zone = timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+    local = deadline.due_at.astimezone(zone)
+    return local.strftime("%Y-%m-%d %H:%M") + f" (UTC{deadline.utc_offset})"
+
+
+class DocumentEffects:
+    """What each step does besides changing the state; all inside the caller's transaction."""
+
+    def __init__(
+        self,
+        document: Document,
+        user: User | None,
+        deadline: tuple[datetime, str] | None = None,
+        deadline_kind: str | None = None,
+    ) -> None:
+        self.document = document
+        self.user = user
+        self.deadline = deadline
+        self.deadline_kind = deadline_kind
+
+    def __call__(self, effect: str, **kwargs: Any) -> None:
+        getattr(self, effect)()
+
+    def snapshot_round_revision(self) -> None:
+        revisions.snapshot(self.document, revisions.next_round_label(self.document), self.user)
+
+    def snapshot_silence_revision(self) -> None:
+        self.snapshot_round_revision()
+
+    def schedule_deadline(self) -> None:
+        assert self.deadline is not None
+        due_at, offset = self.deadline
+        kind = DeadlineKind(self.deadline_kind)
+        db.session.add(
+            Deadline(
+                document_id=self.document.id,
+                kind=kind,
+                due_at=due_at,
+                utc_offset=offset,
+                created_by_id=self.user.id if self.user else None,
+            )
+        )
+
+    def settle_deadline(self) -> None:
+        """The round or silence under way ends now: its deadline will not fire any more."""
+        now = clock.now()
+        db.session.execute(
+            update(Deadline)
+            .where(Deadline.document_id == self.document.id, Deadline.handled_at.is_(None))
+            .values(handled_at=now, outcome="settled")
+        )
+        db.session.execute(
+            update(Deadline)
+            .where(Deadline.document_id == self.document.id, Deadline.cancelled_at.is_(None))
+            .values(cancelled_at=now)
+        )
+
+    def seal_final_text(self) -> None:
+        revisions.snapshot(self.document, "Final", self.user)
+        self.document.sha256 = sha256_of(self.document)
+        self.document.adopted_at = clock.now()
+
+
+def run_for(document: Document, user: User | None, effects: DocumentEffects | None = None) -> Run:
+    return Run(
+        template(document.workflow),
+        document.state,
+        DocumentChecks(document),
+        effects or DocumentEffects(document, user),
+    )
+
+
+def options(user: User, document: Document) -> list[dict[str, Any]]:
+    """Each step of the workflow with whether this user may take it now, and why not."""
+    run = run_for(document, user)
+    answer = []
+    for spec in run.template.transitions:
+        decision = can_transition(user, spec.trigger, document)
+        reasons = list(decision.reasons) if not decision.allowed else run.blockers(spec.trigger)
+        answer.append(
+            {
+                "name": spec.trigger,
+                "allowed": not reasons,
+                "reasons": reasons,
+                "needs_deadline": spec.deadline is not None,
+                "needs_reason": spec.reason_required,
+            }
+        )
+    return answer
+
+
+def transition(
+    user: User | None,
+    document: Document,
+    trigger: str,
+    *,
+    reason: str | None = None,
+    deadline: Any = None,
+    system: bool = False,
+) -> str:
+    """Take one workflow step; raises Forbidden (403), BadInput (400) or Conflict (409)."""
+    spec = template(document.workflow).transition(trigger)
+    if spec is None:
+        raise NotFound(
+            f"{trigger} is not a step of the {document.workflow} workflow",
+            reasons=[f"unknown transition {trigger}"],
+        )
+    if not system:
+        decision = can_transition(user, trigger, document)
+        if not decision.allowed:
+            raise Forbidden(decision.reasons)
+    if document.is_adopted:
+        raise Conflict(
+            "the document is adopted and can no longer change", reasons=["the document is adopted"]
+        )
+    reason = (reason or "").strip() or None
+    if spec.reason_required and not reason:
+        raise BadInput(
+            f"{trigger.replace('_', ' ')} needs a reason", reasons=["a reason is required"]
+        )
+    parsed_deadline = parse_deadline(deadline) if spec.deadline else None
+
+    lock_row(Document, document.id)
+    db.session.refresh(document)
+    before = document.state
+    run = run_for(document, user, DocumentEffects(document, user, parsed_deadline, spec.deadline))
+    try:
+        run.fire(trigger)
+    except Blocked as blocked:
+        db.session.rollback()
+        raise Conflict(
+            f"{trigger.replace('_', ' ')} is not possible now", reasons=blocked.reasons
+        ) from None
+    document.state = run.state
+    details: dict[str, Any] = {"transition": trigger}
+    if parsed_deadline:
+        details["deadline"] = parsed_deadline[0].isoformat()
+        details["utc_offset"] = parsed_deadline[1]
+    if document.state == "adopted":
+        details["sha256"] = document.sha256
+    audit.record(
+        "transition",
+        document=document,
+        user=user,
+        from_state=before,
+        to_state=document.state,
+        reason=reason or ("deadline passed" if system else None),
+        **details,
+    )
+    publish(
+        db.session,
+        document.id,
+        "state_changed",
+        {
+            "document_id": document.id,
+            "state": document.state,
+            "from": before,
+            "transition": trigger,
+            "reason": reason,
+            "by": user.delegation.code if user else None,
+        },
+    )
+    return document.state

@@ -1,0 +1,9 @@
+"""HTML pages (thin): login, processes, documents, audit."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("web", __name__)
+
+from drafting.web import auth, documents  # noqa: E402,F401  (routes)

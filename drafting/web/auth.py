@@ -1,0 +1,70 @@
+"""Login and logout forms."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+from drafting.api.session import start_session
+from drafting.extensions import db
+from drafting.services.people import LoginRefused, authenticate
+from drafting.web import bp
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Log in"))
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths, so the login form cannot redirect elsewhere."""
+    if not target:
+        return url_for("web.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return url_for("web.home")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("web.home"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = authenticate(
+                form.email.data,
+                form.password.data,
+                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                lockout_seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"],
+            )
+        except LoginRefused as refused:
+            form.password.errors.append(str(refused))
+            status = refused.status
+        else:
+            db.session.commit()
+            start_session(user)
+            return redirect(safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    from flask import session
+
+    session.clear()
+    flash("You are logged out.")
+    return redirect(url_for("web.login"))
