@@ -11,7 +11,7 @@ if ! DRAFTING_INSTANCE="$tmp" .venv/bin/flask --app wsgi db migrate -m "initial 
 fi
 generated=$(ls migrations/versions/*_initial_schema.py | grep -v 0001_ | head -1)
 id=$(basename "$generated" | cut -d_ -f1)
-sed -i "s/$id/0001_initial/g; s/^import sqlalchemy as sa$/import sqlalchemy as sa\n\nimport drafting.models.base/" "$generated"
+sed -i "s/$id/0001_initial/g" "$generated"
 mv "$generated" "$target"
 rm -rf "$tmp"
 echo "regenerated $target"
