@@ -6,7 +6,7 @@ from html import escape
 
 from workflows.engine import Template
 
-BOX_W, BOX_H, GAP, TOP = 150, 44, 46, 64
+BOX_W, BOX_H, GAP, TOP = 150, 44, 84, 64
 
 
 def svg(template: Template, current: str, labels: dict[str, str] | None = None) -> str:

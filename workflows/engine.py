@@ -130,7 +130,10 @@ class Run:
         if spec is None:
             return [f"{trigger} is not a step of the {self.template.name} workflow"]
         if self.state not in spec.source:
-            return [f"{trigger} is only possible from {' or '.join(spec.source)}, not {self.state}"]
+            sources = " or ".join(s.replace("_", " ") for s in spec.source)
+            return [
+                f"{trigger} is only possible from {sources}, not {self.state.replace('_', ' ')}"
+            ]
         reasons: list[str] = []
         for condition in spec.conditions:
             reasons.extend(self._checks(condition))

@@ -221,6 +221,7 @@ def options(user: User, document: Document) -> list[dict[str, Any]]:
                 "name": spec.trigger,
                 "allowed": not reasons,
                 "reasons": reasons,
+                "from_here": document.state in spec.source,
                 "needs_deadline": spec.deadline is not None,
                 "needs_reason": spec.reason_required,
             }

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from drafting import clock
 from drafting.extensions import db
 from drafting.models import AuditEntry, Document, Membership, Process, User
 from drafting.policy import Action, can
@@ -76,6 +77,10 @@ def document(document_id: int):
         workflow.options(user, document) if user and role_in(user, document.process_id) else []
     )
     deadline = workflow.active_deadline(document)
+    rounds = sum(1 for r in document.revisions if r.label.startswith("Rev."))
+    silence_over = bool(
+        deadline and deadline.kind.value == "silence" and deadline.due_at <= clock.now()
+    )
     return render_template(
         "document.html",
         document=document,
@@ -87,7 +92,9 @@ def document(document_id: int):
         role=role_in(user, document.process_id),
         can_edit=bool(user) and can(user, Action.EDIT_TEXT, document).allowed,
         can_status=bool(user) and can(user, Action.SET_STATUS, document).allowed,
-        now_iso=__import__("drafting.clock", fromlist=["now"]).now().isoformat(),
+        now_iso=clock.now().isoformat(),
+        round_number=rounds,
+        silence_over=silence_over,
     )
 
 
