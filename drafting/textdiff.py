@@ -31,6 +31,7 @@ __all__ = [
     "InvalidPatch",
     "apply_patch",
     "attribute",
+    "char_diff",
     "diff",
     "make_patch",
     "merge",
@@ -43,15 +44,16 @@ DELETE, EQUAL, INSERT = -1, 0, 1
 
 # How closely a hunk's text (context plus deleted text) must match where it lands:
 # score = errors / pattern length + distance from the expected spot / Match_Distance.
-# The library default (0.5) lets a 13-character hunk such as "ates shall ta" land on text
-# where 6 of those characters were rewritten, i.e. it happily edits the wrong words. At 0.35
-# a hunk survives ordinary drift (a neighbouring word retyped, a few characters shifted)
-# but fails once roughly a third of its context was rewritten, which in a declaration means
-# someone reworded the clause and a human has to look at it.
+# With the library default (0.5), a hunk inserting "urgent" into "shall take | measures"
+# whose clause had been reworded lands in the *next* "shall take | steps" clause instead
+# (see the tests). At 0.35 a hunk survives ordinary drift (a neighbouring word retyped,
+# text shifted) but fails once about a third of its 8-32 characters differ, which in a
+# declaration means someone reworded the clause and a human has to look at it.
 MATCH_THRESHOLD = 0.35
 # Hunks that delete more than Match_MaxBits (32) characters are located by their first and
-# last 32 characters only; this is the share of the deleted block that may differ before
-# the deletion is refused (default 0.5 would delete a paragraph half of which was rewritten).
+# last 32 characters only; the deletion is then refused if the block in between differs by
+# more than this share (edit distance / length). The default 0.5 lets a deletion swallow a
+# 45-character addition another delegation made inside the sentence; 0.35 refuses it.
 PATCH_DELETE_THRESHOLD = 0.35
 # Characters of drift that add 1.0 to the score. The default 1000 with the stricter threshold
 # would refuse a perfect match 350 characters away (say, after a colleague pasted a
@@ -141,6 +143,24 @@ def _fast_diff(module: ModuleType, old: str, new: str) -> list[tuple[int, str]]:
     ]
 
 
+def char_diff(old: str, new: str) -> list[tuple[int, str]]:
+    """Exact character diff *without* semantic clean-up, for rebasing live edits.
+
+    Clean-up widens edits to whole words, which would make one person's retyped word swallow
+    a letter another person changed inside it; the raw diff keeps concurrent typing apart.
+    """
+    if not isinstance(old, str) or not isinstance(new, str):
+        raise TypeError("char_diff() compares two str values")
+    if _fast is not None:
+        return [
+            (_FAST_OPS[op], text)
+            for op, text in _fast.diff(
+                old, new, timelimit=0, checklines=False, cleanup="No", counts_only=False
+            )
+        ]
+    return _dmp.diff_main(old, new, False)
+
+
 def make_patch(old: str, new: str) -> str:
     """Patch text (GNU-diff-like, %-escaped) turning ``old`` into ``new``."""
     return _dmp.patch_toText(_dmp.patch_make(old, diff(old, new)))
@@ -223,26 +243,29 @@ def _check_hunk(index: int, patch: patch_obj) -> None:
 
 
 def _apply_hunks(patches: list[patch_obj], text: str) -> tuple[str, list[bool]]:
-    """``patch_apply`` with one result per given hunk (it splits long hunks internally)."""
-    new_text, results = _dmp.patch_apply(patches, text)
-    if len(results) == len(patches):
-        return new_text, results
-    # Replay patch_apply's own padding and splitting to learn how many pieces each hunk
-    # became; splitting one hunk does not depend on its neighbours.
+    """``patch_apply`` with one verdict per hunk.
+
+    patch_apply splits hunks longer than Match_MaxBits and reports per piece, and its
+    splitting loop skips the hunks after the first one it splits. So pad and split each hunk
+    here, one at a time, and hand over pieces that need no further splitting.
+    """
     copies = _dmp.patch_deepCopy(patches)
-    _dmp.patch_addPadding(copies)
-    sizes = []
-    for copy in copies:
-        pieces = [copy]
-        _dmp.patch_splitMax(pieces)
-        sizes.append(len(pieces))
-    if sum(sizes) != len(results):  # pragma: no cover - would mean the library changed
+    padding = _dmp.patch_addPadding(copies)
+    pieces: list[patch_obj] = []
+    owners: list[int] = []
+    for index, copy in enumerate(copies):
+        parts = [copy]
+        _dmp.patch_splitMax(parts)
+        pieces.extend(parts)
+        owners.extend([index] * len(parts))
+    new_text, results = _dmp.patch_apply(pieces, padding + text + padding)
+    new_text = new_text[len(padding) : len(new_text) - len(padding)]
+    if len(results) != len(pieces):  # pragma: no cover - the library re-split a piece
         return new_text, [all(results)] * len(patches)
-    per_hunk, at = [], 0
-    for size in sizes:
-        per_hunk.append(all(results[at : at + size]))
-        at += size
-    return new_text, per_hunk
+    verdicts = [True] * len(patches)
+    for owner, ok in zip(owners, results, strict=True):
+        verdicts[owner] = verdicts[owner] and ok
+    return new_text, verdicts
 
 
 def apply_patch(patch_text: str, current: str) -> Applied | Conflict:
@@ -269,10 +292,10 @@ def apply_patch(patch_text: str, current: str) -> Applied | Conflict:
 _Change = tuple[int, int, str]  # (start, end) in base coordinates, replacement text
 
 
-def _changes(diffs: Sequence[tuple[int, str]], start: int = 0) -> list[_Change]:
+def _changes(diffs: Sequence[tuple[int, str]]) -> list[_Change]:
     """Maximal edited regions of a diff, in coordinates of its old text."""
     out: list[_Change] = []
-    pos = start
+    pos = 0
     region: list | None = None  # [start, end, inserted parts]
     for op, text in diffs:
         if op == EQUAL:

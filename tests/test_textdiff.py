@@ -124,40 +124,46 @@ def test_apply_patch_refuses_rewritten_context(monkeypatch: pytest.MonkeyPatch) 
     assert "shall take urgent steps" in wrong
 
 
-def test_big_deletion_refused_when_block_was_rewritten() -> None:
-    """Patch_DeleteThreshold: a >32-character deletion of mostly rewritten text fails."""
+def test_big_deletion_refused_when_block_was_rewritten(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Patch_DeleteThreshold: a >32-character deletion of a much-changed block fails."""
     sentence = (
         "Member States shall take measures to protect the human rights of migrants and refugees. "
     )
-    old = PARAGRAPH
     new = PARAGRAPH.replace(sentence, "")
-    patch = textdiff.make_patch(old, new)
-    lightly = PARAGRAPH.replace("human rights", "fundamental rights")
+    patch = textdiff.make_patch(PARAGRAPH, new)
+    lightly = PARAGRAPH.replace("human rights", "fundamental human rights")
     assert textdiff.apply_patch(patch, lightly) == Applied(new)
+    # Someone added 45 characters inside the sentence; its ends are still intact.
     heavily = PARAGRAPH.replace(
-        "take measures to protect the human rights of migrants",
-        "consider whether more could be done for persons on the move",
+        "measures to protect", "measures, without delay and as a matter of priority, to protect"
     )
-    result = textdiff.apply_patch(patch, heavily)
-    assert isinstance(result, Conflict)
-    assert result.current == heavily
+    assert textdiff.apply_patch(patch, heavily) == Conflict("", heavily, "", (0,))
+    # The library default would delete the sentence, addition and all.
+    monkeypatch.setattr(textdiff._dmp, "Patch_DeleteThreshold", 0.5)
+    assert textdiff.apply_patch(patch, heavily) == Applied(new)
 
 
-def test_failed_hunks_index_original_hunks_not_split_pieces() -> None:
-    words = [WORDS[i % len(WORDS)] + str(i) for i in range(120)]
+LONG = "a long replacement spanning far more than thirty-two characters"
+
+
+@pytest.mark.parametrize(("rewritten", "failed"), [(slice(147, 154), (3,)), (slice(95, 115), (2,))])
+def test_failed_hunks_index_original_hunks_not_split_pieces(
+    rewritten: slice, failed: tuple[int, ...]
+) -> None:
+    """dmp applies long hunks in 32-character pieces; Conflict still names whole hunks."""
+    words = [f"{WORDS[i % len(WORDS)]}{i}" for i in range(200)]
     old = " ".join(words)
     changed = list(words)
-    changed[100] = "THIRD"
-    changed[40:52] = ["a long replacement spanning far more than thirty-two characters"]
+    changed[150] = "FOURTH"
+    changed[100:110] = ["another " + LONG]
+    changed[40:52] = [LONG]
     changed[5] = "FIRST"
     new = " ".join(changed)
     patch = textdiff.make_patch(old, new)
-    assert len(textdiff.parse_patch(patch)) == 3
-    current = old.replace(" ".join(words[97:104]), "entirely different wording " * 3)
-    result = textdiff.apply_patch(patch, current)
-    assert isinstance(result, Conflict)
-    assert result.failed_hunks == (2,)
-    assert result.current == current
+    assert [h.length1 > 32 for h in textdiff.parse_patch(patch)] == [False, True, True, False]
+    assert textdiff.apply_patch(patch, old) == Applied(new)
+    current = old.replace(" ".join(words[rewritten]), "entirely different wording " * 4)
+    assert textdiff.apply_patch(patch, current) == Conflict("", current, "", failed)
 
 
 def test_apply_patch_raises_invalid_patch() -> None:

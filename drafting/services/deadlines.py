@@ -62,6 +62,7 @@ def act_on(deadline_id: int) -> str | None:
             return None
         if document.state == "online_round":
             transition(None, document, "close_round", system=True)
+        announce(deadline, "round_closed")
         return "round_closed"
     if not claim(deadline_id, "silence_unbroken"):
         return None
@@ -70,18 +71,23 @@ def act_on(deadline_id: int) -> str | None:
         document=document,
         reason=f"silence unbroken since {format_deadline(deadline)}",
     )
+    announce(deadline, "silence_unbroken")
+    return "silence_unbroken"
+
+
+def announce(deadline: Deadline, outcome: str) -> None:
+    """Tell every open page that a deadline passed and what it did."""
     publish(
         db.session,
-        document.id,
+        deadline.document_id,
         "deadline",
         {
-            "document_id": document.id,
-            "kind": "silence",
-            "outcome": "silence_unbroken",
+            "document_id": deadline.document_id,
+            "kind": deadline.kind.value,
+            "outcome": outcome,
             "due_at": deadline.due_at.isoformat(),
         },
     )
-    return "silence_unbroken"
 
 
 def run_due() -> list[tuple[int, str]]:
