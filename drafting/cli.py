@@ -156,6 +156,46 @@ def verify_command(document_id: int) -> None:
     )
 
 
+@click.command("export-process")
+@click.argument("process_id", type=int)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), required=True)
+@with_appcontext
+def export_process_command(process_id: int, output: str) -> None:
+    """Write a whole process (documents, versions, amendments, audit) to one JSON file."""
+    from drafting.services.backup import dumps, export_process
+    from drafting.services.errors import ServiceError
+
+    try:
+        backup = export_process(process_id)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+    with open(output, "w", encoding="utf-8") as handle:
+        handle.write(dumps(backup))
+    counts = ", ".join(f"{len(rows)} {name}" for name, rows in backup["tables"].items() if rows)
+    click.echo(f"process {process_id} written to {output}: {counts}")
+
+
+@click.command("import-process")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@with_appcontext
+def import_process_command(path: str) -> None:
+    """Restore a process from an export-process file (into a database without it)."""
+    import json
+
+    from drafting.services.backup import import_process
+    from drafting.services.errors import ServiceError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            backup = json.load(handle)
+        process_id = import_process(backup)
+        db.session.commit()
+    except (ServiceError, ValueError) as error:
+        db.session.rollback()
+        raise click.ClickException(getattr(error, "message", str(error))) from None
+    click.echo(f"process {process_id} restored")
+
+
 def register(app: Flask) -> None:
     for command in (
         demo_command,
@@ -164,5 +204,7 @@ def register(app: Flask) -> None:
         create_process_command,
         deadlines_command,
         verify_command,
+        export_process_command,
+        import_process_command,
     ):
         app.cli.add_command(command)

@@ -1,0 +1,132 @@
+"""Tamper evidence, backups, and the login lock-out."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta, timezone
+
+from sqlalchemy import text
+
+from drafting import clock, create_app
+from drafting.extensions import db
+
+GMT_6 = timezone(timedelta(hours=-6))
+
+
+def adopt_demo(auth, demo):
+    auth.login("panama@demo.test")
+    due = (clock.now() + timedelta(hours=1)).astimezone(GMT_6).isoformat(timespec="seconds")
+    assert (
+        auth.post(
+            f"/api/documents/{demo.id}/transitions/start_silence", {"deadline": due}
+        ).status_code
+        == 200
+    )
+    clock.shift(3601)
+    assert auth.post(f"/api/documents/{demo.id}/transitions/adopt").status_code == 200
+
+
+def test_verify_reports_an_intact_chain_and_hash(auth, demo, runner):
+    adopt_demo(auth, demo)
+    result = runner.invoke(args=["verify", str(demo.id)])
+    assert result.exit_code == 0, result.output
+    assert "audit chain intact" in result.output and "matches" in result.output
+
+
+def test_verify_detects_a_rewritten_audit_entry(auth, demo, runner, app):
+    adopt_demo(auth, demo)
+    with app.app_context():
+        # Someone with database access edits history behind the application's back.
+        db.session.execute(
+            text(
+                "UPDATE audit_entry SET reason = 'nothing happened' WHERE id = "
+                "(SELECT MIN(id) FROM audit_entry WHERE document_id = :d)"
+            ),
+            {"d": demo.id},
+        )
+        db.session.commit()
+    result = runner.invoke(args=["verify", str(demo.id)])
+    assert result.exit_code == 1
+    assert "content does not match its hash" in result.output
+
+
+def test_verify_detects_a_changed_adopted_text(auth, demo, runner, app):
+    adopt_demo(auth, demo)
+    with app.app_context():
+        db.session.execute(
+            text("UPDATE version SET text = 'forged' WHERE id = (SELECT MAX(id) FROM version)")
+        )
+        db.session.commit()
+    result = runner.invoke(args=["verify", str(demo.id)])
+    assert result.exit_code == 1
+    assert "adopted text SHA-256" in result.output
+
+
+def test_export_and_import_process_round_trip(auth, demo, runner, app, tmp_path, databases):
+    auth.login("elsalvador@demo.test")
+    paragraph = demo.paragraph("3")
+    auth.post(
+        f"/api/documents/{demo.id}/paragraphs/{paragraph['id']}/versions",
+        {"lang": "en", "text": "To thank UNHCR [warmly].", "base_version": 1},
+    )
+    auth.logout()
+    backup_path, again_path = tmp_path / "backup.json", tmp_path / "again.json"
+    with app.app_context():
+        from drafting.models import Process
+
+        pid = db.session.scalar(db.select(Process.id))
+    result = runner.invoke(args=["export-process", str(pid), "-o", str(backup_path)])
+    assert result.exit_code == 0, result.output
+    backup = json.loads(backup_path.read_text())
+    assert len(backup["tables"]["version"]) == 93
+    assert backup["tables"]["audit_entry"]
+
+    # restore into an empty database built by the migrations
+    url = databases.new()
+    other = create_app({**app.config, "SQLALCHEMY_DATABASE_URI": url})
+    with other.app_context():
+        from drafting.cli import drop_everything, migrate_to_head
+
+        drop_everything()
+        migrate_to_head()
+    other_runner = other.test_cli_runner()
+    result = other_runner.invoke(args=["import-process", str(backup_path)])
+    assert result.exit_code == 0, result.output
+    result = other_runner.invoke(args=["export-process", str(pid), "-o", str(again_path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(again_path.read_text()) == backup
+    assert other_runner.invoke(args=["verify", str(demo.id)]).exit_code == 0
+    # importing twice is refused and changes nothing
+    result = other_runner.invoke(args=["import-process", str(backup_path)])
+    assert result.exit_code != 0 and "already exist" in result.output
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    databases.drop(url)
+
+
+def test_login_locks_out_after_repeated_failures(client, demo):
+    for _ in range(5):
+        response = client.post(
+            "/api/login", json={"email": "mexico@demo.test", "password": "wrong"}
+        )
+        assert response.status_code == 401
+    locked = client.post(
+        "/api/login", json={"email": "mexico@demo.test", "password": "demo-password"}
+    )
+    assert locked.status_code == 429
+    clock.shift(15 * 60 + 1)
+    assert (
+        client.post(
+            "/api/login", json={"email": "mexico@demo.test", "password": "demo-password"}
+        ).status_code
+        == 200
+    )
+
+
+def test_login_starts_a_fresh_session(client, demo):
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker"
+    client.post("/api/login", json={"email": "mexico@demo.test", "password": "demo-password"})
+    with client.session_transaction() as session:
+        assert "planted" not in session
