@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,15 +31,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.setdefault(
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO"),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
 
-    from drafting import cli, database, i18n, live, security
+    from drafting import cli, database, health, i18n, live, security
     from drafting.api import bp as api_bp
     from drafting.extensions import csrf, db, login_manager, migrate, socketio
     from drafting.web import bp as web_bp
+    health.configure_logging()
 
     db.init_app(app)
     database.init_engine(app)
@@ -52,11 +48,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         async_mode="threading",
-        cors_allowed_origins=app.config["ALLOWED_ORIGINS"] or None,
+        cors_allowed_origins=live.origin_check(app.config["ALLOWED_ORIGINS"]),
         logger=False,
         engineio_logger=False,
     )
     security.init_app(app)
+    health.init_app(app)
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     live.register(socketio)
