@@ -1,0 +1,141 @@
+"""Crash safety: kill the server with SIGKILL at a random moment while clients are saving;
+after a restart every acknowledged edit is there, the document is consistent, and a
+deadline that passed during the outage is acted on at start."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+import requests
+from live_server import ROOT, LiveServer, _stop, _wait_until_up, free_port
+
+pytestmark = pytest.mark.slow
+EDITORS = ["elsalvador@demo.test", "costarica@demo.test", "panama@demo.test"]
+GMT_6 = timezone(timedelta(hours=-6))
+
+
+def start(database_url: str, workdir, port: int, *, scheduler: bool) -> LiveServer:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DRAFTING_INSTANCE": str(workdir / "instance"),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "DRAFTING_SCHEDULER": "1" if scheduler else "0",
+        "DRAFTING_SCHEDULER_INTERVAL": "1",
+        "SECRET_KEY": "crash-test-secret",
+        "SOCKETIO_MESSAGE_QUEUE": "",
+        "LOG_LEVEL": "WARNING",
+    }
+    log = workdir / f"server-{time.monotonic_ns()}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "drafting.server"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", 0, database_url, log, process)
+    _wait_until_up(server)
+    return server
+
+
+def test_acknowledged_edits_survive_sigkill(databases, tmp_path):
+    database_url = databases.new()
+    port = free_port()
+    server = start(database_url, tmp_path, port, scheduler=False)
+    server.document_id = databases.demo_id
+    acknowledged: list[tuple[int, int, str]] = []  # (paragraph, version, text)
+    lock = threading.Lock()
+    stop = threading.Event()
+    try:
+        admin = server.session("secretariat@demo.test")
+        paragraphs = server.document()["paragraphs"]
+        targets = [p for p in paragraphs if p["section"] == "operative"][:6]
+        due = datetime.now(UTC) + timedelta(seconds=6)
+
+        def editor(index: int) -> None:
+            http = server.session(EDITORS[index % len(EDITORS)])
+            paragraph = targets[index]
+            version, text = paragraph["version"]["en"], paragraph["text"]["en"]
+            n = 0
+            while not stop.is_set():
+                n += 1
+                new_text = f"{text} (edit {index}.{n})"
+                try:
+                    response = http.post(
+                        f"{server.url}/api/documents/{server.document_id}/paragraphs/"
+                        f"{paragraph['id']}/versions",
+                        json={"lang": "en", "text": new_text, "base_version": version},
+                        timeout=5,
+                    )
+                except requests.RequestException:
+                    return  # the server died mid-request: not acknowledged
+                if response.status_code == 201:
+                    version = response.json()["version"]
+                    with lock:
+                        acknowledged.append((paragraph["id"], version, new_text))
+
+        threads = [threading.Thread(target=editor, args=(i,)) for i in range(len(targets))]
+        for thread in threads:
+            thread.start()
+        time.sleep(random.uniform(0.8, 2.0))
+        # a round whose deadline falls while the server is down
+        opened = admin.post(
+            f"{server.url}/api/documents/{server.document_id}/transitions/open_round",
+            json={"deadline": due.astimezone(GMT_6).isoformat(timespec="seconds")},
+            timeout=10,
+        )
+        assert opened.status_code == 200, opened.text
+        time.sleep(random.uniform(0.0, 0.5))
+        os.killpg(server.process.pid, signal.SIGKILL)  # no shutdown, no flush, no goodbye
+        server.process.wait(timeout=10)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=10)
+        assert acknowledged, "no edit was acknowledged before the kill"
+        while datetime.now(UTC) < due + timedelta(seconds=1):
+            time.sleep(0.2)
+
+        server = start(database_url, tmp_path, port, scheduler=True)
+        server.document_id = databases.demo_id
+        document = server.document()
+        stored = {p["id"]: p for p in document["paragraphs"]}
+        reader = server.session("secretariat@demo.test")
+        for paragraph_id, version, text in acknowledged:
+            current = stored[paragraph_id]
+            assert current["version"]["en"] >= version
+            if current["version"]["en"] == version:
+                assert current["text"]["en"] == text
+        # the last acknowledged text of each paragraph is the stored text or older than it
+        latest = {}
+        for paragraph_id, version, text in acknowledged:
+            latest[paragraph_id] = max(latest.get(paragraph_id, (0, "")), (version, text))
+        for paragraph_id, (version, text) in latest.items():
+            assert stored[paragraph_id]["version"]["en"] == version
+            assert stored[paragraph_id]["text"]["en"] == text
+        # the round's deadline passed during the outage: acted on at start
+        for _ in range(100):
+            if server.document()["state"] == "committee_review":
+                break
+            time.sleep(0.2)
+        assert server.document()["state"] == "committee_review"
+        audit = reader.get(f"{server.url}/api/documents/{server.document_id}/audit").json()
+        assert audit[-1]["details"].get("transition") == "close_round"
+        assert audit[-1]["reason"] == "deadline passed"
+        edits = [e for e in audit if e["action"] == "edit"]
+        assert len(edits) >= len(acknowledged)
+    finally:
+        stop.set()
+        _stop(server.process)
+        databases.drop(database_url)
