@@ -117,13 +117,13 @@ def test_acknowledged_edits_survive_sigkill(databases, tmp_path):
             assert current["version"]["en"] >= version
             if current["version"]["en"] == version:
                 assert current["text"]["en"] == text
-        # the last acknowledged text of each paragraph is the stored text or older than it
-        latest = {}
-        for paragraph_id, version, text in acknowledged:
-            latest[paragraph_id] = max(latest.get(paragraph_id, (0, "")), (version, text))
-        for paragraph_id, (version, text) in latest.items():
-            assert stored[paragraph_id]["version"]["en"] == version
-            assert stored[paragraph_id]["text"]["en"] == text
+        # each editor had at most one save in flight when the server died: the stored text is
+        # the last acknowledged one, or the one after it (committed, its answer lost)
+        latest: dict[int, int] = {}
+        for paragraph_id, version, _ in acknowledged:
+            latest[paragraph_id] = max(latest.get(paragraph_id, 0), version)
+        for paragraph_id, version in latest.items():
+            assert stored[paragraph_id]["version"]["en"] in (version, version + 1)
         # the round's deadline passed during the outage: acted on at start
         for _ in range(100):
             if server.document()["state"] == "committee_review":
