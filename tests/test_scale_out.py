@@ -1,0 +1,182 @@
+"""Two server processes sharing PostgreSQL and Redis: an edit made through one reaches a
+client connected to the other, and both read the same stored text.
+
+Needs the real services (PostgreSQL at 127.0.0.1:5432, Redis at 127.0.0.1:6379); they are
+skipped only when unreachable and CI is not set.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import requests
+import socketio
+from live_server import ROOT, LiveServer, _stop, _wait_until_up, free_port
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from drafting import textdiff
+from drafting.config import database_url
+
+pytestmark = pytest.mark.services
+POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def reachable() -> str | None:
+    """Why the services cannot be used, or None."""
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
+    except Exception as error:
+        return f"Redis unreachable: {error}"
+    try:
+        engine = create_engine(database_url(POSTGRES, ""))
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:
+        return f"PostgreSQL unreachable: {error}"
+    return None
+
+
+@pytest.fixture
+def services():
+    problem = reachable()
+    if problem:
+        if os.environ.get("CI") == "true" or os.environ.get("DRAFTING_REQUIRE_SERVICES"):
+            pytest.fail(f"{problem} (required in CI)")
+        pytest.skip(problem)
+
+
+@pytest.fixture
+def shared_database(services, tmp_path):
+    """A demo database on PostgreSQL, built by the migrations, for both processes."""
+    name = f"drafting_scale_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
+    admin = create_engine(
+        str(make_url(database_url(POSTGRES, "")).set(database="postgres")),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = (
+        make_url(database_url(POSTGRES, ""))
+        .set(database=name)
+        .render_as_string(hide_password=False)
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DRAFTING_INSTANCE": str(tmp_path / "instance"),
+        "SECRET_KEY": "scale-out-secret",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "demo"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def start(url: str, workdir, *, queue: str) -> LiveServer:
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DRAFTING_INSTANCE": str(workdir / "instance"),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "DRAFTING_SCHEDULER": "1",
+        "SECRET_KEY": "scale-out-secret",
+        "SOCKETIO_MESSAGE_QUEUE": queue,
+        "LOG_LEVEL": "WARNING",
+    }
+    log = workdir / f"server-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "drafting.server"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", 1, url, log, process)
+    _wait_until_up(server)
+    return server
+
+
+def connect(server: LiveServer, email: str) -> tuple[socketio.Client, requests.Session]:
+    http = server.session(email)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+    client = socketio.Client(reconnection=False)
+    client.connect(
+        server.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10
+    )
+    return client, http
+
+
+def test_an_edit_through_one_process_reaches_a_client_of_the_other(shared_database, tmp_path):
+    queue = REDIS
+    one = start(shared_database, tmp_path, queue=queue)
+    two = start(shared_database, tmp_path, queue=queue)
+    clients = []
+    try:
+        assert requests.get(f"{one.url}/healthz", timeout=5).json()["status"] == "ok"
+        editor, http = connect(one, "elsalvador@demo.test")
+        watcher, _ = connect(two, "mexico@demo.test")
+        clients += [editor, watcher]
+        received: list[dict] = []
+        arrived = threading.Event()
+
+        @watcher.on("paragraph_updated")
+        def on_update(data):
+            received.append(data)
+            arrived.set()
+
+        document = editor.call("join", {"document_id": 1}, timeout=10)
+        watcher.call("join", {"document_id": 1}, timeout=10)
+        paragraph = next(
+            p
+            for p in http.get(f"{one.url}/api/documents/1").json()["paragraphs"]
+            if p["number"] == "8.a"
+        )
+        assert document  # the join answers with the current texts
+        old = paragraph["text"]["en"]
+        new = old.replace("Decline", "Respectfully decline")
+        ack = editor.call(
+            "edit",
+            {
+                "paragraph_id": paragraph["id"],
+                "lang": "en",
+                "base_version": paragraph["version"]["en"],
+                "patch": textdiff.make_patch(old, new),
+            },
+            timeout=10,
+        )
+        assert ack["version"] == paragraph["version"]["en"] + 1, ack
+        assert arrived.wait(10), "the other process's client heard nothing"
+        assert received[0]["text"] == new and received[0]["author"] == "SV"
+        stored_one = http.get(f"{one.url}/api/documents/1").json()
+        stored_two = two.session("mexico@demo.test").get(f"{two.url}/api/documents/1").json()
+        text_one = next(p for p in stored_one["paragraphs"] if p["id"] == paragraph["id"])
+        text_two = next(p for p in stored_two["paragraphs"] if p["id"] == paragraph["id"])
+        assert text_one["text"]["en"] == text_two["text"]["en"] == new
+    finally:
+        for client in clients:
+            client.disconnect()
+        _stop(one.process)
+        _stop(two.process)
