@@ -196,6 +196,17 @@ def import_process_command(path: str) -> None:
     click.echo(f"process {process_id} restored")
 
 
+@click.command("seed-tags")
+@with_appcontext
+def seed_tags_command() -> None:
+    """Create (or update) the 23 GCM objectives as tags, in English and Spanish."""
+    from drafting.services.tags import seed_gcm
+
+    added = seed_gcm()
+    db.session.commit()
+    click.echo(f"GCM objectives: {added} added, {23 - added} already there")
+
+
 def register(app: Flask) -> None:
     for command in (
         demo_command,
@@ -206,5 +217,6 @@ def register(app: Flask) -> None:
         verify_command,
         export_process_command,
         import_process_command,
+        seed_tags_command,
     ):
         app.cli.add_command(command)

@@ -57,7 +57,7 @@ def locked(model: type[T], ident: int) -> T | None:
     BEGIN IMMEDIATE)."""
     statement = select(model).where(model.id == ident)  # type: ignore[attr-defined]
     if db.session.get_bind().dialect.name != "sqlite":
-        statement = statement.with_for_update(key_share=True)  # FOR NO KEY UPDATE
+        statement = statement.with_for_update(of=model, key_share=True)  # FOR NO KEY UPDATE OF
     return db.session.execute(
         statement.execution_options(populate_existing=True)
     ).scalar_one_or_none()

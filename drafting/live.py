@@ -1,38 +1,69 @@
 """Socket.IO event handlers: thin, authenticated by the session cookie, checked by the policy.
 
-Rooms are named by the server (events.room_of); presence is kept per process in memory and
-re-announced on join, so a reconnecting client simply joins again and resynchronises.
+Each handler parses its data, asks the policy, calls the same services as the HTTP views
+and answers with an acknowledgement: the result, or ``{"error", "status", ...}`` in the
+API's error shape. Rooms are named by the server (events.room_of), never by a client.
+
+On SQLite every transaction takes the write lock at BEGIN, so handlers end their
+transaction (commit or rollback) before they emit or wait on anything. An edit is committed
+before it is acknowledged; the broadcast to the others leaves on COMMIT (events.publish).
+A reconnecting client simply joins again: the join acknowledgement is a full snapshot.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room, leave_room
 
+from drafting.api.helpers import require
 from drafting.events import room_of
 from drafting.extensions import db
 from drafting.policy import Action, can
-from drafting.services import editing
-from drafting.services.documents import get_visible, tree
-from drafting.services.errors import ServiceError
-
-log = logging.getLogger(__name__)
-
-_presence: dict[int, dict[str, dict[str, Any]]] = {}  # document -> sid -> who and where
-_lock = threading.Lock()
+from drafting.services import collab, editing
+from drafting.services.documents import get_visible
+from drafting.services.errors import BadInput, ServiceError
 
 
-def presence_of(document_id: int) -> list[dict[str, Any]]:
-    with _lock:
-        return list(_presence.get(document_id, {}).values())
+def same_origins(environ: dict[str, Any]) -> set[str]:
+    """The page's own origin, as the browser names it (directly or behind a proxy)."""
+    origins = set()
+    host = environ.get("HTTP_HOST")
+    if host:
+        origins.add(f"{environ.get('wsgi.url_scheme', 'http')}://{host}")
+        forwarded_host = environ.get("HTTP_X_FORWARDED_HOST", host).split(",")[0].strip()
+        forwarded_proto = environ.get("HTTP_X_FORWARDED_PROTO", "").split(",")[0].strip()
+        origins.add(
+            f"{forwarded_proto or environ.get('wsgi.url_scheme', 'http')}://{forwarded_host}"
+        )
+    return origins
 
 
-def _error(error: ServiceError) -> dict[str, Any]:
+def origin_check(extra: Iterable[str]) -> Callable[[str | None, dict[str, Any]], bool]:
+    """Socket origins allowed: the same origin plus ALLOWED_ORIGINS.
+
+    Given to Engine.IO as ``cors_allowed_origins`` (a plain list there would *replace* the
+    same-origin default) and asked again on connect, so a page on another site cannot open
+    a socket that rides on a delegate's cookie.
+    """
+    listed = set(extra)
+
+    def allowed(origin: str | None, environ: dict[str, Any]) -> bool:
+        if not origin:
+            return True  # not a browser page; the session cookie still has to be valid
+        return "*" in listed or origin in listed or origin in same_origins(environ)
+
+    return allowed
+
+
+def presence() -> collab.Presence:
+    return collab.presence_of(current_app.extensions)
+
+
+def _refusal(error: ServiceError) -> dict[str, Any]:
     db.session.rollback()
     return {**error.payload(), "status": error.status}
 
@@ -40,107 +71,97 @@ def _error(error: ServiceError) -> dict[str, Any]:
 def _document_id(data: Any) -> int:
     value = data.get("document_id") if isinstance(data, dict) else None
     if isinstance(value, bool) or not isinstance(value, int):
-        from drafting.services.errors import BadInput
-
         raise BadInput("document_id must be an integer")
     return value
 
 
-def _joined(sid: str) -> int | None:
-    with _lock:
-        for document_id, members in _presence.items():
-            if sid in members:
-                return document_id
-    return None
+def _announce(document_id: int) -> None:
+    emit(
+        "presence",
+        {"document_id": document_id, "people": presence().people(document_id)},
+        to=room_of(document_id),
+        namespace="/",
+    )
+
+
+def _depart(sid: str) -> None:
+    document_id = presence().leave(sid)
+    if document_id is not None:
+        leave_room(room_of(document_id), sid=sid, namespace="/")
+        _announce(document_id)
 
 
 def register(socketio: SocketIO) -> None:
     @socketio.on("connect")
     def connect(auth=None):
+        allowed = origin_check(current_app.config.get("ALLOWED_ORIGINS") or [])
+        if not allowed(request.headers.get("Origin"), request.environ):
+            raise ConnectionRefusedError("sockets may only be opened from this site")
         if not current_user.is_authenticated:
             raise ConnectionRefusedError("log in first")
+        db.session.rollback()
         return True
 
     @socketio.on("disconnect")
     def disconnect(*_args):
-        _leave(request.sid)
+        _depart(request.sid)
 
     @socketio.on("join")
     def join(data):
         try:
             document = get_visible(current_user, _document_id(data))
-            decision = can(current_user, Action.VIEW, document)
-            if not decision.allowed:
-                return {"error": decision.reasons[0], "status": 403}
+            require(Action.VIEW, document)
+            state = collab.snapshot(document)
+            state["can_edit"] = can(current_user, Action.EDIT_TEXT, document).allowed
+            me = collab.person(current_user)
         except ServiceError as error:
-            return _error(error)
-        _leave(request.sid)
-        join_room(room_of(document.id))
-        with _lock:
-            _presence.setdefault(document.id, {})[request.sid] = {
-                "sid": request.sid,
-                "user_id": current_user.id,
-                "name": current_user.name,
-                "delegation": current_user.delegation.code,
-                "color": current_user.delegation.color,
-                "paragraph_id": None,
-            }
-        emit(
-            "presence",
-            {"document_id": document.id, "people": presence_of(document.id)},
-            to=room_of(document.id),
-        )
-        snapshot = {
-            "document_id": document.id,
-            "state": document.state,
-            "paragraphs": [
-                {"id": p.id, "text": p.text, "version": p.version, "status": p.status}
-                for p in tree(document)
-            ],
-        }
-        db.session.rollback()
-        return snapshot
+            return _refusal(error)
+        db.session.rollback()  # read only: release the database before talking to anyone
+        previous = presence().leave(request.sid)
+        if previous is not None and previous != state["document_id"]:
+            leave_room(room_of(previous))
+            _announce(previous)
+        join_room(room_of(state["document_id"]))
+        presence().join(state["document_id"], request.sid, me)
+        _announce(state["document_id"])
+        return {**state, "you": me["id"], "people": presence().people(state["document_id"])}
 
     @socketio.on("leave")
     def leave(_data=None):
-        _leave(request.sid)
+        _depart(request.sid)
         return {"ok": True}
 
     @socketio.on("editing")
     def editing_paragraph(data):
-        document_id = _joined(request.sid)
+        document_id = presence().document_of(request.sid)
         if document_id is None:
             return {"error": "join a document first", "status": 400}
         paragraph_id = data.get("paragraph_id") if isinstance(data, dict) else None
-        if paragraph_id is not None and (
-            isinstance(paragraph_id, bool) or not isinstance(paragraph_id, int)
-        ):
-            return {"error": "paragraph_id must be an integer or null", "status": 400}
-        with _lock:
-            _presence[document_id][request.sid]["paragraph_id"] = paragraph_id
-        emit(
-            "presence",
-            {"document_id": document_id, "people": presence_of(document_id)},
-            to=room_of(document_id),
-        )
+        lang = data.get("lang") if isinstance(data, dict) else None
+        try:
+            document = get_visible(current_user, document_id)
+            require(Action.VIEW, document)
+            if paragraph_id is not None:
+                editing.paragraph_of(document, paragraph_id)
+            if lang is not None and lang not in document.languages:
+                raise BadInput("lang must be one of the document's languages")
+        except ServiceError as error:
+            return _refusal(error)
+        db.session.rollback()
+        presence().place(request.sid, paragraph_id, lang if paragraph_id is not None else None)
+        _announce(document_id)
         return {"ok": True}
 
     @socketio.on("edit")
     def edit(data):
-        document_id = _joined(request.sid)
+        document_id = presence().document_of(request.sid)
         if document_id is None:
             return {"error": "join a document first", "status": 400}
-        if not isinstance(data, dict):
-            return {"error": "the event data must be an object", "status": 400}
         try:
+            if not isinstance(data, dict):
+                raise BadInput("the event data must be an object")
             document = get_visible(current_user, document_id)
-            decision = can(current_user, Action.EDIT_TEXT, document)
-            if not decision.allowed:
-                return {
-                    "error": decision.reasons[0],
-                    "reasons": list(decision.reasons),
-                    "status": 403 if decision.forbidden else 409,
-                }
+            require(Action.EDIT_TEXT, document)
             saved = editing.apply_edit(
                 document,
                 data.get("paragraph_id"),
@@ -150,22 +171,13 @@ def register(socketio: SocketIO) -> None:
                 data.get("patch"),
                 skip_sid=request.sid,
             )
-            db.session.commit()  # stored before the ack; the broadcast goes out on commit
+            ack = {
+                "paragraph_id": saved.version.paragraph_id,
+                "lang": saved.version.lang,
+                "version": saved.version.seq,
+                "text": saved.version.text,
+            }
+            db.session.commit()  # stored before the ack; the broadcast leaves on commit
         except ServiceError as error:
-            return _error(error)
-        return {"version": saved.version.seq, "text": saved.version.text}
-
-
-def _leave(sid: str) -> None:
-    document_id = _joined(sid)
-    if document_id is None:
-        return
-    with _lock:
-        _presence.get(document_id, {}).pop(sid, None)
-    leave_room(room_of(document_id), sid=sid)
-    emit(
-        "presence",
-        {"document_id": document_id, "people": presence_of(document_id)},
-        to=room_of(document_id),
-        namespace="/",
-    )
+            return _refusal(error)
+        return ack

@@ -144,21 +144,27 @@ def _fast_diff(module: ModuleType, old: str, new: str) -> list[tuple[int, str]]:
 
 
 def char_diff(old: str, new: str) -> list[tuple[int, str]]:
-    """Exact character diff *without* semantic clean-up, for rebasing live edits.
+    """Minimal character diff for rebasing live edits: no semantic clean-up, only the lossless
+    one that slides each edit to the nearest word boundary.
 
-    Clean-up widens edits to whole words, which would make one person's retyped word swallow
-    a letter another person changed inside it; the raw diff keeps concurrent typing apart.
+    Semantic clean-up widens edits to whole words, which would make one person's retyped
+    word swallow a letter another person changed inside it. Sliding matters because an
+    insertion such as "the " before "the" diffs equally well as "he t" after "t"; typing
+    happens at word boundaries, and carrying the edit over must put it there too.
     """
     if not isinstance(old, str) or not isinstance(new, str):
         raise TypeError("char_diff() compares two str values")
     if _fast is not None:
-        return [
+        diffs = [
             (_FAST_OPS[op], text)
             for op, text in _fast.diff(
                 old, new, timelimit=0, checklines=False, cleanup="No", counts_only=False
             )
         ]
-    return _dmp.diff_main(old, new, False)
+    else:
+        diffs = _dmp.diff_main(old, new, False)
+    _dmp.diff_cleanupSemanticLossless(diffs)
+    return diffs
 
 
 def make_patch(old: str, new: str) -> str:

@@ -202,3 +202,13 @@ def fixture_text() -> str:
     name = "rcgm-2018-07-conclusions.txt"
     path = FIXTURES / name if (FIXTURES / name).exists() else ROOT / "drafting" / "demo" / name
     return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def live_server(databases, tmp_path_factory):
+    """A real server process (python -m drafting.server) on a free port, serving a copy of
+    the demo; shared by the tests of one module (tests/live_server.py)."""
+    from live_server import serve
+
+    with serve(databases, tmp_path_factory.mktemp("live")) as server:
+        yield server

@@ -6,7 +6,15 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from drafting.api import documents, session, workflow  # noqa: E402,F401  (routes)
+from drafting.api import (  # noqa: E402,F401  (routes)
+    amendments,
+    changes,
+    discussion,
+    documents,
+    formats,
+    session,
+    workflow,
+)
 
 
 @bp.record_once

@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
+from drafting.demo.gcm_tags import tag_demo
 from drafting.extensions import db
 from drafting.models import Document, Process
 from drafting.models.people import DelegationKind, Role
@@ -121,6 +122,7 @@ def load() -> Document:
         translations={"es": spanish},
         symbol="RCM/RCGM/2018/07",
     )
+    tag_demo(document)
     transition(
         users["secretariat"],
         document,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from drafting import textdiff
@@ -14,6 +14,7 @@ from drafting.events import publish
 from drafting.extensions import db
 from drafting.models import Document, Paragraph, User, Version
 from drafting.models.text import ParagraphStatus, VersionSource
+from drafting.rebase import rebase
 from drafting.services import audit
 from drafting.services.documents import pending_translations
 from drafting.services.errors import BadInput, Conflict, NotFound
@@ -31,12 +32,28 @@ def latest(paragraph_id: int, lang: str) -> Version | None:
 
 
 def latest_by_lang(paragraph_id: int) -> dict[str, Version]:
-    versions: dict[str, Version] = {}
-    for version in db.session.scalars(
-        select(Version).where(Version.paragraph_id == paragraph_id).order_by(Version.seq)
-    ):
-        versions[version.lang] = version
-    return versions
+    """The newest version per language; reads one row per language, not the whole history
+    (a paragraph edited live for an hour has thousands of versions)."""
+    newest = (
+        select(Version.lang, func.max(Version.seq).label("seq"))
+        .where(Version.paragraph_id == paragraph_id)
+        .group_by(Version.lang)
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(Version)
+        .join(newest, (Version.lang == newest.c.lang) & (Version.seq == newest.c.seq))
+        .where(Version.paragraph_id == paragraph_id)
+    )
+    return {version.lang: version for version in rows}
+
+
+def version_at(paragraph_id: int, lang: str, seq: int) -> Version | None:
+    return db.session.scalar(
+        select(Version).where(
+            Version.paragraph_id == paragraph_id, Version.lang == lang, Version.seq == seq
+        )
+    )
 
 
 def paragraph_of(document: Document, paragraph_id: object) -> Paragraph:
@@ -192,8 +209,15 @@ def apply_edit(
     *,
     skip_sid: str | None = None,
 ) -> Saved:
-    """Apply a client's diff-match-patch patch to the current text, fuzzily as in
-    differential synchronisation; a patch that no longer fits is a 409 with the current text."""
+    """Apply a live editor's diff-match-patch patch written against ``base_version``.
+
+    The patch is applied to the text it was made from and the result rebased onto the
+    current text, so keystrokes typed against an older version all survive (differential
+    synchronisation with an exact base). A patch that does not fit its base is tried
+    fuzzily on the current text; failing that, 409 with the current text. An edit sent again
+    because its acknowledgement was lost with the connection is answered with the version it
+    already made instead of being applied twice.
+    """
     if document.is_adopted:
         raise Conflict("the document is adopted and can no longer change")
     paragraph = paragraph_of(document, paragraph_id)
@@ -206,24 +230,74 @@ def apply_edit(
         raise BadInput(f"invalid patch: {error}") from None
     lock_row(Paragraph, paragraph.id)
     current = latest(paragraph.id, lang)
-    current_text = current.text if current else ""
-    if base_version > (current.seq if current else 0):
+    current_seq = current.seq if current else 0
+    if base_version > current_seq:
         raise Conflict("unknown base version", current=current_payload(current))
-    result = textdiff.apply_patch(patch_text, current_text)  # type: ignore[arg-type]
-    if isinstance(result, textdiff.Conflict):
+    base = current if base_version == current_seq else version_at(paragraph.id, lang, base_version)
+    if base_version < current_seq:
+        earlier = _same_edit_stored(paragraph.id, lang, user, base, patch_text)  # type: ignore[arg-type]
+        if earlier is not None:
+            return Saved(earlier, "", earlier.text)
+    text = patched_text(
+        patch_text,  # type: ignore[arg-type]
+        base.text if base else "",
+        current.text if current else "",
+        current=current,
+    )
+    text = validate_text(document, lang, text)
+    return _store_and_announce(document, paragraph, user, lang, text, current, skip_sid, base)
+
+
+def patched_text(
+    patch_text: str, base_text: str, current_text: str, *, current: Version | None = None
+) -> str:
+    """The current text with the patch's edits (made from ``base_text``) carried over."""
+    exact = textdiff.apply_patch(patch_text, base_text)
+    if isinstance(exact, textdiff.Applied):
+        return rebase(base_text, exact.text, current_text)
+    fuzzy = textdiff.apply_patch(patch_text, current_text)
+    if isinstance(fuzzy, textdiff.Conflict):
         raise Conflict(
             "the patch no longer applies; rebase on the current text",
             current=current_payload(current),
         )
-    text = validate_text(document, lang, result.text)
-    return _store_and_announce(document, paragraph, user, lang, text, current, skip_sid)
+    return fuzzy.text
 
 
-def _store_and_announce(document, paragraph, user, lang, text, current, skip_sid) -> Saved:
+def _same_edit_stored(
+    paragraph_id: int, lang: str, user: User, base: Version | None, patch_text: str
+) -> Version | None:
+    """The version this very edit already produced, if it was stored before (same author,
+    same base, and the text it would make from that version's predecessor)."""
+    query = select(Version).where(
+        Version.paragraph_id == paragraph_id,
+        Version.lang == lang,
+        Version.seq > (base.seq if base else 0),
+        Version.author_id == user.id,
+        Version.source == VersionSource.EDIT,
+    )
+    if base is not None:
+        query = query.where(Version.base_version_id == base.id)
+    for candidate in db.session.scalars(query.order_by(Version.seq)):
+        before = version_at(paragraph_id, lang, candidate.seq - 1)
+        base_text, before_text = (base.text if base else ""), (before.text if before else "")
+        try:
+            again = patched_text(patch_text, base_text, before_text)
+        except Conflict:
+            continue
+        if again == candidate.text:
+            return candidate
+    return None
+
+
+def _store_and_announce(
+    document, paragraph, user, lang, text, current, skip_sid, base=None
+) -> Saved:
     previous = current.text if current else ""
     if current is not None and current.text == text:
         return Saved(current, "", previous)
-    version = store_version(document, paragraph, user, lang, text, base=current)
+    # base: the version the writer saw (for a live edit it may be older than the current one)
+    version = store_version(document, paragraph, user, lang, text, base=base or current)
     saved = Saved(version, textdiff.make_patch(previous, text), previous)
     publish(db.session, document.id, "paragraph_updated", saved.broadcast(user), skip_sid=skip_sid)
     return saved

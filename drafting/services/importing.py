@@ -59,9 +59,12 @@ def docx_lines(data: bytes) -> list[Line]:
         document = docx.Document(io.BytesIO(data))
     except Exception as error:  # python-docx raises many kinds on broken files
         raise BadInput(f"the Word document cannot be read: {error}") from None
+    from drafting.services.wordml import accepted_text
+
     lines = []
     for paragraph in document.paragraphs:
-        lines.append(Line(paragraph.text, _list_level(paragraph)))
+        # Tracked changes count as accepted: python-docx's .text would drop inserted runs.
+        lines.append(Line(accepted_text(paragraph._p), _list_level(paragraph)))
     return lines
 
 
@@ -69,7 +72,9 @@ def _list_level(paragraph) -> int | None:
     """1-based depth from w:numPr/w:ilvl, or None for typed numbers and plain text."""
     ppr = paragraph._p.pPr
     numpr = ppr.numPr if ppr is not None else None
-    if numpr is not None and numpr.numId is not None and numpr.numId.val != 0:
+    if numpr is not None and numpr.numId is not None:
+        if numpr.numId.val == 0:
+            return None  # numId 0 switches off the numbering a style would give
         return int(numpr.ilvl.val if numpr.ilvl is not None else 0) + 1
     style = paragraph.style
     while style is not None:

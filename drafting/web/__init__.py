@@ -6,4 +6,10 @@ from flask import Blueprint
 
 bp = Blueprint("web", __name__)
 
-from drafting.web import auth, documents  # noqa: E402,F401  (routes)
+from drafting.web import (  # noqa: E402,F401  (routes)
+    amendments,
+    auth,
+    changes,
+    documents,
+    formats,
+)

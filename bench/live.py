@@ -1,0 +1,525 @@
+"""Live-editing benchmark: ``python bench/live.py`` (see bench/README.md for the figures).
+
+Starts the server (``python -m drafting.server``) on 127.0.0.1 with its own database holding
+the demo, connects --clients python-socketio clients to the demo document (spread over
+--client-processes processes), and has --editors of them type into a few paragraphs at
+--rate patches per second each for --duration seconds, with the same client algorithm as
+the browser (drafting/liveclient.py). Prints p50/p95/p99 of the edit -> broadcast latency
+(from sending an edit until *every* other client has received it), edits per second, and
+lost or diverged edits, which must be 0: an edit is lost when some client never receives
+it or a word its editor typed is missing from the final text, and a client has diverged
+when its copy of a paragraph differs from the stored text at the end. Exits 1 if any.
+
+--processes N starts N server processes (they need --message-queue, e.g.
+redis://127.0.0.1:6379/0, and for more than one process a shared database: SQLite works,
+--database-url postgresql://... too); clients are spread over them. The database given with
+--database-url is RESET (the demo is loaded into it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import random
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+PASSWORD = "bench-password"
+FAST_HASH = "pbkdf2:sha256:1000"  # bench accounts only; logging in 100 clients stays quick
+LANG = "en"
+
+
+# --------------------------------------------------------------------------------------------
+# Set-up: database, accounts, server processes
+# --------------------------------------------------------------------------------------------
+
+
+def prepare(env: dict[str, str], clients: int, editors: int, paragraphs: int) -> dict[str, Any]:
+    """Load the demo and the bench accounts; returns the document and paragraphs to edit."""
+    os.environ.update(env)
+    from sqlalchemy import select
+
+    from drafting import create_app, demo
+    from drafting.cli import drop_everything, migrate_to_head
+    from drafting.extensions import db
+    from drafting.models import Process
+    from drafting.models.people import DelegationKind, Role
+    from drafting.services import people
+    from drafting.services.documents import tree
+
+    app = create_app({"PASSWORD_HASH_METHOD": FAST_HASH, "SCHEDULER_ENABLED": False})
+    with app.app_context():
+        drop_everything()
+        migrate_to_head()
+        document = demo.load()
+        process = db.session.scalar(select(Process).limit(1))
+        accounts = []
+        for index in range(clients):
+            editor = index < editors
+            code = f"B{index:03d}"
+            delegation = people.delegation(code, f"Bench {index}", DelegationKind.MEMBER_STATE)
+            email = f"bench{index:03d}@bench.test"
+            user = people.create_user(email, f"Bench {index}", PASSWORD, delegation)
+            people.add_member(user, process, Role.COMMITTEE if editor else Role.DELEGATE)
+            accounts.append({"email": email, "editor": editor})
+        targets = [
+            p.id
+            for p in tree(document)
+            if p.section == "operative" and p.depth == 1 and "[" not in p.text.get(LANG, "")
+        ][:paragraphs]
+        result = {"document_id": document.id, "paragraphs": targets, "accounts": accounts}
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_servers(env: dict[str, str], count: int, workdir: Path) -> list[tuple[str, Any]]:
+    servers = []
+    for index in range(count):
+        port = free_port()
+        log = (workdir / f"server-{index}.log").open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "drafting.server"],
+            cwd=ROOT,
+            env={**env, "PORT": str(port), "HOST": "127.0.0.1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        servers.append((f"http://127.0.0.1:{port}", process))
+    import requests
+
+    for url, process in servers:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                sys.exit(f"server {url} exited; see {workdir}")
+            try:
+                if requests.get(f"{url}/login", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                sys.exit(f"server {url} did not start")
+            time.sleep(0.1)
+    return servers
+
+
+def stop_servers(servers: list[tuple[str, Any]]) -> None:
+    for _, process in servers:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for _, process in servers:
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+# --------------------------------------------------------------------------------------------
+# Clients (each worker process runs a share of them)
+# --------------------------------------------------------------------------------------------
+
+
+def inline_client_class():
+    """socketio.Client that handles each message on its reading thread.
+
+    python-socketio starts a thread per incoming message by default; with 100 clients and
+    thousands of broadcasts a second that costs the client processes more CPU than the
+    server spends, on the same 2 cores. The handlers here never block, so they can run
+    inline; the server sees the same traffic either way.
+    """
+    import engineio
+    import socketio
+
+    class InlineEngineIO(engineio.Client):
+        def _trigger_event(self, event, *args, **kwargs):
+            kwargs["run_async"] = False
+            return super()._trigger_event(event, *args, **kwargs)
+
+    class InlineClient(socketio.Client):
+        def _engineio_client_class(self):
+            return InlineEngineIO
+
+    return InlineClient
+
+
+class BenchClient:
+    """A logged-in socket with a replica of every edited paragraph."""
+
+    def __init__(self, index: int, url: str, email: str, document_id: int, targets: list[int]):
+        import requests
+
+        from drafting.liveclient import Replica
+
+        self.index, self.url, self.document_id, self.targets = index, url, document_id, targets
+        self.http = requests.Session()
+        response = self.http.post(
+            f"{url}/api/login", json={"email": email, "password": PASSWORD}, timeout=30
+        )
+        response.raise_for_status()
+        self.sio = inline_client_class()(http_session=self.http, reconnection=False)
+        self.sio.on("paragraph_updated", self.on_update)
+        self.lock = threading.Lock()
+        self.received: dict[tuple[int, int], float] = {}
+        self.sent: list[tuple[int, int, float]] = []  # paragraph, version, send time
+        self.typed: list[str] = []
+        self.errors: list[str] = []
+        self.Replica = Replica
+        self.replicas: dict[int, Any] = {}
+
+    def connect(self) -> None:
+        self.sio.connect(self.url, transports=["websocket"], wait_timeout=30)
+        snapshot = self.sio.call("join", {"document_id": self.document_id}, timeout=30)
+        for paragraph in snapshot["paragraphs"]:
+            if paragraph["id"] in self.targets:
+                self.replicas[paragraph["id"]] = self.Replica(
+                    paragraph["text"][LANG], paragraph["version"][LANG]
+                )
+
+    def on_update(self, data: dict) -> None:
+        now = time.monotonic()
+        if data["lang"] != LANG or data["paragraph_id"] not in self.replicas:
+            return
+        with self.lock:
+            self.received[(data["paragraph_id"], data["version"])] = now
+            self.replicas[data["paragraph_id"]].remote(data["version"], data["text"])
+
+    def type_word(self, paragraph_id: int, word: str, rng: random.Random) -> None:
+        """Type a word at a word boundary, then send the batch if nothing is in flight."""
+        with self.lock:
+            replica = self.replicas[paragraph_id]
+            text = replica.local
+            spots = [0, len(text), *(m.start() for m in re.finditer(" ", text))]
+            at = rng.choice(spots)
+            replica.edit(text[:at] + (f"{word} " if at == 0 else f" {word}") + text[at:])
+            self.typed.append(word)
+        self.send(paragraph_id)
+
+    def send(self, paragraph_id: int) -> None:
+        with self.lock:
+            edit = self.replicas[paragraph_id].outgoing()
+        if edit is None:
+            return
+        started = time.monotonic()
+
+        def answered(ack: dict) -> None:
+            with self.lock:
+                if "error" in ack:
+                    self.errors.append(ack["error"])
+                else:
+                    self.sent.append((paragraph_id, ack["version"], started))
+                self.replicas[paragraph_id].acknowledged(ack)
+
+        data = {
+            "paragraph_id": paragraph_id,
+            "lang": LANG,
+            "base_version": edit.base_version,
+            "patch": edit.patch,
+        }
+        self.sio.emit("edit", data, callback=answered)
+
+    def settled(self) -> bool:
+        with self.lock:
+            return all(r.settled for r in self.replicas.values())
+
+    def result(self) -> dict:
+        with self.lock:
+            return {
+                "index": self.index,
+                "received": [[p, v, t] for (p, v), t in self.received.items()],
+                "sent": self.sent,
+                "typed": self.typed,
+                "errors": self.errors,
+                "texts": {p: r.local for p, r in self.replicas.items()},
+                "settled": all(r.settled for r in self.replicas.values()),
+            }
+
+
+def worker(specs: list[dict], setup: dict, rate: float, duration: float, events, out) -> None:
+    """Connect this process's clients, edit when told to, then report what each saw."""
+    try:
+        clients = [
+            BenchClient(s["index"], s["url"], s["email"], setup["document_id"], setup["paragraphs"])
+            for s in specs
+        ]
+        for client in clients:
+            client.connect()
+    except Exception as error:  # report instead of hanging the parent
+        out.put(("failed", repr(error)))
+        return
+    out.put(("ready", len(clients)))
+    events["go"].wait()
+    start, stop = time.monotonic(), time.monotonic() + duration
+    threads = []
+    for spec, client in zip(specs, clients, strict=True):
+        if spec["editor"]:
+            thread = threading.Thread(
+                target=edit_loop, args=(client, spec, rate, start, stop), daemon=True
+            )
+            thread.start()
+            threads.append(thread)
+    for thread in threads:
+        thread.join()
+    editors = [c for s, c in zip(specs, clients, strict=True) if s["editor"]]
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and not all(c.settled() for c in editors):
+        for client in editors:  # whatever was typed while the last edit was in flight
+            for paragraph_id in client.replicas:
+                client.send(paragraph_id)
+        time.sleep(0.05)
+    out.put(("settled", len(editors)))
+    events["done"].wait()
+    for client in clients:
+        out.put(("result", client.result()))
+        client.sio.disconnect()
+    out.put(("finished", len(clients)))
+
+
+def edit_loop(client: BenchClient, spec: dict, rate: float, start: float, stop: float) -> None:
+    rng = random.Random(spec["index"])
+    paragraph_id = spec["paragraph_id"]
+    tick = start + rng.random() / rate  # editors do not all type on the same beat
+    count = 0
+    while tick < stop:
+        time.sleep(max(0.0, tick - time.monotonic()))
+        count += 1
+        client.type_word(paragraph_id, f"e{spec['index']}w{count}x", rng)
+        tick += 1 / rate
+
+
+# --------------------------------------------------------------------------------------------
+# Orchestration and the report
+# --------------------------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=100)
+    parser.add_argument("--editors", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=4.0, help="patches per second per editor")
+    parser.add_argument("--duration", type=float, default=30.0, help="seconds of editing")
+    parser.add_argument("--paragraphs", type=int, default=5, help="paragraphs the editors share")
+    parser.add_argument("--processes", type=int, default=1, help="server processes")
+    parser.add_argument("--client-processes", type=int, default=4)
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--message-queue", default=None, help="e.g. redis://127.0.0.1:6379/0")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = parser.parse_args(argv)
+    if args.editors > args.clients:
+        parser.error("--editors cannot exceed --clients")
+    if args.processes > 1 and not args.message_queue:
+        parser.error("several server processes share broadcasts through --message-queue")
+
+    with tempfile.TemporaryDirectory(prefix="drafting-bench-") as tmp:
+        workdir = Path(tmp)
+        env = {
+            **os.environ,
+            "DRAFTING_INSTANCE": str(workdir / "instance"),
+            "DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'bench.db'}",
+            "SOCKETIO_MESSAGE_QUEUE": args.message_queue or "",
+            "SECRET_KEY": "bench-secret",
+            "DRAFTING_SCHEDULER": "0",
+            "LOG_LEVEL": "WARNING",
+        }
+        print(f"preparing: demo + {args.clients} accounts ...", flush=True)
+        setup = prepare(env, args.clients, args.editors, args.paragraphs)
+        servers = start_servers(env, args.processes, workdir)
+        try:
+            figures = run_clients(
+                args, setup, [url for url, _ in servers], [p.pid for _, p in servers]
+            )
+        finally:
+            stop_servers(servers)
+    print_report(args, figures)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    return 1 if figures["lost_edits"] or figures["diverged_clients"] else 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_clients(args, setup: dict, urls: list[str], pids: list[int]) -> dict:
+    import requests
+
+    specs = []
+    for index, account in enumerate(setup["accounts"]):
+        specs.append(
+            {
+                "index": index,
+                "email": account["email"],
+                "editor": account["editor"],
+                "url": urls[index % len(urls)],
+                "paragraph_id": setup["paragraphs"][index % len(setup["paragraphs"])],
+            }
+        )
+    context = mp.get_context("spawn")
+    events = {"go": context.Event(), "done": context.Event()}
+    out = context.Queue()
+    shares = [specs[i :: args.client_processes] for i in range(args.client_processes)]
+    workers = [
+        context.Process(
+            target=worker, args=(share, setup, args.rate, args.duration, events, out), daemon=True
+        )
+        for share in shares
+        if share
+    ]
+    for process in workers:
+        process.start()
+    wait_for(out, "ready", len(workers))
+    print(f"connected {len(specs)} clients; editing for {args.duration:.0f} s ...", flush=True)
+    server_cpu = sum(cpu_seconds(pid) for pid in pids)
+    client_cpu = sum(cpu_seconds(p.pid) for p in workers)
+    started = time.monotonic()
+    events["go"].set()
+    wait_for(out, "settled", len(workers), timeout=args.duration + 60)
+    elapsed = time.monotonic() - started
+    server_cpu = sum(cpu_seconds(pid) for pid in pids) - server_cpu
+    client_cpu = sum(cpu_seconds(p.pid) for p in workers) - client_cpu
+    time.sleep(1.0)  # the last broadcasts are on their way
+    events["done"].set()
+    results = wait_for(out, "finished", len(workers), collect="result")
+    for process in workers:
+        process.join(timeout=10)
+
+    http = requests.Session()
+    login = http.post(
+        f"{urls[0]}/api/login", json={"email": setup["accounts"][0]["email"], "password": PASSWORD}
+    )
+    login.raise_for_status()
+    stored = {
+        p["id"]: p["text"][LANG]
+        for p in http.get(f"{urls[0]}/api/documents/{setup['document_id']}").json()["paragraphs"]
+    }
+    figures = figures_of(results, stored, args, elapsed)
+    figures["cpu_s"] = {"server": round(server_cpu, 1), "clients": round(client_cpu, 1)}
+    with open("/proc/loadavg") as loadavg:
+        figures["load_average_1min"] = float(loadavg.read().split()[0])
+    return figures
+
+
+def wait_for(out, kind: str, count: int, timeout: float = 120, collect: str | None = None):
+    """Read the workers' messages until `count` of `kind` arrived; returns the collected ones."""
+    seen, collected = 0, []
+    deadline = time.monotonic() + timeout
+    while seen < count:
+        message, payload = out.get(timeout=max(1.0, deadline - time.monotonic()))
+        if message == "failed":
+            sys.exit(f"a client process failed: {payload}")
+        if message == kind:
+            seen += 1
+        elif collect and message == collect:
+            collected.append(payload)
+    return collected
+
+
+def figures_of(results: list[dict], stored: dict[int, str], args, elapsed: float) -> dict:
+    received = {r["index"]: {(p, v): t for p, v, t in r["received"]} for r in results}
+    latencies, missing_deliveries, lost = [], 0, 0
+    edits = 0
+    for result in results:
+        for paragraph_id, version, started in result["sent"]:
+            edits += 1
+            times = []
+            for other, seen in received.items():
+                if other == result["index"]:
+                    continue
+                at = seen.get((paragraph_id, version))
+                if at is None:
+                    missing_deliveries += 1
+                else:
+                    times.append(at)
+            if len(times) == len(received) - 1:
+                latencies.append((max(times) - started) * 1000)
+            else:
+                lost += 1
+    final_text = " ".join(stored.values())
+    words = set(re.findall(r"e\d+w\d+x", final_text))
+    missing_words = [w for r in results for w in r["typed"] if w not in words]
+    diverged = sum(
+        1
+        for r in results
+        if not r["settled"] or any(stored[int(p)] != text for p, text in r["texts"].items())
+    )
+    return {
+        "clients": len(results),
+        "editors": args.editors,
+        "rate": args.rate,
+        "duration_s": round(elapsed, 1),
+        "server_processes": args.processes,
+        "edits": edits,
+        "edits_per_s": round(edits / elapsed, 1) if elapsed else 0.0,
+        "deliveries": edits * (len(results) - 1) - missing_deliveries,
+        "latency_ms": {
+            "p50": round(percentile(latencies, 50), 1),
+            "p95": round(percentile(latencies, 95), 1),
+            "p99": round(percentile(latencies, 99), 1),
+            "max": round(max(latencies), 1) if latencies else None,
+            "mean": round(statistics.fmean(latencies), 1) if latencies else None,
+        },
+        "edit_errors": sum(len(r["errors"]) for r in results),
+        "lost_edits": lost + len(missing_words),
+        "missing_words": len(missing_words),
+        "diverged_clients": diverged,
+    }
+
+
+def print_report(args, f: dict) -> None:
+    lat = f["latency_ms"]
+    print()
+    print(
+        f"{f['clients']} clients, {f['editors']} editors at {f['rate']:g} patches/s for "
+        f"{f['duration_s']} s, {f['server_processes']} server process(es)"
+    )
+    print(f"edits: {f['edits']} ({f['edits_per_s']}/s), deliveries: {f['deliveries']}")
+    print(
+        f"edit -> broadcast to every other client: p50 {lat['p50']} ms, p95 {lat['p95']} ms, "
+        f"p99 {lat['p99']} ms (max {lat['max']} ms)"
+    )
+    print(
+        f"lost edits: {f['lost_edits']}, diverged clients: {f['diverged_clients']}, "
+        f"edit errors answered: {f['edit_errors']}"
+    )
+    print(
+        f"CPU while editing: server {f['cpu_s']['server']} s, clients {f['cpu_s']['clients']} s "
+        f"(machine load average {f['load_average_1min']})"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())

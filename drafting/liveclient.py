@@ -1,0 +1,95 @@
+"""The live editor's client algorithm in Python; static/js/editor.js is the same in the browser.
+
+The convergence tests and bench/live.py drive the server through it. One ``Replica`` is one
+client's copy of one paragraph in one language:
+
+- ``shadow``/``version``: the last server text this client knows and its version number;
+- ``local``: what the person sees, i.e. shadow plus keystrokes not yet acknowledged;
+- at most one edit in flight: a patch shadow -> local sent against ``version``.
+
+On the acknowledgement the server's text becomes the shadow and keystrokes typed since the
+send are carried over onto it. Changes from others that arrive while an edit is in flight
+wait until its answer comes: until then one cannot tell whether they already contain the
+edit (a version number is a total order, so after the answer it is clear: a higher number
+contains it, a lower one is already contained in the answer). Carrying over is
+:func:`drafting.rebase.rebase`, which keeps every inserted character of both sides (the
+client's own first where both typed at one spot, so the word being typed stays whole).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from drafting import textdiff
+from drafting.rebase import rebase
+
+
+@dataclass(frozen=True)
+class Inflight:
+    base_version: int
+    patch: str
+    shadow: str  # the text the patch was made from
+    sent: str  # the local text it produces
+
+
+class Replica:
+    def __init__(self, text: str, version: int) -> None:
+        self.shadow = text
+        self.version = version
+        self.local = text
+        self.inflight: Inflight | None = None
+        self.buffered: tuple[int, str] | None = None
+        self.held: str | None = None  # the server refused the text as it is (say, brackets)
+
+    def edit(self, text: str) -> None:
+        """The person changed the text."""
+        self.local = text
+        self.held = None
+
+    def outgoing(self) -> Inflight | None:
+        """The next edit to send, if one may go now."""
+        if self.inflight is not None or self.held is not None or self.local == self.shadow:
+            return None
+        self.inflight = Inflight(
+            self.version, textdiff.make_patch(self.shadow, self.local), self.shadow, self.local
+        )
+        return self.inflight
+
+    def acknowledged(self, ack: dict[str, Any]) -> None:
+        """The server answered the edit in flight: ``{version, text}`` or ``{error, ...}``."""
+        sent, self.inflight = self.inflight, None
+        if sent is None:
+            return
+        if "error" not in ack:
+            self.local = rebase(sent.sent, self.local, ack["text"], mine_first=True)
+            self.shadow, self.version = ack["text"], ack["version"]
+        elif ack.get("current"):
+            # Not applied: all local changes are still to send, on top of the current text.
+            self.remote(ack["current"]["version"], ack["current"]["text"])
+        else:
+            self.held = ack["error"]
+        if self.buffered is not None:
+            version, text = self.buffered
+            self.buffered = None
+            self.remote(version, text)
+
+    def remote(self, version: int, text: str) -> None:
+        """Someone else's version (a broadcast, or a snapshot after reconnecting)."""
+        if self.inflight is not None:
+            if self.buffered is None or version > self.buffered[0]:
+                self.buffered = (version, text)
+            return
+        if version <= self.version:
+            return
+        self.local = rebase(self.shadow, self.local, text, mine_first=True)
+        self.shadow, self.version = text, version
+
+    def disconnected(self) -> Inflight | None:
+        """The connection dropped: the answer to the edit in flight may be lost, so the same
+        edit is sent again after rejoining (the server recognises it if it was stored)."""
+        return self.inflight
+
+    @property
+    def settled(self) -> bool:
+        return self.inflight is None and self.buffered is None and self.local == self.shadow

@@ -1,0 +1,189 @@
+"""Word files of a text: clean, and with real tracked changes between two revisions.
+
+Numbers are written as text ("6." tab text, hanging indent per depth) rather than as Word
+list numbering, so the printed numbering is always exactly the one the application computes.
+Every paragraph carries a bookmark `para<id>_v<version>` so that a delegation's marked-up
+copy can be matched back to our paragraphs and the version it was read from.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask_babel import force_locale, gettext
+
+from drafting.models import Document
+from drafting.services.exporting import (
+    CURRENT,
+    ExportFile,
+    Note,
+    RevisionText,
+    TextRow,
+    filename,
+    notes_by_paragraph,
+)
+from drafting.services.tracking import (
+    DELETE,
+    INSERT,
+    Comparison,
+    Run,
+    TrackedParagraph,
+    compare,
+)
+from drafting.services.wordml import Change, WordDocument
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+BOOKMARK = re.compile(r"^para(?P<id>\d+)_v(?P<version>\d+)$")
+IDENTIFIER = re.compile(r"^drafting:document=(?P<id>\d+);revision=(?P<revision>[^;]*);lang=(\w+)$")
+
+
+def bookmark_name(row: TextRow, lang: str) -> str:
+    version = row.versions.get(lang)
+    return f"para{row.id}_v{version.seq if version else 0}"
+
+
+def identifier(document: Document, label: str, lang: str) -> str:
+    return f"drafting:document={document.id};revision={label};lang={lang}"
+
+
+def _style(row: TextRow) -> str:
+    return "Preambular Paragraph" if row.preamble else f"Paragraph Level {min(row.depth, 4)}"
+
+
+def _head(word: WordDocument, document: Document, label: str, lang: str, notes, line: str) -> None:
+    """Symbol, title (with the whole-document reservations) and a status line."""
+    if document.symbol:
+        word.run(word.paragraph("Document Symbol"), document.symbol)
+    title = word.paragraph("Document Title", keep_with_next=True)
+    word.run(title, document.title)
+    for note in notes.get(None, []):
+        word.footnote(title, note.heading(lang), note.text)
+    if line:
+        word.run(word.paragraph("Document Status"), line)
+
+
+def status_line(document: Document, label: str, lang: str) -> str:
+    """'Rev.1' / 'Adopted on 2026-11-30 · SHA-256 …' in the language of the text."""
+    with force_locale(lang):
+        if document.is_adopted and label in (CURRENT, "Final"):
+            when = document.adopted_at.strftime("%Y-%m-%d") if document.adopted_at else ""
+            return gettext(
+                "Adopted on %(date)s · SHA-256 %(hash)s", date=when, hash=document.sha256 or ""
+            )
+        if label == CURRENT:
+            revision = document.current_revision
+            base = revision.label if revision else ""
+            return gettext("Working text after %(revision)s", revision=base) if base else ""
+        return label
+
+
+def _notes(word: WordDocument, p, row: TextRow, notes: dict, lang: str) -> None:
+    for note in notes.get(row.id, []):
+        word.footnote(p, note.heading(lang), note.text)
+
+
+def clean(text: RevisionText, lang: str) -> ExportFile:
+    """The text as circulated: title, symbol, numbered paragraphs, reservations as footnotes."""
+    document = text.document
+    word = WordDocument(lang)
+    notes: dict[int | None, list[Note]] = notes_by_paragraph(document)
+    _head(word, document, text.label, lang, notes, status_line(document, text.label, lang))
+    for row in text.rows:
+        p = word.paragraph(_style(row))
+        if row.label and not row.preamble:
+            word.run(p, row.label)
+            word.tab(p)
+        word.run(p, row.text.get(lang, ""))
+        _notes(word, p, row, notes, lang)
+        word.bookmark(p, bookmark_name(row, lang))
+    word.page_footer(document.symbol)
+    word.properties(
+        title=document.title,
+        identifier=identifier(document, text.label, lang),
+        language=lang,
+        subject=text.label,
+    )
+    return ExportFile(word.save(), DOCX_TYPE, filename(document, text.label, lang, "docx"))
+
+
+def _write_tracked(word: WordDocument, tracked: TrackedParagraph, lang: str, notes) -> None:
+    row = tracked.row
+    inserted = Change(tracked.author.display, tracked.author.at) if (
+        tracked.kind == "inserted" and tracked.author
+    ) else None  # fmt: skip
+    deleted = Change(tracked.author.display, tracked.author.at) if (
+        tracked.kind == "deleted" and tracked.author
+    ) else None  # fmt: skip
+    p = word.paragraph(_style(row), inserted=inserted, deleted=deleted)
+    if not row.preamble:
+        for run in tracked.label_runs:
+            _write_run(word, p, run)
+        if tracked.label_runs:
+            if tracked.kind == "same":
+                word.tab(p)
+            else:
+                first = tracked.label_runs[0]
+                _write_run(word, p, Run(first.op, "\t", first.author))
+    for run in tracked.runs:
+        _write_run(word, p, run)
+    if tracked.kind != "deleted":
+        _notes(word, p, row, notes, lang)
+        word.bookmark(p, bookmark_name(row, lang))
+
+
+def _write_run(word: WordDocument, p, run) -> None:
+    if not run.text:
+        return
+    if run.op == INSERT:
+        word.inserted(p, run.text, Change(run.author.display, run.author.at))
+    elif run.op == DELETE:
+        word.deleted(p, run.text, Change(run.author.display, run.author.at))
+    else:
+        word.run(p, run.text)
+
+
+def tracked_document(comparison: Comparison) -> bytes:
+    document, lang = comparison.document, comparison.lang
+    word = WordDocument(lang)
+    notes = notes_by_paragraph(document)
+    with force_locale(lang):
+        line = gettext(
+            "Changes from %(older)s to %(newer)s",
+            older=comparison.older.label,
+            newer=_label_name(comparison.newer.label, lang),
+        )
+    _head(word, document, comparison.newer.label, lang, notes, line)
+    for tracked in comparison.paragraphs:
+        _write_tracked(word, tracked, lang, notes)
+    word.page_footer(document.symbol)
+    word.track_revisions()
+    word.properties(
+        title=document.title,
+        identifier=identifier(document, comparison.newer.label, lang),
+        language=lang,
+        subject=f"{comparison.older.label} -> {comparison.newer.label}",
+    )
+    return word.save()
+
+
+def _label_name(label: str, lang: str) -> str:
+    if label != CURRENT:
+        return label
+    with force_locale(lang):
+        return gettext("the current text")
+
+
+def tracked(
+    document: Document, from_label: str | None, to_label: str | None, lang: str
+) -> ExportFile:
+    """The changes from `from_label` (default: the latest circulated revision) to `to_label`
+    (default: the current text) as Word tracked changes by delegation."""
+    comparison = compare(document, from_label, to_label, lang)
+    name = filename(
+        document,
+        comparison.newer.label,
+        lang,
+        "docx",
+        suffix=f"_changes-since-{comparison.older.label}",
+    )
+    return ExportFile(tracked_document(comparison), DOCX_TYPE, name)

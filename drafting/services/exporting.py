@@ -1,0 +1,234 @@
+"""The text of a revision (or the current text) as every export reads it, and the dispatcher
+that turns a requested format into a file.
+
+Exports never read the live tables twice: one `RevisionText` is built per request from the
+revision's snapshot rows (or from the current tree), so a file is always one consistent text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import force_locale, gettext
+from sqlalchemy import select
+
+from drafting import clock
+from drafting.extensions import db
+from drafting.models import Document, RevisionParagraph, Version
+from drafting.models.text import ParagraphStatus
+from drafting.numbering import Node, number_tree, reading_order
+from drafting.services import revisions
+from drafting.services.documents import tree
+from drafting.services.errors import BadInput
+
+CURRENT = "current"
+# Characters XML 1.0 cannot carry; never part of a real text, dropped on the way out.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+@dataclass
+class TextRow:
+    """One numbered paragraph of a text as it stood at some moment."""
+
+    id: int
+    number: str
+    label: str
+    depth: int
+    section: str
+    status: str
+    text: dict[str, str] = field(default_factory=dict)
+    versions: dict[str, Version] = field(default_factory=dict)
+
+    @property
+    def preamble(self) -> bool:
+        return self.section == "preamble"
+
+
+@dataclass
+class RevisionText:
+    """A whole text: the document, which revision ("current" for the live text), when it was
+    taken and its paragraphs in reading order."""
+
+    document: Document
+    label: str
+    taken_at: datetime
+    rows: list[TextRow]
+
+    @property
+    def is_current(self) -> bool:
+        return self.label == CURRENT
+
+    def by_id(self) -> dict[int, TextRow]:
+        return {row.id: row for row in self.rows}
+
+
+@dataclass(frozen=True)
+class Note:
+    """A reservation or explanation of position, printed as a footnote."""
+
+    paragraph_id: int | None
+    delegation_code: str
+    delegation_name: str
+    kind: str  # "reservation" | "explanation"
+    text: str
+
+    def heading(self, lang: str) -> str:
+        """'Reservation by Mexico' in the language of the text it is printed in."""
+        with force_locale(lang):
+            if self.kind == "explanation":
+                return gettext("Explanation of position by %(delegation)s", delegation=self.who)
+            return gettext("Reservation by %(delegation)s", delegation=self.who)
+
+    @property
+    def who(self) -> str:
+        return self.delegation_name or self.delegation_code
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    data: bytes
+    content_type: str
+    filename: str
+
+
+def text_at(document: Document, label: str | None = None) -> RevisionText:
+    """The text of revision `label` (e.g. "Rev.1", "Final"), or the current text."""
+    if not label or label == CURRENT:
+        rows = [
+            TextRow(p.id, p.number, p.label, p.depth, p.section, p.status, p.text, p.versions)
+            for p in tree(document)
+        ]
+        return RevisionText(document, CURRENT, clock.now(), rows)
+    revision = revisions.find(document, label)
+    placed = list(
+        db.session.scalars(
+            select(RevisionParagraph).where(RevisionParagraph.revision_id == revision.id)
+        )
+    )
+    nodes = [
+        Node(r.paragraph_id, r.parent_id, r.position, r.section.value,
+             r.status == ParagraphStatus.DELETED)
+        for r in placed
+    ]  # fmt: skip
+    numbers = number_tree(nodes)
+    status = {r.paragraph_id: r.status.value for r in placed}
+    versions: dict[int, dict[str, Version]] = {}
+    for (paragraph_id, lang), version in revisions.versions_in(revision).items():
+        versions.setdefault(paragraph_id, {})[lang] = version
+    rows = []
+    for node in reading_order(nodes):
+        number = numbers.get(node.id)
+        if number is None:
+            continue
+        mine = versions.get(node.id, {})
+        rows.append(
+            TextRow(
+                node.id,
+                number.number,
+                number.label,
+                number.depth,
+                node.section,
+                status[node.id],
+                {lang: v.text for lang, v in mine.items()},
+                mine,
+            )
+        )
+    return RevisionText(document, revision.label, clock.as_utc(revision.created_at), rows)
+
+
+def notes_by_paragraph(document: Document) -> dict[int | None, list[Note]]:
+    """Reservations and explanations of position by paragraph (None: the whole document),
+    numbered in reading order by the discussion service."""
+    from drafting.services import discussion
+
+    return {
+        key: [
+            Note(f.paragraph_id, f.delegation, f.delegation_name, f.kind, f.text) for f in footnotes
+        ]
+        for key, footnotes in discussion.footnotes(document).items()
+    }
+
+
+def export_language(document: Document, lang: str | None) -> str:
+    if not lang:
+        return document.languages[0]
+    if lang not in document.languages:
+        raise BadInput(
+            f"language {lang!r} is not one of this document's ({', '.join(document.languages)})"
+        )
+    return lang
+
+
+def slug(text: str) -> str:
+    """ASCII file-name part: 'RCM/RCGM/2018/07' -> 'RCM-RCGM-2018-07'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^A-Za-z0-9.]+", "-", ascii_text).strip("-.")[:80] or "document"
+
+
+def filename(document: Document, label: str, lang: str, extension: str, suffix: str = "") -> str:
+    base = slug(document.symbol or document.title)
+    revision = "" if label == CURRENT else f"_{slug(label)}"
+    return f"{base}{revision}{suffix}_{lang}.{extension}"
+
+
+FORMATS = ("docx", "docx-tracked", "akn", "html")
+
+
+def export(
+    document: Document,
+    fmt: str,
+    *,
+    revision: str | None = None,
+    lang: str | None = None,
+    from_label: str | None = None,
+    to_label: str | None = None,
+) -> ExportFile:
+    """The file for `GET /api/documents/<id>/export`."""
+    lang = export_language(document, lang)
+    # The format modules build on this one, so they are imported when asked for.
+
+    def docx_clean() -> ExportFile:
+        from drafting.services import docx_export
+
+        return docx_export.clean(text_at(document, revision), lang)
+
+    def docx_tracked() -> ExportFile:
+        from drafting.services import docx_export
+
+        return docx_export.tracked(document, from_label, to_label, lang)
+
+    def akn() -> ExportFile:
+        from drafting.services import akn as akn_export
+
+        return akn_export.export(text_at(document, revision), lang)
+
+    def html() -> ExportFile:
+        from drafting.services import html_export
+
+        return html_export.export(text_at(document, revision), lang)
+
+    builders: dict[str, Callable[[], ExportFile]] = {
+        "docx": docx_clean,
+        "docx-tracked": docx_tracked,
+        "akn": akn,
+        "html": html,
+    }
+    if fmt not in builders:
+        raise BadInput(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+    return builders[fmt]()
+
+
+def default_from(document: Document) -> str:
+    """The latest circulated revision, the default start of a tracked-changes file."""
+    revision = revisions.latest_circulated(document)
+    if revision is None:
+        raise BadInput("the document has no circulated revision to compare with")
+    return revision.label

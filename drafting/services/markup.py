@@ -1,0 +1,251 @@
+"""A delegation's marked-up Word file (tracked changes made in Word on one of our exports)
+turned into amendments attributed to that delegation.
+
+Matching: every exported paragraph carries a bookmark `para<id>_v<version>`, which Word and
+LibreOffice keep through editing; it names the paragraph and the version the delegation
+read, so the amendment's base is exactly the text they changed, even if the text has moved
+on since. Paragraphs that lost their bookmark (retyped, pasted) are matched by the number
+label at their start ("6." / "b.") within the tree, the way a reader would. What is left
+with text is a new paragraph: an `insert` after the paragraph above it.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from drafting.extensions import db
+from drafting.models import Amendment, Document, User, Version
+from drafting.services import amendments
+from drafting.services.documents import ParagraphView, paragraphs_of, tree
+from drafting.services.docx_export import BOOKMARK, IDENTIFIER
+from drafting.services.errors import BadInput
+from drafting.services.importing import DOCX_CONTENT_TYPES, MAX_DOCX_UNCOMPRESSED
+from drafting.services.wordml import (
+    accepted_text,
+    body_paragraphs,
+    bookmarks_of,
+    mark_of,
+    rejected_text,
+    w,
+)
+
+LABEL = re.compile(r"^\s*(?P<label>[0-9]{1,3}|[a-z]{1,4}|[A-Z]{1,3})[.)]\s*\t?\s*")
+HEADER_STYLES = {"DocumentSymbol", "DocumentTitle", "DocumentStatus"}
+LEVEL_STYLE = re.compile(r"^ParagraphLevel(\d)$")
+
+
+@dataclass
+class MarkedParagraph:
+    """One paragraph of the uploaded file."""
+
+    accepted: str
+    rejected: str
+    mark: str | None  # "inserted" / "deleted" when the paragraph mark is a tracked change
+    style: str
+    paragraph_id: int | None = None
+    version_seq: int | None = None
+
+    @property
+    def depth(self) -> int | None:
+        match = LEVEL_STYLE.match(self.style)
+        return int(match.group(1)) if match else None
+
+
+@dataclass(frozen=True)
+class Filed:
+    amendment: Amendment
+    number: str
+
+
+def _open(data: bytes):
+    import docx
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise BadInput("the file is not a Word document (.docx is a zip archive)") from None
+    with archive:
+        names = archive.namelist()
+        if DOCX_CONTENT_TYPES not in names or "word/document.xml" not in names:
+            raise BadInput("the zip archive is not a Word document")
+        if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNCOMPRESSED:
+            raise BadInput("the Word document expands to more than 50 MB; refusing to open it")
+    try:
+        return docx.Document(io.BytesIO(data))
+    except Exception as error:  # python-docx raises many kinds on broken files
+        raise BadInput(f"the Word document cannot be read: {error}") from None
+
+
+def read(data: bytes) -> tuple[list[MarkedParagraph], str]:
+    """The paragraphs of a marked-up file and its identifier (core property)."""
+    word = _open(data)
+    out = []
+    for p in body_paragraphs(word.element):
+        style = p.find(f"{w('pPr')}/{w('pStyle')}")
+        marked = MarkedParagraph(
+            accepted_text(p),
+            rejected_text(p),
+            mark_of(p),
+            style.get(w("val"), "") if style is not None else "",
+        )
+        for name in bookmarks_of(p):
+            match = BOOKMARK.match(name)
+            if match:
+                marked.paragraph_id = int(match["id"])
+                marked.version_seq = int(match["version"])
+                break
+        out.append(marked)
+    return out, word.core_properties.identifier or ""
+
+
+def strip_label(text: str, expected: str | None) -> str:
+    """The paragraph text without the number we printed at its start ("6." tab)."""
+    match = LABEL.match(text)
+    if match and (expected is None or f"{match['label']}." == expected or "\t" in match.group()):
+        return text[match.end() :]
+    return text.lstrip("\t")
+
+
+def _version(paragraph_id: int, lang: str, seq: int | None) -> Version | None:
+    if seq is None:
+        return None
+    return db.session.scalar(
+        select(Version).where(
+            Version.paragraph_id == paragraph_id, Version.lang == lang, Version.seq == seq
+        )
+    )
+
+
+class _Matcher:
+    """Finds which of our paragraphs an uploaded paragraph is."""
+
+    def __init__(self, views: list[ParagraphView]) -> None:
+        self.views = views
+        self.by_id = {v.id: v for v in views}
+        self.by_number = {v.number: v for v in views}
+        self.used: set[int] = set()
+        self.last: ParagraphView | None = None
+
+    def match(self, marked: MarkedParagraph) -> ParagraphView | None:
+        view = self.by_id.get(marked.paragraph_id) if marked.paragraph_id else None
+        if view is None:
+            view = self._by_label(marked)
+        if view is not None and view.id not in self.used:
+            self.used.add(view.id)
+            self.last = view
+            return view
+        return None
+
+    def _by_label(self, marked: MarkedParagraph) -> ParagraphView | None:
+        text = marked.rejected if marked.mark != "inserted" else ""
+        found = LABEL.match(text)
+        if not found:
+            return None
+        label = found["label"]
+        # A sibling, a child or a sibling of an ancestor of the last matched paragraph.
+        path = self.last.number.split(".") if self.last and self.last.section != "preamble" else []
+        for cut in range(len(path), -1, -1):
+            candidate = ".".join([*path[:cut], label])
+            view = self.by_number.get(candidate)
+            if view is not None and view.id not in self.used:
+                return view
+        return None
+
+
+def import_markup(
+    document: Document, user: User, data: bytes, *, filename: str = "", lang: str | None = None
+) -> list[Filed]:
+    """File one amendment per paragraph the delegation changed: `modify` (text with every
+    change accepted, based on the version they read), `delete` (the whole paragraph deleted)
+    or `insert` (a new paragraph). Nothing is filed unless every amendment is valid."""
+    paragraphs, ident = read(data)
+    found = IDENTIFIER.match(ident)
+    if found and int(found["id"]) != document.id:
+        raise BadInput(
+            f"this file was exported from document {found['id']}, not {document.id}",
+        )
+    lang = lang or (found.group(3) if found else None) or document.languages[0]
+    if lang not in document.languages:
+        raise BadInput(f"lang must be one of {', '.join(document.languages)}")
+    views = tree(document)
+    known = {p.id for p in paragraphs_of(document)}
+    matcher = _Matcher(views)
+    rationale = f"Marked-up Word file {filename}".strip() if filename else "Marked-up Word file"
+    filed: list[Filed] = []
+    for marked in paragraphs:
+        if marked.style in HEADER_STYLES:
+            continue
+        view = matcher.match(marked)
+        if view is None and marked.paragraph_id in known:
+            continue  # ours, but deleted since the export: nothing to amend
+        if view is None:
+            filed += _insertion(document, user, marked, matcher.last, lang, rationale)
+            continue
+        base = _version(view.id, lang, marked.version_seq) or view.versions.get(lang)
+        base_text = base.text if base else ""
+        label = view.label or None
+        text = strip_label(marked.accepted, label).strip()
+        if marked.mark == "deleted" and not text:
+            filed.append(_file(document, user, {"kind": "delete", "paragraph_id": view.id,
+                                                "lang": lang, "rationale": rationale},
+                               view.number, None))  # fmt: skip
+            continue
+        if text == base_text.strip():
+            continue
+        proposal = {"kind": "modify", "paragraph_id": view.id, "lang": lang, "text": text,
+                    "rationale": rationale}  # fmt: skip
+        current = view.versions.get(lang)
+        if current is not None and current.text.strip() == text:
+            continue  # the text already says this (someone made the same change meanwhile)
+        filed.append(_file(document, user, proposal, view.number, base))
+    if not filed:
+        raise BadInput("the file holds no change to this document's text")
+    return filed
+
+
+def _insertion(document, user, marked, after: ParagraphView | None, lang, rationale):
+    text = strip_label(marked.accepted, None).strip()
+    if not text or after is None or marked.mark == "deleted":
+        return []
+    views = {v.id: v for v in tree(document)}
+    if marked.mark != "inserted" and any(
+        (v.text.get(lang) or "").strip() == text for v in views.values()
+    ):
+        return []  # an existing paragraph that lost its bookmark and label, not a new one
+    depth = marked.depth or _depth_from_label(marked.accepted) or after.depth
+    position = "child" if depth > after.depth and after.section != "preamble" else "after"
+    anchor = after
+    while position == "after" and anchor.depth > depth and anchor.parent_id in views:
+        anchor = views[anchor.parent_id]
+    data = {"kind": "insert", "paragraph_id": anchor.id, "position": position, "lang": lang,
+            "text": text, "rationale": rationale}  # fmt: skip
+    return [_file(document, user, data, anchor.number, None)]
+
+
+def _depth_from_label(text: str) -> int | None:
+    match = LABEL.match(text)
+    if not match:
+        return None
+    label = match["label"]
+    if label.isdigit():
+        return 1
+    if set(label) <= set("ivxlc"):
+        return 3
+    return 2
+
+
+def _file(document, user, data, number: str, base: Version | None) -> Filed:
+    amendment = amendments.file(document, user, amendments.parse_proposal(document, data))
+    if base is not None:
+        # Written against the version the delegation read, so the three-way merge on
+        # acceptance keeps whatever changed since the export.
+        for text in amendment.texts:
+            if text.lang == base.lang and text.base_version_id != base.id:
+                text.base_version_id = base.id
+        db.session.flush()
+    return Filed(amendment, number)

@@ -1,0 +1,433 @@
+"""Amendment pages: the table with filters, the filing form, the three-way conflict page,
+the compilation of amendments, and the form posts behind their buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from drafting import clock, textdiff
+from drafting.extensions import db
+from drafting.models import Amendment, Delegation, Document, Membership, User
+from drafting.policy import Action, can
+from drafting.services import amendments, discussion
+from drafting.services.documents import ParagraphView, tree
+from drafting.services.errors import BadInput, Conflict, ServiceError
+from drafting.web import bp
+from drafting.web.auth import safe_next
+from drafting.web.documents import viewer, visible_or_404
+
+# --------------------------------------------------------------------------------------------
+# What the document page's partials need, computed once per request
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Panels:
+    """Amendments, comment threads and footnotes per paragraph, and what the viewer may do."""
+
+    document: Document
+    amendments: dict[int, list[amendments.AmendmentView]] = field(default_factory=dict)
+    threads: dict[int | None, list[discussion.Thread]] = field(default_factory=dict)
+    footnotes: dict[int | None, list[discussion.Footnote]] = field(default_factory=dict)
+    allowed: dict[str, bool] = field(default_factory=dict)
+    delegation_id: int | None = None
+
+    def footnote_list(self) -> list[discussion.Footnote]:
+        return [note for notes in self.footnotes.values() for note in notes]
+
+    def comment_count(self, paragraph_id: int | None) -> int:
+        return sum(t.count() for t in self.threads.get(paragraph_id, []))
+
+    def pending(self, paragraph_id: int) -> int:
+        return sum(1 for a in self.amendments.get(paragraph_id, []) if a.pending)
+
+
+def allowed_actions(user: User | None, document: Document) -> dict[str, bool]:
+    """What the viewer may do now, by action name, for buttons and forms."""
+    if user is None:
+        return {action.value: False for action in Action}
+    return {action.value: can(user, action, document).allowed for action in Action}
+
+
+def panels(document: Document) -> Panels:
+    cache = g.setdefault("drafting_panels", {})
+    if document.id not in cache:
+        user = viewer()
+        found = amendments.for_document(document)
+        per_paragraph: dict[int, list[amendments.AmendmentView]] = {}
+        for view in amendments.views(found, document):
+            per_paragraph.setdefault(view.amendment.paragraph_id, []).append(view)
+        cache[document.id] = Panels(
+            document=document,
+            amendments=per_paragraph,
+            threads=discussion.threads(document),
+            footnotes=discussion.footnotes(document),
+            allowed=allowed_actions(user, document),
+            delegation_id=user.delegation_id if user else None,
+        )
+    return cache[document.id]
+
+
+def delegation_colours(document: Document) -> dict[str, Delegation]:
+    """Every delegation taking part in the document's process, by code."""
+    rows = db.session.scalars(
+        select(Delegation)
+        .join(User, User.delegation_id == Delegation.id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.process_id == document.process_id)
+        .distinct()
+    )
+    return {d.code: d for d in rows}
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    return {"paragraph_panels": panels, "delegation_colours": delegation_colours}
+
+
+# --------------------------------------------------------------------------------------------
+# Pages
+# --------------------------------------------------------------------------------------------
+
+STATUSES = ["submitted", "accepted", "merged", "rejected", "withdrawn", "superseded"]
+
+
+@bp.get("/documents/<int:document_id>/amendments")
+def amendment_table(document_id: int):
+    document = visible_or_404(document_id)
+    paragraphs = tree(document, include_deleted=True)
+    by_number = {p.number: p.id for p in paragraphs if p.number}
+    filters = {
+        "delegation": request.args.get("delegation") or "",
+        "status": request.args.get("status") or "",
+        "paragraph": request.args.get("paragraph") or "",
+    }
+    paragraph_id = by_number.get(filters["paragraph"]) if filters["paragraph"] else None
+    if filters["paragraph"] and paragraph_id is None:
+        paragraph_id = -1  # an unknown number matches nothing
+    try:
+        found = amendments.for_document(
+            document,
+            delegation=filters["delegation"] or None,
+            status=filters["status"] or None,
+            paragraph_id=paragraph_id,
+        )
+    except BadInput:
+        found = []
+    everyone = amendments.for_document(document)
+    return render_template(
+        "amendments.html",
+        document=document,
+        views=amendments.views(found, document),
+        filters=filters,
+        statuses=STATUSES,
+        delegations=sorted({a.delegation.code for a in everyone}),
+        numbers=[p.number for p in paragraphs if p.number and p.status != "deleted"],
+        panel=panels(document),
+    )
+
+
+@bp.get("/documents/<int:document_id>/amendments/new")
+@login_required
+def new_amendment(document_id: int):
+    document = visible_or_404(document_id)
+    paragraphs = tree(document)
+    chosen = request.args.get("paragraph", type=int)
+    paragraph = next((p for p in paragraphs if p.id == chosen), None) or (
+        paragraphs[0] if paragraphs else None
+    )
+    if paragraph is None:
+        abort(404)
+    decision = can(current_user, Action.PROPOSE_AMENDMENT, document)
+    return render_template(
+        "amendment_new.html",
+        document=document,
+        paragraphs=paragraphs,
+        paragraph=paragraph,
+        kind=request.args.get("kind", "modify"),
+        decision=decision,
+    )
+
+
+@bp.get("/amendments/<int:amendment_id>/conflict")
+@login_required
+def conflict_page(amendment_id: int):
+    amendment = db.session.get(Amendment, amendment_id)
+    if amendment is None:
+        abort(404)
+    document = visible_or_404(amendment.document_id)
+    view = amendments.views([amendment], document)[0]
+    outcome = amendments.preview(amendment) if amendment.kind.value == "modify" else None
+    conflicts = outcome.conflicts if outcome else {}
+    lang = request.args.get("lang") or next(iter(conflicts), None) or view.data["lang"]
+    three = None
+    if lang in conflicts:
+        c = conflicts[lang]
+        three = {"base": c.base, "current": c.current, "proposed": c.proposed}
+    elif outcome and lang in outcome.texts:
+        now = outcome.current.get(lang)
+        three = {
+            "base": amendments.base_text(amendment, lang),
+            "current": now.text if now else "",
+            "proposed": next((t.text for t in amendment.texts if t.lang == lang), ""),
+            "merged": outcome.texts[lang],
+        }
+    diffs = (
+        {
+            "current": textdiff.diff(three["base"], three["current"]),
+            "proposed": textdiff.diff(three["base"], three["proposed"]),
+        }
+        if three
+        else {}
+    )
+    return render_template(
+        "amendment_conflict.html",
+        document=document,
+        view=view,
+        three=three,
+        diffs=diffs,
+        lang=lang,
+        conflicting=lang in conflicts,
+        can_decide=can(current_user, Action.DECIDE_AMENDMENT, document).allowed,
+    )
+
+
+def _compilation(document: Document, lang: str) -> dict[str, Any]:
+    paragraphs = tree(document, include_deleted=True)
+    views = amendments.views(amendments.for_document(document), document)
+    per_paragraph: dict[int, list[amendments.AmendmentView]] = {}
+    for view in views:
+        per_paragraph.setdefault(view.amendment.paragraph_id, []).append(view)
+    notes = discussion.footnotes(document)
+    rows: list[tuple[ParagraphView, list[amendments.AmendmentView]]] = [
+        (p, per_paragraph.get(p.id, [])) for p in paragraphs if p.number or per_paragraph.get(p.id)
+    ]
+    counts: dict[str, int] = {}
+    for view in views:
+        counts[view.data["status"]] = counts.get(view.data["status"], 0) + 1
+    return {
+        "document": document,
+        "rows": rows,
+        "lang": lang,
+        "notes": notes,
+        "counts": counts,
+        "total": len(views),
+        "generated": clock.now(),
+    }
+
+
+def _lang(document: Document) -> str:
+    lang = request.args.get("lang") or document.languages[0]
+    return lang if lang in document.languages else document.languages[0]
+
+
+@bp.get("/documents/<int:document_id>/compilation")
+def compilation(document_id: int):
+    document = visible_or_404(document_id)
+    return render_template("compilation.html", **_compilation(document, _lang(document)))
+
+
+@bp.get("/documents/<int:document_id>/compilation.html")
+def compilation_download(document_id: int):
+    document = visible_or_404(document_id)
+    lang = _lang(document)
+    # A file opened away from the site: its stylesheet travels inside it.
+    css = (Path(current_app.static_folder or "") / "css" / "compilation.css").read_text("utf-8")
+    html = render_template("compilation_file.html", css=css, **_compilation(document, lang))
+    name = f"compilation-{document.symbol or document.id}-{lang}".replace("/", "-")
+    return Response(
+        html,
+        mimetype="text/html",
+        headers={"Content-Disposition": f'attachment; filename="{name}.html"'},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Form posts (the same services as the API; errors come back as messages on the page)
+# --------------------------------------------------------------------------------------------
+
+
+def _back(document_id: int, anchor: str | None = None):
+    fallback = url_for("web.document", document_id=document_id)
+    target = safe_next(request.form.get("next") or fallback)
+    if target == url_for("web.home"):
+        target = fallback
+    return redirect(target + (f"#{anchor}" if anchor and "#" not in target else ""))
+
+
+def _require(action: Action, document: Document) -> None:
+    from drafting.api.helpers import require
+
+    require(action, document)
+
+
+def _flash_error(error: ServiceError) -> None:
+    db.session.rollback()
+    reasons = [r for r in error.extra.get("reasons") or [] if r != error.message]
+    flash(" ".join([error.message, *[f"— {r}" for r in reasons]]), "error")
+
+
+def _amendment_or_404(amendment_id: int) -> tuple[Amendment, Document]:
+    amendment = db.session.get(Amendment, amendment_id)
+    if amendment is None:
+        abort(404)
+    return amendment, visible_or_404(amendment.document_id)
+
+
+@bp.post("/documents/<int:document_id>/amendments")
+@login_required
+def file_amendment(document_id: int):
+    document = visible_or_404(document_id)
+    form = request.form
+    data: dict[str, Any] = {
+        "kind": form.get("kind"),
+        "paragraph_id": form.get("paragraph_id", type=int),
+        "lang": form.get("lang") or document.languages[0],
+        "rationale": form.get("rationale", ""),
+        "position": form.get("position", "after"),
+    }
+    texts = {
+        lang: form[f"text_{lang}"]
+        for lang in document.languages
+        if form.get(f"text_{lang}") is not None and form.get(f"text_{lang}").strip()
+    }
+    if data["kind"] != "delete":
+        data["texts"] = texts
+        data["lang"] = next(iter(texts), data["lang"])
+    try:
+        _require(Action.PROPOSE_AMENDMENT, document)
+        proposal = amendments.parse_proposal(document, data)
+        amendment = amendments.file(document, current_user, proposal)
+        db.session.commit()
+        flash(_("Amendment %(id)s filed.", id=amendment.id), "ok")
+    except ServiceError as error:
+        _flash_error(error)
+        return redirect(
+            url_for(
+                "web.new_amendment",
+                document_id=document.id,
+                paragraph=data["paragraph_id"],
+                kind=data["kind"],
+            )
+        )
+    return _back(document.id, f"p-{amendment.paragraph_id}")
+
+
+@bp.post("/amendments/<int:amendment_id>/co-sponsor")
+@login_required
+def co_sponsor(amendment_id: int):
+    amendment, document = _amendment_or_404(amendment_id)
+    try:
+        _require(Action.CO_SPONSOR, document)
+        amendments.co_sponsor(document, amendment, current_user)
+        db.session.commit()
+        flash(_("Your delegation co-sponsors amendment %(id)s.", id=amendment.id), "ok")
+    except ServiceError as error:
+        _flash_error(error)
+    return _back(document.id, f"a-{amendment_id}")
+
+
+@bp.post("/amendments/<int:amendment_id>/withdraw")
+@login_required
+def withdraw(amendment_id: int):
+    amendment, document = _amendment_or_404(amendment_id)
+    try:
+        _require(Action.WITHDRAW_AMENDMENT, document)
+        amendments.withdraw(document, amendment, current_user)
+        db.session.commit()
+        flash(_("Amendment %(id)s withdrawn.", id=amendment.id), "ok")
+    except ServiceError as error:
+        _flash_error(error)
+    return _back(document.id, f"a-{amendment_id}")
+
+
+@bp.post("/amendments/<int:amendment_id>/decision")
+@login_required
+def decide(amendment_id: int):
+    amendment, document = _amendment_or_404(amendment_id)
+    form = request.form
+    data: dict[str, Any] = {"decision": form.get("decision"), "note": form.get("note") or None}
+    if form.get("text") is not None and form.get("decision") == "accept":
+        data["text"] = form["text"]
+        data["lang"] = form.get("lang") or None
+    try:
+        _require(Action.DECIDE_AMENDMENT, document)
+        decision = amendments.parse_decision(document, amendment, data)
+        amendments.decide(document, amendment.id, current_user, decision)
+        db.session.commit()
+        flash(
+            _("Amendment %(id)s: %(status)s.", id=amendment_id, status=amendment.status.value),
+            "ok",
+        )
+    except Conflict as error:
+        _flash_error(error)
+        if "base" in error.extra:
+            return redirect(
+                url_for("web.conflict_page", amendment_id=amendment_id, lang=error.extra["lang"])
+            )
+    except ServiceError as error:
+        _flash_error(error)
+    return _back(document.id, f"a-{amendment_id}")
+
+
+@bp.post("/documents/<int:document_id>/comments")
+@login_required
+def add_comment(document_id: int):
+    document = visible_or_404(document_id)
+    form = request.form
+    data: dict[str, Any] = {
+        "body": form.get("body"),
+        "paragraph_id": form.get("paragraph_id", type=int),
+        "parent_id": form.get("parent_id", type=int),
+        "lang": form.get("lang") or None,
+        "anchor_start": form.get("anchor_start", type=int),
+        "anchor_end": form.get("anchor_end", type=int),
+    }
+    try:
+        _require(Action.COMMENT, document)
+        comment = discussion.add_comment(document, current_user, data)
+        db.session.commit()
+        flash(_("Comment posted."), "ok")
+        anchor = f"c-{comment.id}"
+    except ServiceError as error:
+        _flash_error(error)
+        anchor = f"p-{data['paragraph_id']}" if data["paragraph_id"] else None
+    return _back(document.id, anchor)
+
+
+@bp.post("/documents/<int:document_id>/reservations")
+@login_required
+def file_reservation(document_id: int):
+    document = visible_or_404(document_id)
+    form = request.form
+    data: dict[str, Any] = {
+        "kind": form.get("kind"),
+        "text": form.get("text"),
+        "paragraph_id": form.get("paragraph_id", type=int),
+        "lang": form.get("lang") or None,
+    }
+    try:
+        _require(Action.FILE_RESERVATION, document)
+        discussion.file_reservation(document, current_user, data)
+        db.session.commit()
+        flash(_("Filed; it will print as a footnote."), "ok")
+    except ServiceError as error:
+        _flash_error(error)
+    return _back(document.id, f"p-{data['paragraph_id']}" if data["paragraph_id"] else None)

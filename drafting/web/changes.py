@@ -1,0 +1,173 @@
+"""Tracked-changes view, side-by-side comparison of two revisions, a paragraph's history
+with restore buttons."""
+
+from __future__ import annotations
+
+import html
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from drafting import textdiff
+from drafting.extensions import db
+from drafting.models import Document
+from drafting.policy import Action, can
+from drafting.services import changes, history, versions
+from drafting.services.documents import numbers
+from drafting.services.editing import paragraph_of
+from drafting.services.errors import NotFound, ServiceError
+from drafting.web import bp
+from drafting.web.amendments import _flash_error, _require, delegation_colours
+from drafting.web.documents import viewer, visible_or_404
+
+
+class Painter:
+    """Renders runs as <ins>/<del> coloured by delegation, with author and time on hover.
+
+    Built in Python rather than a template macro: a long document has thousands of runs
+    and this is the hot path of the tracked-changes page. One painter serves one page.
+    """
+
+    def __init__(self, colours: dict) -> None:
+        self.palette = {code: (d.name, d.color) for code, d in colours.items()}
+        self.labels = {1: _("Inserted by"), -1: _("Deleted by")}
+        self.unknown = _("unknown")
+        self.attributes: dict[tuple, str] = {}  # (op, code[, at]) -> attribute text
+
+    def _attributes(self, op: int, code: str | None, at) -> str:
+        key = (op, code, at)
+        found = self.attributes.get(key)
+        if found is None:
+            prefix = self.attributes.get((op, code))
+            if prefix is None:
+                name, colour = self.palette.get(code, (None, "#444"))
+                who = f"{name} ({code})" if name else (code or self.unknown)
+                prefix = self.attributes[(op, code)] = (
+                    f' class="chg" data-color="{html.escape(colour)}" '
+                    f'data-author="{html.escape(code or "")}" '
+                    f'title="{html.escape(f"{self.labels[op]} {who}")}'
+                )
+            # digits only: nothing to escape
+            when = f" · {at.isoformat(sep=' ', timespec='minutes')[:16]} UTC" if at else ""
+            found = self.attributes[key] = f'{prefix}{when}"'
+        return found
+
+    def __call__(self, runs, show: tuple[int, ...] = (-1, 0, 1)) -> Markup:
+        out: list[str] = []
+        for op, text, code, at in runs:
+            if op not in show or not text:
+                continue
+            if op == 0:
+                out.append(html.escape(text, quote=False))
+            else:
+                tag = "ins" if op == 1 else "del"
+                attributes = self._attributes(op, code, at)
+                out.append(f"<{tag}{attributes}>{html.escape(text, quote=False)}</{tag}>")
+        return Markup("".join(out))
+
+
+@bp.app_template_global("painter")
+def _painter(colours: dict) -> Painter:
+    return Painter(colours)
+
+
+def _lang(document: Document) -> str:
+    lang = request.args.get("lang") or document.languages[0]
+    return lang if lang in document.languages else document.languages[0]
+
+
+def _change_set(document: Document, from_label: str | None, to_label: str | None, lang: str):
+    try:
+        return changes.change_set(document, from_label, to_label, lang)
+    except NotFound:
+        abort(404)
+    except ServiceError:
+        abort(400)
+
+
+@bp.get("/documents/<int:document_id>/changes")
+def tracked_changes(document_id: int):
+    document = visible_or_404(document_id)
+    lang = _lang(document)
+    change_set = _change_set(
+        document, request.args.get("from") or None, request.args.get("to") or None, lang
+    )
+    return render_template(
+        "changes.html",
+        document=document,
+        change_set=change_set,
+        lang=lang,
+        labels=[r.label for r in document.revisions],
+        colours=delegation_colours(document),
+    )
+
+
+@bp.get("/documents/<int:document_id>/compare")
+def compare(document_id: int):
+    document = visible_or_404(document_id)
+    labels = [r.label for r in document.revisions]
+    if not labels:
+        abort(404)
+    lang = _lang(document)
+    left = request.args.get("a") or labels[max(0, len(labels) - 2)]
+    right = request.args.get("b") or "current"
+    change_set = _change_set(document, left, right, lang)
+    return render_template(
+        "compare.html",
+        document=document,
+        change_set=change_set,
+        left=left,
+        right=right,
+        lang=lang,
+        labels=labels,
+        colours=delegation_colours(document),
+    )
+
+
+@bp.get("/documents/<int:document_id>/paragraphs/<int:paragraph_id>/history")
+def paragraph_history(document_id: int, paragraph_id: int):
+    document = visible_or_404(document_id)
+    lang = _lang(document)
+    try:
+        paragraph = paragraph_of(document, paragraph_id)
+    except ServiceError:
+        abort(404)
+    # Live typing stores many small versions; they are shown as edit sessions.
+    sessions = history.sessions(paragraph, lang)
+    user = viewer()
+    number = numbers(document).get(paragraph.id)
+    return render_template(
+        "history.html",
+        document=document,
+        paragraph=paragraph,
+        number=number.number if number else None,
+        sessions=list(reversed(sessions)),
+        diffs={s.last.seq: textdiff.diff(s.before, s.text) for s in sessions},
+        lang=lang,
+        can_restore=bool(user) and can(user, Action.EDIT_TEXT, document).allowed,
+        colours=delegation_colours(document),
+        current_seq=sessions[-1].last.seq if sessions else 0,
+    )
+
+
+@bp.post("/documents/<int:document_id>/paragraphs/<int:paragraph_id>/restore")
+@login_required
+def restore(document_id: int, paragraph_id: int):
+    document = visible_or_404(document_id)
+    lang = request.form.get("lang") or document.languages[0]
+    try:
+        _require(Action.EDIT_TEXT, document)
+        version = versions.restore(
+            document, paragraph_id, current_user, lang, request.form.get("version", type=int)
+        )
+        db.session.commit()
+        flash(_("Restored as version %(seq)s.", seq=version.seq), "ok")
+    except ServiceError as error:
+        _flash_error(error)
+    return redirect(
+        url_for(
+            "web.paragraph_history", document_id=document.id, paragraph_id=paragraph_id, lang=lang
+        )
+    )

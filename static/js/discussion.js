@@ -1,0 +1,111 @@
+// Amendments, comments and footnotes on the document page; the three-way merge form.
+(function () {
+  "use strict";
+  var es = (document.documentElement.lang || "en").indexOf("es") === 0;
+
+  // Footnote numbers after the paragraph text, drawn by CSS from data-fn (the text itself
+  // stays untouched, so live editing never sees them).
+  document.querySelectorAll(".fn-data").forEach(function (data) {
+    var para = document.getElementById("p-" + data.getAttribute("data-paragraph"));
+    if (!para) return;
+    para.querySelectorAll(".ptext").forEach(function (text) {
+      text.setAttribute("data-fn", data.getAttribute("data-fn"));
+    });
+  });
+
+  // Reservations on the whole document: their numbers after the title.
+  var onDocument = document.querySelector(".fn-doc");
+  var title = document.querySelector(".doc-head h1");
+  if (onDocument && title) {
+    onDocument.getAttribute("data-fn").split(",").forEach(function (number) {
+      var sup = document.createElement("sup");
+      sup.className = "fn-title";
+      var link = document.createElement("a");
+      link.href = "#fn-" + number;
+      link.textContent = number;
+      sup.appendChild(link);
+      title.appendChild(sup);
+    });
+  }
+
+  // Comments anchored to a stretch of text: remember the last selection inside a paragraph
+  // as code-point offsets (as the server counts them) and hand it to that paragraph's form.
+  var selected = null;
+  function codePoints(s) { return Array.from(s).length; }
+  document.addEventListener("mouseup", function () {
+    var sel = window.getSelection();
+    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return;
+    var range = sel.getRangeAt(0);
+    var start = range.startContainer.nodeType === 1 ? range.startContainer : range.startContainer.parentElement;
+    var text = start && start.closest(".ptext[data-lang]");
+    if (!text || !text.contains(range.endContainer)) return;
+    var para = text.closest("[data-paragraph-id]");
+    if (!para) return;
+    var before = document.createRange();
+    before.setStart(text, 0);
+    before.setEnd(range.startContainer, range.startOffset);
+    var from = codePoints(before.toString());
+    var quote = range.toString();
+    selected = {
+      paragraph: para.getAttribute("data-paragraph-id"),
+      lang: text.getAttribute("data-lang"),
+      start: from,
+      end: from + codePoints(quote),
+      quote: quote
+    };
+    document.querySelectorAll('.comment-form[data-paragraph="' + selected.paragraph + '"]').forEach(function (form) {
+      var hint = form.querySelector(".anchor-quote");
+      if (hint) hint.textContent = (es ? "Sobre: «" : "On: “") + quote + (es ? "»" : "”");
+    });
+  });
+  document.querySelectorAll(".comment-form").forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var pid = form.getAttribute("data-paragraph");
+      if (!selected || !pid || selected.paragraph !== pid || form.querySelector("[name=parent_id]")) return;
+      form.querySelector("[name=anchor_start]").value = selected.start;
+      form.querySelector("[name=anchor_end]").value = selected.end;
+      form.querySelector("[name=lang]").value = selected.lang;
+    });
+  });
+
+  // Open the panel a link points at (#a-12, #c-3) after a form post.
+  if (location.hash) {
+    var target = document.getElementById(location.hash.slice(1));
+    var panel = target && target.closest("details.para-panel");
+    if (panel) { panel.open = true; target.scrollIntoView({ block: "center" }); }
+  }
+
+  // Three-way merge: start the wording from one side.
+  var merged = document.getElementById("merged");
+  document.querySelectorAll("[data-fill]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      if (merged) { merged.value = button.getAttribute("data-text"); merged.focus(); }
+    });
+  });
+
+  // New amendments and comments from others: offer a reload (the live page owns the socket).
+  var socket = window.Drafting && window.Drafting.socket;
+  if (socket && socket.on) {
+    var notice = null;
+    var tell = function (what) {
+      return function (payload) {
+        if (!notice) {
+          notice = document.createElement("p");
+          notice.className = "flash live-notice";
+          notice.setAttribute("role", "status");
+          var root = document.getElementById("document") || document.body;
+          root.insertBefore(notice, root.firstChild);
+        }
+        var who = payload && payload.delegation ? payload.delegation + " · " : "";
+        notice.innerHTML = "";
+        notice.appendChild(document.createTextNode(who + what + " "));
+        var link = document.createElement("a");
+        link.href = location.pathname;
+        link.textContent = es ? "Recargar" : "Reload";
+        notice.appendChild(link);
+      };
+    };
+    socket.on("amendment", tell(es ? "Enmienda nueva o actualizada." : "New or updated amendment."));
+    socket.on("comment", tell(es ? "Comentario nuevo." : "New comment."));
+  }
+})();

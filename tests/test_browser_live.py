@@ -1,0 +1,244 @@
+"""Live editing in real browsers: Playwright drives Chromium against a real server process.
+
+Two committee members type into one paragraph at the same time; a delegate watches; a page
+loses its connection and catches up; the workflow moves on under an open page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+OFFLINE = "Offline — your changes are kept and will be sent on reconnect"
+
+if os.environ.get("CI") != "true" and not CHROMIUM.exists():
+    pytest.skip(
+        f"{CHROMIUM} is not installed (CI=true installs it and runs these tests)",
+        allow_module_level=True,
+    )
+
+from playwright.async_api import BrowserContext, Page, async_playwright  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+
+def run(scenario, live_server) -> None:
+    """Run an async scenario with a fresh Chromium; the server log helps when it fails."""
+
+    async def main() -> None:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=ARGS
+            )
+            try:
+                await scenario(Browser(browser, live_server))
+            finally:
+                await browser.close()
+
+    try:
+        asyncio.run(main())
+    except Exception:
+        print(live_server.log_tail())
+        raise
+
+
+class Browser:
+    def __init__(self, browser, server) -> None:
+        self.browser, self.server = browser, server
+
+    async def page_of(self, email: str) -> tuple[BrowserContext, Page]:
+        """A logged-in page on the demo document, connected and synchronised."""
+        context = await self.browser.new_context(viewport={"width": 1200, "height": 900})
+        response = await context.request.post(
+            f"{self.server.url}/api/login", data={"email": email, "password": "demo-password"}
+        )
+        assert response.ok, await response.text()
+        page = await context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.errors = errors  # type: ignore[attr-defined]
+        await page.goto(f"{self.server.url}/documents/{self.server.document_id}")
+        await settled(page)
+        return context, page
+
+
+def paragraph_id(server, number: str) -> int:
+    return next(p["id"] for p in server.document()["paragraphs"] if p["number"] == number)
+
+
+def stored_text(server, pid: int, lang: str = "en") -> str:
+    return next(p for p in server.document()["paragraphs"] if p["id"] == pid)["text"][lang]
+
+
+def box(page: Page, pid: int, lang: str = "en"):
+    return page.locator(
+        f"article.para[data-paragraph-id='{pid}'] .ptext[data-lang='{lang}'] textarea"
+    )
+
+
+async def settled(page: Page, timeout: float = 15_000) -> None:
+    await page.wait_for_function(
+        "() => window.Drafting && Drafting.editor && Drafting.editor.settled()", timeout=timeout
+    )
+
+
+async def text_of(page: Page, pid: int, lang: str = "en") -> str:
+    return await page.evaluate(f"Drafting.editor.text({pid}, '{lang}')")
+
+
+async def type_at(page: Page, pid: int, where: str, words: str) -> None:
+    await box(page, pid).click()
+    await page.keyboard.press(where)  # Control+Home / Control+End: start or end of the text
+    await page.keyboard.type(words, delay=35)
+
+
+def test_two_committee_members_typing_at_once_converge(live_server):
+    pid = paragraph_id(live_server, "3")
+    before = stored_text(live_server, pid)
+
+    async def scenario(b: Browser) -> None:
+        _, sv = await b.page_of("elsalvador@demo.test")
+        _, cr = await b.page_of("costarica@demo.test")
+        # Different places in the paragraph, typed at the same time.
+        await asyncio.gather(
+            type_at(sv, pid, "Control+End", " As agreed in Panama."),
+            type_at(cr, pid, "Control+Home", "Furthermore, "),
+        )
+        # Presence: each sees the other in paragraph 3.
+        here = f"#p-{pid} .live-here .live-person[data-delegation='%s']"
+        await cr.wait_for_selector(here % "SV")
+        await sv.wait_for_selector(here % "CR")
+        await settled(sv)
+        await settled(cr)
+        first = await text_of(sv, pid)
+        assert first == await text_of(cr, pid) == stored_text(live_server, pid)
+        assert first.startswith("Furthermore, ") and first.endswith(" As agreed in Panama.")
+        assert await box(sv, pid).input_value() == first == await box(cr, pid).input_value()
+        # The same spot (the end), at the same time: every keystroke arrives exactly once.
+        await asyncio.gather(
+            type_at(sv, pid, "Control+End", " salvador salvador"),
+            type_at(cr, pid, "Control+End", " costa rica costa"),
+        )
+        await settled(sv)
+        await settled(cr)
+        final = await text_of(sv, pid)
+        assert final == await text_of(cr, pid) == stored_text(live_server, pid)
+        typed = Counter(" As agreed in Panama.Furthermore,  salvador salvador costa rica costa")
+        assert Counter(final) == Counter(before) + typed
+        assert sv.errors == cr.errors == []  # type: ignore[attr-defined]
+
+    run(scenario, live_server)
+
+
+def test_a_delegate_sees_the_committee_change_live(live_server):
+    pid = paragraph_id(live_server, "4")
+
+    async def scenario(b: Browser) -> None:
+        _, mx = await b.page_of("mexico@demo.test")
+        _, sv = await b.page_of("elsalvador@demo.test")
+        assert await mx.locator(f"#p-{pid} .ptext textarea").count() == 0  # delegates read
+        await type_at(sv, pid, "Control+Home", "Recalling the Declaration, ")
+        mark = mx.locator(f"#p-{pid} .ptext[data-lang='en'] ins.live-ins[data-author='SV']")
+        await mark.first.wait_for()
+        await mx.wait_for_function(
+            f"() => document.querySelector('#p-{pid} .ptext[data-lang=en]').innerText"
+            ".startsWith('Recalling the Declaration, ')"
+        )
+        await settled(sv)
+        shown = await mx.inner_text(f"#p-{pid} .ptext[data-lang='en']")
+        assert shown == stored_text(live_server, pid)
+        assert "Recalling" in "".join(await mark.all_inner_texts())
+
+    run(scenario, live_server)
+
+
+def test_a_page_that_loses_its_connection_catches_up(live_server):
+    pid = paragraph_id(live_server, "5")
+
+    async def scenario(b: Browser) -> None:
+        sv_context, sv = await b.page_of("elsalvador@demo.test")
+        _, cr = await b.page_of("costarica@demo.test")
+        await sv_context.set_offline(True)
+        await sv.wait_for_selector("#live[data-connection='offline']", state="attached")
+        assert await sv.inner_text("#live-status") == OFFLINE
+        # Both edit the paragraph while one of them is cut off.
+        await type_at(sv, pid, "Control+End", " Typed while offline.")
+        await type_at(cr, pid, "Control+Home", "Meanwhile online: ")
+        await settled(cr)
+        assert "Typed while offline." not in stored_text(live_server, pid)
+        assert not (await text_of(sv, pid)).startswith("Meanwhile online: ")
+        await sv_context.set_offline(False)
+        await settled(sv, timeout=20_000)
+        await cr.wait_for_function(
+            f"() => Drafting.editor.text({pid}, 'en').endsWith(' Typed while offline.')"
+        )
+        final = stored_text(live_server, pid)
+        assert final.startswith("Meanwhile online: ") and final.endswith(" Typed while offline.")
+        assert await text_of(sv, pid) == await text_of(cr, pid) == final
+
+    run(scenario, live_server)
+
+
+def test_workflow_changes_reach_an_open_page(live_server):
+    pid = paragraph_id(live_server, "6")
+
+    async def scenario(b: Browser) -> None:
+        _, sv = await b.page_of("elsalvador@demo.test")
+        assert await box(sv, pid).count() == 1
+        secretariat = live_server.session("secretariat@demo.test")
+        deadline = (datetime.now(UTC) + timedelta(days=5)).isoformat(timespec="seconds")
+        url = f"{live_server.url}/api/documents/{live_server.document_id}/transitions"
+        response = secretariat.post(f"{url}/open_round", json={"deadline": deadline})
+        assert response.status_code == 200, response.text
+        try:
+            await sv.wait_for_selector("#doc-state.state-online_round")
+            await sv.wait_for_selector(".live-notice")
+            await sv.wait_for_function(f"() => !document.querySelector('#p-{pid} .ptext textarea')")
+        finally:
+            assert secretariat.post(f"{url}/close_round", json={}).status_code == 200
+        await sv.wait_for_selector("#doc-state.state-committee_review")
+        await box(sv, pid).wait_for()  # editable again
+
+    run(scenario, live_server)
+
+
+def test_the_browser_rebases_exactly_like_the_server(live_server):
+    from drafting.rebase import rebase
+
+    rng = random.Random(7)
+    words = ["", "a", "the ", "States ", "é", "migración ", "x"]
+
+    def mutate(text: str) -> str:
+        for _ in range(rng.randint(0, 3)):
+            i = rng.randint(0, len(text))
+            j = min(len(text), i + rng.randint(0, 6))
+            text = text[:i] + rng.choice(words) + text[j:]
+        return text
+
+    cases = []
+    for _ in range(200):
+        base = " ".join(rng.choice(words[1:]) for _ in range(rng.randint(0, 8)))
+        cases.append([base, mutate(base), mutate(base), rng.random() < 0.5])
+
+    async def scenario(b: Browser) -> None:
+        _, page = await b.page_of("mexico@demo.test")
+        got = await page.evaluate(
+            "cases => cases.map(c => Drafting.editor.rebase(c[0], c[1], c[2], c[3]))", cases
+        )
+        assert got == [rebase(a, m, t, mine_first=f) for a, m, t, f in cases]
+
+    run(scenario, live_server)

@@ -1,0 +1,502 @@
+"""Live editing over Socket.IO without a browser: authentication, policy, the edit protocol,
+presence, and convergence of concurrent editors (hypothesis drives the schedules)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from drafting import clock, textdiff
+from drafting.extensions import db, socketio
+from drafting.liveclient import Replica
+from drafting.models import Version
+
+PASSWORD = "demo-password"
+
+
+class Peer:
+    """One person: a logged-in HTTP client and a socket sharing its session cookie."""
+
+    def __init__(self, app, email: str, document_id: int, *, join: bool = True) -> None:
+        self.app = app
+        self.email = email
+        self.document_id = document_id
+        self.http = app.test_client()
+        response = self.http.post("/api/login", json={"email": email, "password": PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        self.csrf = response.get_json()["csrf_token"]
+        self.sio = socketio.test_client(app, flask_test_client=self.http)
+        assert self.sio.is_connected()
+        self.snapshot = self.join() if join else None
+
+    def join(self, document_id: int | None = None) -> dict:
+        return self.sio.emit(
+            "join", {"document_id": document_id or self.document_id}, callback=True
+        )
+
+    def edit(self, paragraph_id: int, base_version: int, patch: str, lang: str = "en") -> dict:
+        data = {
+            "paragraph_id": paragraph_id,
+            "lang": lang,
+            "base_version": base_version,
+            "patch": patch,
+        }
+        return self.sio.emit("edit", data, callback=True)
+
+    def received(self, name: str | None = None) -> list[dict]:
+        return [
+            message["args"][0]
+            for message in self.sio.get_received()
+            if name is None or message["name"] == name
+        ]
+
+    def reconnect(self) -> None:
+        self.sio.disconnect()
+        self.sio = socketio.test_client(self.app, flask_test_client=self.http)
+        assert self.sio.is_connected()
+        self.snapshot = self.join()
+
+
+def paragraph_in(snapshot: dict, paragraph_id: int) -> dict:
+    return next(p for p in snapshot["paragraphs"] if p["id"] == paragraph_id)
+
+
+def stored(app, paragraph_id: int, lang: str = "en") -> list[Version]:
+    with app.app_context():
+        versions = db.session.scalars(
+            select(Version)
+            .where(Version.paragraph_id == paragraph_id, Version.lang == lang)
+            .order_by(Version.seq)
+        ).all()
+        db.session.expunge_all()
+        return list(versions)
+
+
+@pytest.fixture
+def para(auth, demo):
+    auth.login("secretariat@demo.test")  # demo.paragraph reads through the logged-in client
+    return demo.paragraph("8.a")
+
+
+# --------------------------------------------------------------------------------------------
+# Who may open a socket, join, and edit
+# --------------------------------------------------------------------------------------------
+
+
+def test_anonymous_socket_is_refused(app):
+    anonymous = socketio.test_client(app, flask_test_client=app.test_client())
+    assert not anonymous.is_connected()
+
+
+def test_socket_from_another_origin_is_refused(app, demo):
+    http = app.test_client()
+    http.post("/api/login", json={"email": "elsalvador@demo.test", "password": PASSWORD})
+    evil = socketio.test_client(
+        app, flask_test_client=http, headers={"Origin": "http://evil.example"}
+    )
+    assert not evil.is_connected()
+    own = socketio.test_client(app, flask_test_client=http, headers={"Origin": "http://localhost"})
+    assert own.is_connected()
+    # The Engine.IO handshake itself (what a browser opens first) refuses the other origin.
+    handshake = "/socket.io/?EIO=4&transport=polling"
+    assert http.get(handshake, headers={"Origin": "http://evil.example"}).status_code == 400
+    assert http.get(handshake, headers={"Origin": "http://localhost"}).status_code == 200
+
+
+def test_extra_origins_are_allowed_besides_the_same_origin(app):
+    from drafting.live import origin_check
+
+    allowed = origin_check(["https://drafting.example.org"])
+    environ = {"HTTP_HOST": "127.0.0.1:5000", "wsgi.url_scheme": "http"}
+    assert allowed("https://drafting.example.org", environ)
+    assert allowed("http://127.0.0.1:5000", environ)
+    assert not allowed("http://127.0.0.1:5001", environ)
+    assert not allowed("https://evil.example", environ)
+
+
+def test_join_answers_a_snapshot_of_every_paragraph(app, demo, para):
+    member = Peer(app, "elsalvador@demo.test", demo.id)
+    snapshot = member.snapshot
+    assert snapshot["state"] == "committee_review"
+    assert snapshot["can_edit"] is True
+    assert len(snapshot["paragraphs"]) == len(demo.document()["paragraphs"])
+    mine = paragraph_in(snapshot, para["id"])
+    assert mine["text"] == para["text"] and mine["version"] == para["version"]
+    assert Peer(app, "mexico@demo.test", demo.id).snapshot["can_edit"] is False
+
+
+def test_join_of_another_process_document_is_refused(app, demo):
+    from drafting.models import Process, User
+    from drafting.services import importing
+
+    with app.app_context():
+        other = Process(name="Another conference")
+        db.session.add(other)
+        db.session.flush()
+        owner = db.session.scalar(select(User).where(User.email == "secretariat@demo.test"))
+        forest = importing.parse_upload("other.txt", b"1. Elsewhere.\n")
+        foreign = importing.create_document(other, owner, forest, title="Elsewhere").id
+        db.session.commit()
+    member = Peer(app, "elsalvador@demo.test", demo.id)
+    answer = member.join(foreign)
+    assert answer["status"] == 404 and answer["error"] == "document not found"
+    assert member.join("1")["status"] == 400  # ids are integers
+
+
+def test_observer_edit_is_refused_and_nothing_is_stored(app, demo, para):
+    observer = Peer(app, "iom@demo.test", demo.id)
+    patch = textdiff.make_patch(para["text"]["en"], para["text"]["en"] + " More.")
+    answer = observer.edit(para["id"], para["version"]["en"], patch)
+    assert answer["status"] == 403 and "observer" in answer["error"]
+    assert len(stored(app, para["id"])) == para["version"]["en"]
+
+
+def test_edit_during_an_online_round_is_refused(app, auth, demo, para):
+    member = Peer(app, "elsalvador@demo.test", demo.id)
+    auth.login("secretariat@demo.test")
+    deadline = (clock.now() + timedelta(days=3)).isoformat(timespec="seconds")
+    response = auth.post(f"/api/documents/{demo.id}/transitions/open_round", {"deadline": deadline})
+    assert response.status_code == 200, response.get_json()
+    state_changes = member.received("state_changed")
+    assert state_changes and state_changes[-1]["state"] == "online_round"
+    patch = textdiff.make_patch(para["text"]["en"], "Rewritten during the round.")
+    answer = member.edit(para["id"], para["version"]["en"], patch)
+    assert answer["status"] == 409 and "online_round" in answer["error"]
+    assert answer["reasons"]
+    assert stored(app, para["id"])[-1].text == para["text"]["en"]
+    assert member.join()["can_edit"] is False
+
+
+def test_bad_edits_get_clear_errors_and_store_nothing(app, demo, para):
+    member = Peer(app, "elsalvador@demo.test", demo.id)
+    base, text = para["version"]["en"], para["text"]["en"]
+    good = textdiff.make_patch(text, text + " Fine.")
+    pid = para["id"]
+    cases = [
+        (
+            {
+                "paragraph_id": pid,
+                "lang": "en",
+                "base_version": base,
+                "patch": "@@ nonsense",
+            },
+            400,
+        ),
+        ({"paragraph_id": pid, "lang": "en", "base_version": base, "patch": 42}, 400),
+        ({"paragraph_id": pid, "lang": "fr", "base_version": base, "patch": good}, 400),
+        ({"paragraph_id": pid, "lang": "en", "base_version": "1", "patch": good}, 400),
+        ({"paragraph_id": "x", "lang": "en", "base_version": base, "patch": good}, 400),
+        (
+            {
+                "paragraph_id": 10_000,
+                "lang": "en",
+                "base_version": base,
+                "patch": good,
+            },
+            404,
+        ),
+        ({"paragraph_id": pid, "lang": "en", "base_version": base + 5, "patch": good}, 409),
+    ]
+    for data, status in cases:
+        answer = member.sio.emit("edit", data, callback=True)
+        assert answer["status"] == status, (data, answer)
+        assert answer["error"]
+    assert member.sio.emit("edit", ["not", "an", "object"], callback=True)["status"] == 400
+    unbalanced = textdiff.make_patch(text, "[" + text)
+    answer = member.edit(para["id"], base, unbalanced)
+    assert answer["status"] == 400 and "bracket" in answer["error"]
+    assert len(stored(app, para["id"])) == base
+    stranger = Peer(app, "costarica@demo.test", demo.id, join=False)
+    assert stranger.edit(para["id"], base, good)["status"] == 400  # join first
+
+
+def test_a_patch_that_fits_nothing_is_answered_with_the_current_text(app, demo, para):
+    member = Peer(app, "elsalvador@demo.test", demo.id)
+    foreign = textdiff.make_patch("Completely different words here.", "Completely new words here.")
+    answer = member.edit(para["id"], para["version"]["en"], foreign)
+    assert answer["status"] == 409
+    assert answer["current"] == {"text": para["text"]["en"], "version": para["version"]["en"]}
+
+
+# --------------------------------------------------------------------------------------------
+# Broadcasts
+# --------------------------------------------------------------------------------------------
+
+
+def test_edit_is_stored_before_the_ack_and_broadcast_to_the_others_only(app, demo, para):
+    sv = Peer(app, "elsalvador@demo.test", demo.id)
+    cr = Peer(app, "costarica@demo.test", demo.id)
+    mx = Peer(app, "mexico@demo.test", demo.id)
+    for peer in (sv, cr, mx):
+        peer.received()
+    text = para["text"]["en"]
+    new = text.replace("Decline", "Firmly decline", 1)
+    assert new != text
+    patch = textdiff.make_patch(text, new)
+    ack = sv.edit(para["id"], para["version"]["en"], patch)
+    assert ack == {
+        "paragraph_id": para["id"],
+        "lang": "en",
+        "version": para["version"]["en"] + 1,
+        "text": new,
+    }
+    assert stored(app, para["id"])[-1].text == new
+    assert demo.paragraph("8.a")["text"]["en"] == new
+    assert sv.received("paragraph_updated") == []
+    for peer in (cr, mx):
+        (update,) = peer.received("paragraph_updated")
+        assert update["paragraph_id"] == para["id"] and update["lang"] == "en"
+        assert update["version"] == ack["version"] and update["text"] == new
+        assert update["author"] == "SV"
+        assert textdiff.apply_patch(update["patch"], text) == textdiff.Applied(new)
+
+
+def test_presence_says_who_is_where(app, demo, para):
+    sv = Peer(app, "elsalvador@demo.test", demo.id)
+    cr = Peer(app, "costarica@demo.test", demo.id)
+    people = sv.received("presence")[-1]["people"]
+    assert sorted(p["delegation"] for p in people) == ["CR", "SV"]
+    assert all("sid" not in p and p["color"] for p in people)
+    assert cr.sio.emit("editing", {"paragraph_id": para["id"], "lang": "en"}, callback=True) == {
+        "ok": True
+    }
+    where = {p["delegation"]: p["paragraph_id"] for p in sv.received("presence")[-1]["people"]}
+    assert where == {"SV": None, "CR": para["id"]}
+    assert cr.sio.emit("editing", {"paragraph_id": 10_000}, callback=True)["status"] == 404
+    cr.sio.emit("leave", callback=True)
+    assert [p["delegation"] for p in sv.received("presence")[-1]["people"]] == ["SV"]
+    cr.join()
+    cr.sio.disconnect()
+    assert [p["delegation"] for p in sv.received("presence")[-1]["people"]] == ["SV"]
+
+
+# --------------------------------------------------------------------------------------------
+# The edit protocol
+# --------------------------------------------------------------------------------------------
+
+
+def test_two_edits_from_the_same_base_both_survive(app, demo, para):
+    sv = Peer(app, "elsalvador@demo.test", demo.id)
+    cr = Peer(app, "costarica@demo.test", demo.id)
+    base, text = para["version"]["en"], para["text"]["en"]
+    first = sv.edit(para["id"], base, textdiff.make_patch(text, "Firstly, " + text))
+    second = cr.edit(para["id"], base, textdiff.make_patch(text, text + " Lastly."))
+    assert first["version"] == base + 1 and second["version"] == base + 2
+    assert second["text"] == "Firstly, " + text + " Lastly."
+
+
+def test_an_edit_sent_again_after_a_lost_ack_is_stored_once(app, demo, para):
+    sv = Peer(app, "elsalvador@demo.test", demo.id)
+    cr = Peer(app, "costarica@demo.test", demo.id)
+    base, text = para["version"]["en"], para["text"]["en"]
+    patch = textdiff.make_patch(text, text + " Once.")
+    first = sv.edit(para["id"], base, patch)
+    cr.edit(
+        para["id"], first["version"], textdiff.make_patch(first["text"], "Then " + first["text"])
+    )
+    sv.reconnect()
+    again = sv.edit(para["id"], base, patch)
+    assert again["version"] == first["version"] and again["text"] == first["text"]
+    texts = [v.text for v in stored(app, para["id"])]
+    assert len(texts) == base + 2 and texts[-1].count(" Once.") == 1
+
+
+def test_replica_rebases_unsent_keystrokes_on_an_ack_and_on_others_changes():
+    replica = Replica("The States agree.", 3)
+    replica.edit("The Member States agree.")
+    sent = replica.outgoing()
+    assert sent is not None and sent.base_version == 3
+    replica.edit("The Member States agree to act.")  # typed while the edit is in flight
+    replica.remote(4, "Both: The States agree.")  # might or might not contain our edit: wait
+    assert replica.buffered == (4, "Both: The States agree.")
+    replica.acknowledged({"version": 5, "text": "Both: The Member States agree."})
+    assert replica.version == 5 and replica.local == "Both: The Member States agree to act."
+    replica.remote(6, "All: The Member States agree.")  # someone changed the start
+    assert replica.local == "All: The Member States agree to act."
+    sent = replica.outgoing()
+    replica.acknowledged({"error": "conflict", "current": {"version": 7, "text": "X"}})
+    assert replica.inflight is None and replica.version == 7
+    replica.acknowledged({"error": "nothing in flight"})
+    assert replica.outgoing() is not None
+
+
+def test_sessions_group_live_versions_without_touching_them(app, demo, para):
+    from drafting.services.history import sessions
+
+    sv = Peer(app, "elsalvador@demo.test", demo.id)
+    cr = Peer(app, "costarica@demo.test", demo.id)
+    replica = Replica(para["text"]["en"], para["version"]["en"])
+
+    def type_and_send(peer: Peer, text: str) -> None:
+        replica.edit(text)
+        sent = replica.outgoing()
+        replica.acknowledged(peer.edit(para["id"], sent.base_version, sent.patch))
+
+    for word in ("one", "two", "three"):
+        type_and_send(sv, replica.local + " " + word)
+    clock.shift(11 * 60)
+    type_and_send(sv, replica.local + " later")
+    type_and_send(cr, replica.local + " costa")
+    with app.app_context():
+        found = sessions(para["id"], "en")
+        summary = [(s.source, s.delegation, s.seqs, len(s.versions)) for s in found]
+        assert summary == [
+            ("import", "TS", (1, 1), 1),
+            ("edit", "SV", (2, 4), 3),
+            ("edit", "SV", (5, 5), 1),
+            ("edit", "CR", (6, 6), 1),
+        ]
+        assert found[1].before == para["text"]["en"]
+        assert found[1].text.endswith("one two three") and found[1].authors == ["El Salvador"]
+    assert len(stored(app, para["id"])) == 6  # every version is still there
+
+
+# --------------------------------------------------------------------------------------------
+# Convergence: random concurrent schedules
+# --------------------------------------------------------------------------------------------
+
+TOKEN = re.compile(r"w(\d+)x\1y")  # a typed word: w7x7y; no two pieces of words make one
+EDITORS = ["elsalvador@demo.test", "costarica@demo.test", "panama@demo.test"]
+
+steps = st.lists(
+    st.one_of(
+        st.tuples(st.just("type"), st.integers(0, 2), st.floats(0, 1), st.floats(0, 1)),
+        st.tuples(st.just("delete"), st.integers(0, 2), st.floats(0, 1), st.floats(0, 0.3)),
+        st.tuples(st.just("send"), st.integers(0, 2)),
+        st.tuples(st.just("ack"), st.integers(0, 2)),
+        st.tuples(st.just("deliver"), st.integers(0, 2), st.integers(1, 3), st.booleans()),
+        st.tuples(st.just("reconnect"), st.integers(0, 2)),
+    ),
+    max_size=40,
+)
+
+
+def words(text: str) -> set[str]:
+    return {match.group() for match in TOKEN.finditer(text)}
+
+
+class Editor:
+    """A peer plus its replica of the paragraph under test and what is still in transit."""
+
+    def __init__(self, peer: Peer, paragraph_id: int, lang: str) -> None:
+        self.peer, self.paragraph_id, self.lang = peer, paragraph_id, lang
+        peer.received()
+        mine = paragraph_in(peer.join(), paragraph_id)
+        self.replica = Replica(mine["text"][lang], mine["version"][lang])
+        self.ack: dict | None = None  # the answer not yet handed to the replica
+        self.inbox: list[dict] = []
+        self.typed: set[str] = set()
+
+    def send(self, sent, log: dict) -> None:
+        self.ack = self.peer.edit(self.paragraph_id, sent.base_version, sent.patch, self.lang)
+        if "error" not in self.ack:
+            typed = (words(sent.sent) - words(sent.shadow)) & self.typed
+            assert typed <= words(self.ack["text"]), "an acknowledged keystroke was lost"
+            log.setdefault(self.ack["version"], sent)
+
+    def deliver(self, count: int, backwards: bool = False) -> None:
+        """Hand over ``count`` broadcasts; server threads may send them out of order."""
+        self.inbox += [
+            u
+            for u in self.peer.received("paragraph_updated")
+            if u["paragraph_id"] == self.paragraph_id and u["lang"] == self.lang
+        ]
+        batch = self.inbox[:count]
+        for update in reversed(batch) if backwards else batch:
+            self.replica.remote(update["version"], update["text"])
+        del self.inbox[:count]
+
+    def take_ack(self) -> None:
+        if self.ack is not None:
+            ack, self.ack = self.ack, None
+            self.replica.acknowledged(ack)
+
+
+@pytest.fixture
+def editors(app, demo):
+    return [Peer(app, email, demo.id) for email in EDITORS]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(schedule=steps)
+def test_concurrent_editors_converge_and_keep_every_acknowledged_keystroke(
+    app, demo, editors, schedule
+):
+    # Each example edits a paragraph of its own, so examples share the app but not the text.
+    counter = test_concurrent_editors_converge_and_keep_every_acknowledged_keystroke
+    counter.examples = getattr(counter, "examples", 0) + 1
+    paragraphs = [  # brackets are refused while unbalanced, which random deletions cause
+        p for p in editors[0].snapshot["paragraphs"] if "[" not in str(p["text"])
+    ]
+    target = paragraphs[counter.examples % len(paragraphs)]
+    lang = "en" if counter.examples % 2 else "es"
+    clients = [Editor(peer, target["id"], lang) for peer in editors]
+    start = clients[0].replica.version
+    log: dict[int, object] = {}  # version -> the edit that made it
+    made = 0
+    for step in schedule:
+        kind, who = step[0], clients[step[1]]
+        replica = who.replica
+        if kind == "type":
+            made += 1
+            text = replica.local
+            spots = [0, len(text)] + [m.start() for m in re.finditer(" ", text)]
+            at = sorted(spots)[int(step[2] * (len(spots) - 1))]
+            word = f"w{made}x{made}y"
+            who.typed.add(word)
+            replica.edit(text[:at] + (f"{word} " if at == 0 else f" {word}") + text[at:])
+        elif kind == "delete":
+            text = replica.local
+            at = int(step[2] * len(text))
+            replica.edit(text[:at] + text[at + int(step[3] * 40) :])
+        elif kind == "send":
+            sent = replica.outgoing()
+            if sent is not None:
+                who.send(sent, log)
+        elif kind == "ack":
+            who.take_ack()
+        elif kind == "deliver":
+            who.deliver(step[2], step[3])
+        else:  # the connection drops: the answer and undelivered broadcasts are lost
+            who.ack, who.inbox = None, []
+            who.peer.reconnect()
+            mine = paragraph_in(who.peer.snapshot, target["id"])
+            replica.remote(mine["version"][lang], mine["text"][lang])
+            resend = replica.disconnected()
+            if resend is not None:
+                who.send(resend, log)
+    for _ in range(20):  # let everything arrive and everyone send what is left
+        for who in clients:
+            who.take_ack()
+            who.deliver(10_000)
+            sent = who.replica.outgoing()
+            if sent is not None:
+                who.send(sent, log)
+        if all(w.replica.settled and w.ack is None for w in clients):
+            break
+    versions = stored(app, target["id"], lang)
+    final = versions[-1].text
+    for who in clients:
+        assert who.replica.settled, who.replica.held
+        assert who.replica.local == final
+    document = editors[0].http.get(f"/api/documents/{demo.id}").get_json()
+    assert paragraph_in(document, target["id"])["text"][lang] == final
+    # Every version after the start came from one of these edits, and a word only ever
+    # disappears in a version whose edit deleted it from the text its author saw.
+    chain = [v for v in versions if v.seq > start]
+    assert {v.seq for v in chain} == set(log)
+    previous = {v.seq: v.text for v in versions}
+    for version in chain:
+        gone = words(previous[version.seq - 1]) - words(version.text)
+        edit = log[version.seq]
+        for word in gone:
+            assert word in edit.shadow and word not in edit.sent, (word, version.seq)
