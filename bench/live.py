@@ -353,6 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"preparing: demo + {args.clients} accounts ...", flush=True)
         setup = prepare(env, args.clients, args.editors, args.paragraphs)
         servers = start_servers(env, args.processes, workdir)
+        print("server pid(s):", " ".join(str(p.pid) for _, p in servers), flush=True)
         try:
             figures = run_clients(
                 args, setup, [url for url, _ in servers], [p.pid for _, p in servers]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from amendment_helpers import close_round, csrf_in, edit, open_round
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -172,7 +173,6 @@ def test_changes_defaults_and_errors(client, auth, demo):
 
 
 def test_changes_between_two_revisions(client, auth, demo):
-    from amendment_helpers import close_round, edit, open_round
 
     auth.login("elsalvador@demo.test")
     original = demo.paragraph("2.a")["text"]["en"]
@@ -192,7 +192,6 @@ def test_changes_between_two_revisions(client, auth, demo):
 
 
 def test_history_and_restore(client, auth, demo):
-    from amendment_helpers import edit
 
     auth.login("elsalvador@demo.test")
     paragraph = demo.paragraph("2.a")
@@ -219,8 +218,6 @@ def test_history_and_restore(client, auth, demo):
 
 
 def test_history_page_has_restore_buttons(client, auth, demo):
-    from amendment_helpers import edit
-    from amendment_helpers import csrf_in
 
     auth.login("elsalvador@demo.test")
     paragraph = demo.paragraph("2.a")
@@ -238,7 +235,6 @@ def test_history_page_has_restore_buttons(client, auth, demo):
 
 
 def test_tracked_changes_and_compare_pages(client, auth, demo):
-    from amendment_helpers import edit
 
     auth.login("elsalvador@demo.test")
     original = demo.paragraph("2.a")["text"]["en"]

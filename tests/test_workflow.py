@@ -299,3 +299,78 @@ def test_round_countdown_names_the_round(client, auth, demo):
     transition(auth, demo, "open_round", deadline=deadline_in(hours=3, minutes=12))
     page = client.get(f"/documents/{demo.id}").get_data(as_text=True)
     assert "Round 1 closes" in page
+
+
+def test_online_rounds_whole_path(auth, demo, runner):
+    """Secretariat opens a round, a delegate files an amendment, the round closes at its
+    deadline, the committee decides, silence starts, is broken, starts again, passes, and
+    the PPT adopts; every refused step in between changes nothing."""
+    as_user(auth, "secretariat@demo.test")
+    assert transition(auth, demo, "open_round", deadline=deadline_in(days=7)).status_code == 200
+    as_user(auth, "mexico@demo.test")
+    target = demo.paragraph("8.a")
+    filed = auth.post(
+        f"/api/documents/{demo.id}/amendments",
+        {
+            "kind": "modify",
+            "paragraph_id": target["id"],
+            "lang": "en",
+            "text": target["text"]["en"].replace("Decline", "Respectfully decline"),
+            "rationale": "Courtesy towards the Joint Initiative",
+        },
+    )
+    assert filed.status_code == 201 and filed.get_json()["status"] == "submitted"
+    assert transition(auth, demo, "close_round").status_code == 403
+    clock.shift(7 * 86400 + 1)
+    assert "round_closed" in runner.invoke(args=["deadlines"]).output
+    as_user(auth, "panama@demo.test")
+    assert state(auth, demo) == "committee_review"
+    blocked = transition(auth, demo, "start_silence", deadline=deadline_in(days=2))
+    assert blocked.status_code == 409
+    assert "1 amendment is pending" in blocked.get_json()["reasons"]
+    as_user(auth, "elsalvador@demo.test")
+    decided = auth.post(
+        f"/api/amendments/{filed.get_json()['id']}/decision",
+        {"decision": "accept", "note": "agreed in committee"},
+    )
+    assert decided.status_code == 200 and decided.get_json()["status"] == "accepted"
+    # the accepted wording changed only English: Spanish must follow before silence
+    as_user(auth, "panama@demo.test")
+    blocked = transition(auth, demo, "start_silence", deadline=deadline_in(days=2))
+    assert "Spanish text of 8.a is older than the English" in blocked.get_json()["reasons"]
+    as_user(auth, "costarica@demo.test")
+    spanish = demo.paragraph("8.a")["text"]["es"].replace("Declinar", "Declinar respetuosamente")
+    assert edit(auth, demo, "8.a", spanish, lang="es").status_code == 201
+    as_user(auth, "panama@demo.test")
+    assert transition(auth, demo, "start_silence", deadline=deadline_in(days=2)).status_code == 200
+    as_user(auth, "guatemala@demo.test")
+    broken = transition(auth, demo, "break_silence", reason="Paragraph 16 dates must be checked")
+    assert broken.status_code == 200
+    as_user(auth, "panama@demo.test")
+    assert transition(auth, demo, "start_silence", deadline=deadline_in(days=2)).status_code == 200
+    assert transition(auth, demo, "adopt").status_code == 409
+    clock.shift(2 * 86400 + 1)
+    assert "silence_unbroken" in runner.invoke(args=["deadlines"]).output
+    adopted = transition(auth, demo, "adopt")
+    assert adopted.status_code == 200 and adopted.get_json() == {"state": "adopted"}
+    document = auth.get(f"/api/documents/{demo.id}").get_json()
+    assert document["revision"] == "Final" and len(document["sha256"]) == 64
+    assert demo.paragraph("8.a")["text"]["en"].startswith("Respectfully decline")
+    steps = [
+        (a, t, f, to, d)
+        for a, t, f, to, d in audit_actions(auth, demo)
+        if a in ("transition", "silence_unbroken") or a.startswith("amendment")
+    ]
+    transitions_taken = [(t, d) for a, t, f, to, d in steps if a == "transition"]
+    assert transitions_taken == [
+        ("submit", "TS"),
+        ("open_round", "TS"),
+        ("close_round", None),
+        ("start_silence", "PA"),
+        ("break_silence", "GT"),
+        ("start_silence", "PA"),
+        ("adopt", "PA"),
+    ]
+    actions = [a for a, *_ in audit_actions(auth, demo)]
+    assert "silence_unbroken" in actions
+    assert any(a.startswith("amendment") for a in actions)

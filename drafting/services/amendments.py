@@ -53,13 +53,6 @@ POSITIONS = ("after", "child")
 # --------------------------------------------------------------------------------------------
 
 
-def get(amendment_id: int) -> Amendment:
-    amendment = db.session.get(Amendment, amendment_id)
-    if amendment is None:
-        raise NotFound("amendment not found")
-    return amendment
-
-
 def primary_text(amendment: Amendment) -> AmendmentText | None:
     """The wording in the language it was filed in (the first text stored)."""
     return min(amendment.texts, key=lambda t: t.id) if amendment.texts else None

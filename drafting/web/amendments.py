@@ -23,6 +23,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from drafting import clock, textdiff
+from drafting.api.helpers import require
 from drafting.extensions import db
 from drafting.models import Amendment, Delegation, Document, Membership, User
 from drafting.policy import Action, can
@@ -272,13 +273,12 @@ def _back(document_id: int, anchor: str | None = None):
     return redirect(target + (f"#{anchor}" if anchor and "#" not in target else ""))
 
 
-def _require(action: Action, document: Document) -> None:
-    from drafting.api.helpers import require
-
+def require_action(action: Action, document: Document) -> None:
+    """The policy's answer as an exception (403 never allowed / 409 not now), as in the API."""
     require(action, document)
 
 
-def _flash_error(error: ServiceError) -> None:
+def flash_error(error: ServiceError) -> None:
     db.session.rollback()
     reasons = [r for r in error.extra.get("reasons") or [] if r != error.message]
     flash(" ".join([error.message, *[f"— {r}" for r in reasons]]), "error")
@@ -312,13 +312,13 @@ def file_amendment(document_id: int):
         data["texts"] = texts
         data["lang"] = next(iter(texts), data["lang"])
     try:
-        _require(Action.PROPOSE_AMENDMENT, document)
+        require_action(Action.PROPOSE_AMENDMENT, document)
         proposal = amendments.parse_proposal(document, data)
         amendment = amendments.file(document, current_user, proposal)
         db.session.commit()
         flash(_("Amendment %(id)s filed.", id=amendment.id), "ok")
     except ServiceError as error:
-        _flash_error(error)
+        flash_error(error)
         return redirect(
             url_for(
                 "web.new_amendment",
@@ -335,12 +335,12 @@ def file_amendment(document_id: int):
 def co_sponsor(amendment_id: int):
     amendment, document = _amendment_or_404(amendment_id)
     try:
-        _require(Action.CO_SPONSOR, document)
+        require_action(Action.CO_SPONSOR, document)
         amendments.co_sponsor(document, amendment, current_user)
         db.session.commit()
         flash(_("Your delegation co-sponsors amendment %(id)s.", id=amendment.id), "ok")
     except ServiceError as error:
-        _flash_error(error)
+        flash_error(error)
     return _back(document.id, f"a-{amendment_id}")
 
 
@@ -349,12 +349,12 @@ def co_sponsor(amendment_id: int):
 def withdraw(amendment_id: int):
     amendment, document = _amendment_or_404(amendment_id)
     try:
-        _require(Action.WITHDRAW_AMENDMENT, document)
+        require_action(Action.WITHDRAW_AMENDMENT, document)
         amendments.withdraw(document, amendment, current_user)
         db.session.commit()
         flash(_("Amendment %(id)s withdrawn.", id=amendment.id), "ok")
     except ServiceError as error:
-        _flash_error(error)
+        flash_error(error)
     return _back(document.id, f"a-{amendment_id}")
 
 
@@ -368,7 +368,7 @@ def decide(amendment_id: int):
         data["text"] = form["text"]
         data["lang"] = form.get("lang") or None
     try:
-        _require(Action.DECIDE_AMENDMENT, document)
+        require_action(Action.DECIDE_AMENDMENT, document)
         decision = amendments.parse_decision(document, amendment, data)
         amendments.decide(document, amendment.id, current_user, decision)
         db.session.commit()
@@ -377,13 +377,13 @@ def decide(amendment_id: int):
             "ok",
         )
     except Conflict as error:
-        _flash_error(error)
+        flash_error(error)
         if "base" in error.extra:
             return redirect(
                 url_for("web.conflict_page", amendment_id=amendment_id, lang=error.extra["lang"])
             )
     except ServiceError as error:
-        _flash_error(error)
+        flash_error(error)
     return _back(document.id, f"a-{amendment_id}")
 
 
@@ -401,13 +401,13 @@ def add_comment(document_id: int):
         "anchor_end": form.get("anchor_end", type=int),
     }
     try:
-        _require(Action.COMMENT, document)
+        require_action(Action.COMMENT, document)
         comment = discussion.add_comment(document, current_user, data)
         db.session.commit()
         flash(_("Comment posted."), "ok")
         anchor = f"c-{comment.id}"
     except ServiceError as error:
-        _flash_error(error)
+        flash_error(error)
         anchor = f"p-{data['paragraph_id']}" if data["paragraph_id"] else None
     return _back(document.id, anchor)
 
@@ -424,10 +424,10 @@ def file_reservation(document_id: int):
         "lang": form.get("lang") or None,
     }
     try:
-        _require(Action.FILE_RESERVATION, document)
+        require_action(Action.FILE_RESERVATION, document)
         discussion.file_reservation(document, current_user, data)
         db.session.commit()
         flash(_("Filed; it will print as a footnote."), "ok")
     except ServiceError as error:
-        _flash_error(error)
+        flash_error(error)
     return _back(document.id, f"p-{data['paragraph_id']}" if data["paragraph_id"] else None)

@@ -19,7 +19,7 @@ from drafting.services.documents import numbers
 from drafting.services.editing import paragraph_of
 from drafting.services.errors import NotFound, ServiceError
 from drafting.web import bp
-from drafting.web.amendments import _flash_error, _require, delegation_colours
+from drafting.web.amendments import delegation_colours, flash_error, require_action
 from drafting.web.documents import viewer, visible_or_404
 
 
@@ -158,14 +158,14 @@ def restore(document_id: int, paragraph_id: int):
     document = visible_or_404(document_id)
     lang = request.form.get("lang") or document.languages[0]
     try:
-        _require(Action.EDIT_TEXT, document)
+        require_action(Action.EDIT_TEXT, document)
         version = versions.restore(
             document, paragraph_id, current_user, lang, request.form.get("version", type=int)
         )
         db.session.commit()
         flash(_("Restored as version %(seq)s.", seq=version.seq), "ok")
     except ServiceError as error:
-        _flash_error(error)
+        flash_error(error)
     return redirect(
         url_for(
             "web.paragraph_history", document_id=document.id, paragraph_id=paragraph_id, lang=lang

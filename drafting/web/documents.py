@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from drafting import clock
 from drafting.extensions import db
+from drafting.labels import reason_label, transition_label
 from drafting.models import AuditEntry, Document, Membership, Process, User
 from drafting.policy import Action, can
 from drafting.services import workflow
@@ -110,13 +112,12 @@ def take_transition(document_id: int, name: str):
             current_user, document, name, reason=request.form.get("reason"), deadline=deadline
         )
         db.session.commit()
-        flash(f"{name.replace('_', ' ').capitalize()}: done.", "ok")
+        flash(_("%(step)s: done.", step=transition_label(name)), "ok")
     except ServiceError as error:
         db.session.rollback()
         reasons = error.extra.get("reasons") or []
-        flash(
-            " ".join([error.message, *[f"— {r}" for r in reasons if r != error.message]]), "error"
-        )
+        shown = [reason_label(r) for r in reasons if r != error.message]
+        flash(" ".join([reason_label(error.message), *[f"— {r}" for r in shown]]), "error")
     return redirect(url_for("web.document", document_id=document_id))
 
 

@@ -82,30 +82,4 @@
       if (merged) { merged.value = button.getAttribute("data-text"); merged.focus(); }
     });
   });
-
-  // New amendments and comments from others: offer a reload (the live page owns the socket).
-  var socket = window.Drafting && window.Drafting.socket;
-  if (socket && socket.on) {
-    var notice = null;
-    var tell = function (what) {
-      return function (payload) {
-        if (!notice) {
-          notice = document.createElement("p");
-          notice.className = "flash live-notice";
-          notice.setAttribute("role", "status");
-          var root = document.getElementById("document") || document.body;
-          root.insertBefore(notice, root.firstChild);
-        }
-        var who = payload && payload.delegation ? payload.delegation + " · " : "";
-        notice.innerHTML = "";
-        notice.appendChild(document.createTextNode(who + what + " "));
-        var link = document.createElement("a");
-        link.href = location.pathname;
-        link.textContent = es ? "Recargar" : "Reload";
-        notice.appendChild(link);
-      };
-    };
-    socket.on("amendment", tell(es ? "Enmienda nueva o actualizada." : "New or updated amendment."));
-    socket.on("comment", tell(es ? "Comentario nuevo." : "New comment."));
-  }
 })();

@@ -374,8 +374,7 @@
 
   function typed(r) {
     var before = r.local;
-    var text = r.input.value.replace(/\r?\n/g, " ");
-    r.edit(text);
+    r.edit(r.input.value);
     changeLocal(r, before, null);
     render(r);
     schedule(r);
@@ -530,6 +529,7 @@
   socket.on("disconnect", function () {
     joined = false;
     Object.keys(replicas).forEach(function (k) { if (replicas[k].inflight) replicas[k].lost = true; });
+    renderPresence([]); // who is where is unknown until we are back
     status();
   });
   socket.on("connect_error", function () { joined = false; status(); });
@@ -564,9 +564,10 @@
     var who = data.delegation || data.by || "";
     var where = data.paragraph_id ? numberOf(data.paragraph_id) : "";
     notice(msg("amendment", who, where, (data.status || "").replace(/_/g, " ")), "info");
-    if (data.kind === "insert" && (data.status === "accepted" || data.status === "merged")) refreshText();
-    else refreshPanels(data.paragraph_id);
+    refreshPanels(data.paragraph_id);
   });
+
+  socket.on("paragraph_inserted", function () { refreshText(); });
 
   socket.on("comment", function (data) {
     var who = data.delegation || data.by || data.author || "";
