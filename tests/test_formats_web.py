@@ -308,11 +308,15 @@ def test_a_spanish_user_works_in_spanish(client, auth, demo, app):
     for url in (f"/documents/{demo.id}/parallel", f"/documents/{demo.id}/print", "/account"):
         assert english_left(page(client, url)) == [], url
     # The reasons under blocked steps come in Spanish too.
-    auth.login("mexico@demo.test")
-    auth.post("/api/me/locale", json={"locale": "es"})
+    auth.login("elsalvador@demo.test")
+    three = demo.paragraph("3")
+    auth.post(f"/api/documents/{demo.id}/paragraphs/{three['id']}/versions",
+              json={"lang": "en", "text": "To thank [the] UNHCR.", "base_version": 1})
+    auth.login("panama@demo.test")
     blocked = page(client, f"/documents/{demo.id}")
     listed = visible(blocked, ".transition.blocked .reasons li")
-    assert listed and all(re.search(r"\b(no puede|solo)\b", r) for r in listed), listed
+    assert "el párrafo 3 está entre corchetes" in listed, listed
+    assert not any(re.search(r"\b(is|the)\b", r) for r in listed), listed
 
 
 def test_account_form_keeps_the_language(client, auth, demo):

@@ -222,6 +222,7 @@ def options(user: User, document: Document) -> list[dict[str, Any]]:
                 "allowed": not reasons,
                 "reasons": reasons,
                 "from_here": document.state in spec.source,
+                "permitted": decision.allowed,
                 "needs_deadline": spec.deadline is not None,
                 "needs_reason": spec.reason_required,
             }
