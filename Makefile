@@ -27,7 +27,7 @@ messages: install
 # First run: venv, install, migrations, demo (only when the database is empty), then serve.
 run: translations
 	$(BIN)/flask demo-if-empty
-	DRAFTING_SKIP_MIGRATE=1 $(BIN)/python -m drafting.server
+	$(BIN)/python -m drafting.server
 
 # One server process configured by the environment only (HOST, PORT, DATABASE_URL,
 # SECRET_KEY, SOCKETIO_MESSAGE_QUEUE); applies migrations, loads no demo.
@@ -41,8 +41,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Each prints its figures; bench/README.md holds the latest ones and the commands.
 bench: install
 	$(BIN)/python bench/diff.py
+	$(BIN)/python bench/changes.py
+	$(BIN)/python bench/export.py
+	$(BIN)/python bench/scale.py
+	$(BIN)/python bench/live.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
