@@ -4,15 +4,27 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, redirect, request, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter
 
 from drafting.extensions import db, login_manager
 from drafting.models import User
+from drafting.services.documents import MAX_ID
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route. A number larger than any row id becomes 0, an id no row
+    has, so the view answers its own 404 ("document not found") instead of a query failing
+    to bind it (SQLite raises OverflowError past 64 bits)."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        return number if number <= MAX_ID else 0
 
 
 @login_manager.user_loader
@@ -40,7 +52,9 @@ def is_api() -> bool:
 
 
 def init_app(app: Flask) -> None:
-    @app.before_request
+    """Before the blueprints are registered: the id converter applies to the rules added later."""
+    app.url_map.converters["int"] = DatabaseId
+
     def limit_json_bodies() -> None:
         # JSON bodies are capped at 1 MB, uploads at MAX_CONTENT_LENGTH; werkzeug stops
         # reading at the limit and answers 413, so a huge body is never read whole.
@@ -49,6 +63,10 @@ def init_app(app: Flask) -> None:
             if request.content_length is not None and request.content_length > limit:
                 raise RequestEntityTooLarge()
             request.max_content_length = limit
+
+    # First of all hooks: the CSRF check opens the body stream, and a stream opened before
+    # the limit is set would let a body without Content-Length (chunked) run to 10 MB.
+    app.before_request_funcs.setdefault(None, []).insert(0, limit_json_bodies)
 
     @app.after_request
     def security_headers(response):

@@ -65,6 +65,8 @@ def document(document_id: int):
 @bp.post("/documents/import")
 @login_required
 def import_document():
+    if request.form.get("process_id", "").strip() and not request.form["process_id"].isdigit():
+        raise BadInput("process_id must be an integer")
     process_id = request.form.get("process_id", type=int)
     if process_id is None:
         memberships = [m.process_id for m in current_user.memberships]

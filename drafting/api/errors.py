@@ -6,6 +6,7 @@ import logging
 
 from flask import Flask, jsonify, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
 from drafting.extensions import db
@@ -45,6 +46,17 @@ def register(app: Flask) -> None:
         if request.path.startswith("/api/"):
             return json_error(400, f"CSRF check failed: {error.description}")
         return error.description, 400
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def out_of_range(error: Exception):
+        # A value the database cannot hold (a 100-digit id, say) is bad input, not a crash;
+        # the parsers refuse most of them first, this catches the rest.
+        db.session.rollback()
+        log.info("refused a value out of range on %s %s: %s", request.method, request.path, error)
+        if request.path.startswith("/api/"):
+            return json_error(400, "a value in the request is out of range")
+        return "A value in the request is out of range.", 400
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

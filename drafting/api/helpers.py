@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_login import current_user
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from drafting.models import Document
 from drafting.policy import Action, can
-from drafting.services.documents import get_visible
+from drafting.services.documents import MAX_ID, get_visible
 from drafting.services.errors import BadInput, Conflict, Forbidden
 
 
@@ -20,6 +20,11 @@ def body() -> dict[str, Any]:
         if request.get_data(cache=True):
             raise BadInput("send the body as JSON (Content-Type: application/json)")
         return {}
+    # A body sent without a length (chunked) is cut at the limit rather than refused up
+    # front (security.limit_json_bodies); what was cut is still too large.
+    limit = current_app.config["MAX_JSON_LENGTH"]
+    if request.content_length is None and len(request.get_data(cache=True)) >= limit:
+        raise RequestEntityTooLarge()
     try:
         data = request.get_json()
     except RequestEntityTooLarge:
@@ -57,6 +62,8 @@ def integer(data: dict[str, Any], key: str, *, required: bool = True) -> int | N
         return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadInput(f"{key} must be an integer")
+    if abs(value) > MAX_ID:  # no column holds it; SQLite could not even bind it
+        raise BadInput(f"{key} is out of range")
     return value
 
 

@@ -13,6 +13,8 @@ from drafting.models.text import ParagraphStatus
 from drafting.numbering import Node, Number, number_tree, reading_order
 from drafting.services.errors import NotFound
 
+MAX_ID = 2**63 - 1  # the largest row id (signed 64 bits)
+
 
 def role_in(user: User | None, process_id: int) -> Role | None:
     """The user's role in a process, or None for outsiders and anonymous visitors."""
@@ -28,6 +30,8 @@ def role_in(user: User | None, process_id: int) -> Role | None:
 def get_visible(user: User | None, document_id: int) -> Document:
     """The document if the user takes part in its process or it is published; else 404, so
     outsiders cannot even learn that it exists."""
+    if not 0 < document_id <= MAX_ID:  # no row has it; SQLite could not even bind it
+        raise NotFound("document not found")
     document = db.session.get(Document, document_id)
     if document is None or (not document.is_adopted and role_in(user, document.process_id) is None):
         raise NotFound("document not found")

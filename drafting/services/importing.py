@@ -26,6 +26,9 @@ from drafting.services.errors import BadInput
 MAX_DOCX_UNCOMPRESSED = 50 * 1024 * 1024
 DOCX_CONTENT_TYPES = "[Content_Types].xml"
 LIST_STYLE_LEVEL = re.compile(r"^List (?:Number|Bullet|Paragraph) ([2-9])$")
+LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?\Z")  # en, es, fr, es-MX: fits Version.lang
+MAX_LANGUAGES = 6
+MAX_SYMBOL = 100  # the column's size
 
 
 def decode_text(data: bytes) -> str:
@@ -116,6 +119,15 @@ def create_document(
 
     translations = translations or {}
     languages = languages or ["en", *translations]
+    bad = [code for code in languages if not isinstance(code, str) or not LANGUAGE.match(code)]
+    if bad or len(set(languages)) != len(languages) or len(languages) > MAX_LANGUAGES:
+        raise BadInput(
+            f"languages must be up to {MAX_LANGUAGES} distinct codes such as en, es, fr"
+            + (f"; not {bad[0]!r}" if bad else "")
+        )
+    symbol = (symbol or "").strip()
+    if len(symbol) > MAX_SYMBOL:
+        raise BadInput(f"the symbol may hold at most {MAX_SYMBOL} characters")
     if workflow not in all_templates():
         raise BadInput(f"unknown workflow {workflow!r}")
     try:

@@ -15,7 +15,7 @@ SETTABLE = {"agreed_ad_ref", "agreed", "open"}
 
 
 def set_status(document: Document, paragraph_id: int, user: User, status: object) -> Paragraph:
-    if status not in SETTABLE:
+    if not isinstance(status, str) or status not in SETTABLE:
         raise BadInput(f"status must be one of {', '.join(sorted(SETTABLE))}")
     paragraph = paragraph_of(document, paragraph_id)
     lock_row(Paragraph, paragraph.id)

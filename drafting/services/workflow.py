@@ -21,6 +21,7 @@ from drafting.services.documents import tree
 from drafting.services.errors import BadInput, Conflict, Forbidden, NotFound
 from workflows import Blocked, Run, template
 
+MAX_REASON = 5_000  # as long as a comment; it is kept in the audit log for ever
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "pt": "Portuguese"}
 
 
@@ -51,10 +52,14 @@ def parse_deadline(raw: Any) -> tuple[datetime, str]:
         raise BadInput(f"deadline {raw!r} is not an ISO 8601 date and time") from None
     if parsed.tzinfo is None:
         raise BadInput("the deadline needs a time zone offset, e.g. -06:00")
-    if parsed <= clock.now():
+    try:
+        in_utc = clock.as_utc(parsed)
+    except OverflowError:  # e.g. 9999-12-31T23:00-06:00 is in the year 10000 in UTC
+        raise BadInput(f"deadline {raw!r} is out of range") from None
+    if in_utc <= clock.now():
         raise BadInput("the deadline is in the past")
     offset = parsed.strftime("%z")
-    return clock.as_utc(parsed), f"{offset[:3]}:{offset[3:]}"
+    return in_utc, f"{offset[:3]}:{offset[3:]}"
 
 
 class DocumentChecks:
@@ -255,6 +260,8 @@ def transition(
             "the document is adopted and can no longer change", reasons=["the document is adopted"]
         )
     reason = (reason or "").strip() or None
+    if reason and len(reason) > MAX_REASON:
+        raise BadInput(f"the reason may hold at most {MAX_REASON} characters")
     if spec.reason_required and not reason:
         raise BadInput(
             f"{trigger.replace('_', ' ')} needs a reason", reasons=["a reason is required"]
