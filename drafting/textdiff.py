@@ -172,6 +172,7 @@ def make_patch(old: str, new: str) -> str:
     return _dmp.patch_toText(_dmp.patch_make(old, diff(old, new)))
 
 
+MAX_HUNKS = 500
 _HEADER = re.compile(r"@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@", re.ASCII)
 # Anything but the characters patch_toText (and encodeURI in the JS port) leave unescaped,
 # or a "%" that does not start a two-digit hex escape.
@@ -190,6 +191,10 @@ def parse_patch(patch_text: str, *, max_length: int = 200_000) -> list[patch_obj
         raise InvalidPatch(f"patch must be text, not {type(patch_text).__name__}")
     if len(patch_text) > max_length:
         raise InvalidPatch(f"patch is {len(patch_text)} characters long; the limit is {max_length}")
+    hunks = patch_text.count("@@ -")
+    if hunks > MAX_HUNKS:
+        # Each hunk that matches nowhere costs a fuzzy search over the whole paragraph.
+        raise InvalidPatch(f"patch has {hunks} hunks; the limit is {MAX_HUNKS}")
     for number, line in enumerate(patch_text.split("\n"), start=1):
         _check_line(number, line)
     try:

@@ -598,3 +598,9 @@ def test_fast_backend_identical_on_long_paragraphs() -> None:
         base, versions = realistic_chain(seed, 5000, 3)
         for new, _ in versions:
             assert textdiff._fast_diff(fast_module, base, new) == textdiff._py_diff(base, new)
+
+
+def test_a_patch_with_too_many_hunks_is_refused_before_any_work():
+    hunks = "".join(f"@@ -{i * 10 + 1},1 +{i * 10 + 1},2 @@\n a\n+b\n" for i in range(501))
+    with pytest.raises(textdiff.InvalidPatch, match="501 hunks"):
+        textdiff.parse_patch(hunks)
