@@ -16,7 +16,7 @@ from drafting.models import Document, Paragraph, User, Version
 from drafting.models.text import ParagraphStatus, VersionSource
 from drafting.rebase import rebase
 from drafting.services import audit
-from drafting.services.documents import pending_translations
+from drafting.services.documents import MAX_ID, pending_translations
 from drafting.services.errors import BadInput, Conflict, NotFound
 
 MAX_PARAGRAPH_LENGTH = 20_000
@@ -59,6 +59,8 @@ def version_at(paragraph_id: int, lang: str, seq: int) -> Version | None:
 def paragraph_of(document: Document, paragraph_id: object) -> Paragraph:
     if isinstance(paragraph_id, bool) or not isinstance(paragraph_id, int):
         raise BadInput("paragraph_id must be an integer")
+    if not 0 < paragraph_id <= MAX_ID:
+        raise NotFound("paragraph not found")  # no row has it; SQLite cannot even bind it
     paragraph = db.session.get(Paragraph, paragraph_id)
     if paragraph is None or paragraph.document_id != document.id:
         raise NotFound("paragraph not found")
