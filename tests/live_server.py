@@ -114,3 +114,40 @@ def _stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+
+
+def start(
+    database_url: str,
+    workdir: Path,
+    port: int,
+    document_id: int,
+    *,
+    scheduler: bool = False,
+    queue: str = "",
+) -> LiveServer:
+    """A server process on an existing database (restarts, several processes side by side)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DRAFTING_INSTANCE": str(workdir / "instance"),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "DRAFTING_SCHEDULER": "1" if scheduler else "0",
+        "DRAFTING_SCHEDULER_INTERVAL": "1",
+        "SECRET_KEY": "live-server-test-secret",
+        "SOCKETIO_MESSAGE_QUEUE": queue,
+        "LOG_LEVEL": "WARNING",
+    }
+    log = workdir / f"server-{port}-{time.monotonic_ns()}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "drafting.server"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    server = LiveServer(f"http://127.0.0.1:{port}", document_id, database_url, log, process)
+    _wait_until_up(server)
+    return server

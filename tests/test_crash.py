@@ -7,54 +7,23 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
-import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import requests
-from live_server import ROOT, LiveServer, _stop, _wait_until_up, free_port
+from live_server import _stop, free_port, start
 
 pytestmark = pytest.mark.slow
 EDITORS = ["elsalvador@demo.test", "costarica@demo.test", "panama@demo.test"]
 GMT_6 = timezone(timedelta(hours=-6))
 
 
-def start(database_url: str, workdir, port: int, *, scheduler: bool) -> LiveServer:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DRAFTING_INSTANCE": str(workdir / "instance"),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "DRAFTING_SCHEDULER": "1" if scheduler else "0",
-        "DRAFTING_SCHEDULER_INTERVAL": "1",
-        "SECRET_KEY": "crash-test-secret",
-        "SOCKETIO_MESSAGE_QUEUE": "",
-        "LOG_LEVEL": "WARNING",
-    }
-    log = workdir / f"server-{time.monotonic_ns()}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "drafting.server"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = LiveServer(f"http://127.0.0.1:{port}", 0, database_url, log, process)
-    _wait_until_up(server)
-    return server
-
-
 def test_acknowledged_edits_survive_sigkill(databases, tmp_path):
     database_url = databases.new()
     port = free_port()
-    server = start(database_url, tmp_path, port, scheduler=False)
-    server.document_id = databases.demo_id
+    server = start(database_url, tmp_path, port, databases.demo_id, scheduler=False)
     acknowledged: list[tuple[int, int, str]] = []  # (paragraph, version, text)
     lock = threading.Lock()
     stop = threading.Event()
@@ -107,8 +76,7 @@ def test_acknowledged_edits_survive_sigkill(databases, tmp_path):
         while datetime.now(UTC) < due + timedelta(seconds=1):
             time.sleep(0.2)
 
-        server = start(database_url, tmp_path, port, scheduler=True)
-        server.document_id = databases.demo_id
+        server = start(database_url, tmp_path, port, databases.demo_id, scheduler=True)
         document = server.document()
         stored = {p["id"]: p for p in document["paragraphs"]}
         reader = server.session("secretariat@demo.test")

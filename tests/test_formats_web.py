@@ -310,8 +310,10 @@ def test_a_spanish_user_works_in_spanish(client, auth, demo, app):
     # The reasons under blocked steps come in Spanish too.
     auth.login("elsalvador@demo.test")
     three = demo.paragraph("3")
-    auth.post(f"/api/documents/{demo.id}/paragraphs/{three['id']}/versions",
-              json={"lang": "en", "text": "To thank [the] UNHCR.", "base_version": 1})
+    auth.post(
+        f"/api/documents/{demo.id}/paragraphs/{three['id']}/versions",
+        json={"lang": "en", "text": "To thank [the] UNHCR.", "base_version": 1},
+    )
     auth.login("panama@demo.test")
     blocked = page(client, f"/documents/{demo.id}")
     listed = visible(blocked, ".transition.blocked .reasons li")

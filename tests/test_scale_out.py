@@ -16,7 +16,7 @@ import time
 import pytest
 import requests
 import socketio
-from live_server import ROOT, LiveServer, _stop, _wait_until_up, free_port
+from live_server import ROOT, LiveServer, _stop, free_port, start
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -91,34 +91,6 @@ def shared_database(services, tmp_path):
     admin.dispose()
 
 
-def start(url: str, workdir, *, queue: str) -> LiveServer:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DRAFTING_INSTANCE": str(workdir / "instance"),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "DRAFTING_SCHEDULER": "1",
-        "SECRET_KEY": "scale-out-secret",
-        "SOCKETIO_MESSAGE_QUEUE": queue,
-        "LOG_LEVEL": "WARNING",
-    }
-    log = workdir / f"server-{port}.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "drafting.server"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = LiveServer(f"http://127.0.0.1:{port}", 1, url, log, process)
-    _wait_until_up(server)
-    return server
-
-
 def connect(server: LiveServer, email: str) -> tuple[socketio.Client, requests.Session]:
     http = server.session(email)
     cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
@@ -131,8 +103,8 @@ def connect(server: LiveServer, email: str) -> tuple[socketio.Client, requests.S
 
 def test_an_edit_through_one_process_reaches_a_client_of_the_other(shared_database, tmp_path):
     queue = REDIS
-    one = start(shared_database, tmp_path, queue=queue)
-    two = start(shared_database, tmp_path, queue=queue)
+    one = start(shared_database, tmp_path, free_port(), 1, scheduler=True, queue=queue)
+    two = start(shared_database, tmp_path, free_port(), 1, scheduler=True, queue=queue)
     clients = []
     try:
         assert requests.get(f"{one.url}/healthz", timeout=5).json()["status"] == "ok"
