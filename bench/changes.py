@@ -71,42 +71,45 @@ def median(fn: Callable[[], object], before: Callable[[], object] | None = None)
     return statistics.median(timings)
 
 
-def build(app) -> int:
-    """The document, its 4,000 versions and revisions Draft and Rev.1; returns its id."""
+def build(
+    paragraphs: int = PARAGRAPHS,
+    versions: int = VERSIONS,
+    revision_at: int = REVISION_AT,
+    seed: int = 20261123,
+) -> int:
+    """A document of `paragraphs` paragraphs with `versions` versions each by 6 delegations
+    and revisions Draft and Rev.1 (taken after `revision_at` versions); returns its id.
+    Needs the demo loaded (its accounts type the edits)."""
     from sqlalchemy import select
 
-    from drafting import demo
     from drafting.extensions import db
-    from drafting.models import Delegation, User
+    from drafting.models import Delegation, Process, User
     from drafting.parsing import parse_text
     from drafting.services import revisions
     from drafting.services.editing import latest, store_version
     from drafting.services.importing import create_document
 
-    rng = random.Random(20261123)
-    demo.load()
-    users = {
-        u.delegation.code: u for u in db.session.scalars(select(User)) if u.delegation is not None
-    }
-    process = users["TS"].memberships[0].process
+    rng = random.Random(seed)
+    users = {u.delegation.code: u for u in db.session.scalars(select(User))}
+    process = db.session.scalar(select(Process))
     text = "\n".join(
-        f"{n}. {sentence(rng, rng.randint(250, 450))}" for n in range(1, PARAGRAPHS + 1)
+        f"{n}. {sentence(rng, rng.randint(250, 450))}" for n in range(1, paragraphs + 1)
     )
     document = create_document(
         process,
         users["TS"],
         parse_text(text),
-        title="Benchmark declaration",
+        title=f"Benchmark declaration ({paragraphs})",
         kind="declaration",
         languages=["en"],
     )
     db.session.commit()
     codes = {d.code: d.id for d in db.session.scalars(select(Delegation))}
-    paragraphs = sorted(document.paragraphs, key=lambda p: p.id)
-    current = {p.id: latest(p.id, "en").text for p in paragraphs}
-    for round_number in range(2, VERSIONS + 1):
-        for index, paragraph in enumerate(paragraphs):
-            who = EDITORS[(index + round_number) % len(EDITORS)]
+    rows = sorted(document.paragraphs, key=lambda p: p.id)
+    current = {p.id: latest(p.id, "en").text for p in rows}
+    for step in range(2, versions + 1):
+        for index, paragraph in enumerate(rows):
+            who = EDITORS[(index + step) % len(EDITORS)]
             current[paragraph.id] = word_edit(rng, current[paragraph.id])
             store_version(
                 document,
@@ -117,7 +120,7 @@ def build(app) -> int:
                 delegation_id=codes[who],
                 audited=False,
             )
-        if round_number == REVISION_AT:
+        if step == revision_at:
             revisions.snapshot(document, "Rev.1", users["TS"])
         db.session.commit()
     return document.id
@@ -146,7 +149,10 @@ def main() -> None:
     with app.app_context():
         upgrade()
         started = time.perf_counter()
-        document_id = build(app)
+        from drafting import demo
+
+        demo.load()
+        document_id = build()
         print(
             f"built {PARAGRAPHS} paragraphs x {VERSIONS} versions from {len(EDITORS)} "
             f"delegations in {time.perf_counter() - started:.1f} s; diff backend "

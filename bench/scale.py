@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import sys
 import tempfile
 import time
@@ -20,54 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from changes import EDITORS, median, sentence, word_edit  # bench/changes.py
-
-
-def build(paragraphs: int, versions: int, seed: int) -> int:
-    from sqlalchemy import select
-
-    from drafting.extensions import db
-    from drafting.models import Delegation, Process, User
-    from drafting.parsing import parse_text
-    from drafting.services import revisions
-    from drafting.services.editing import latest, store_version
-    from drafting.services.importing import create_document
-
-    rng = random.Random(seed)
-    users = {u.delegation.code: u for u in db.session.scalars(select(User))}
-    process = db.session.scalar(select(Process))
-    text = "\n".join(
-        f"{n}. {sentence(rng, rng.randint(250, 450))}" for n in range(1, paragraphs + 1)
-    )
-    document = create_document(
-        process,
-        users["TS"],
-        parse_text(text),
-        title=f"Scale {paragraphs}",
-        kind="declaration",
-        languages=["en"],
-    )
-    db.session.commit()
-    codes = {d.code: d.id for d in db.session.scalars(select(Delegation))}
-    rows = sorted(document.paragraphs, key=lambda p: p.id)
-    current = {p.id: latest(p.id, "en").text for p in rows}
-    for step in range(2, versions + 1):
-        for index, paragraph in enumerate(rows):
-            who = EDITORS[(index + step) % len(EDITORS)]
-            current[paragraph.id] = word_edit(rng, current[paragraph.id])
-            store_version(
-                document,
-                paragraph,
-                users[who],
-                "en",
-                current[paragraph.id],
-                delegation_id=codes[who],
-                audited=False,
-            )
-        if step == versions // 2:
-            revisions.snapshot(document, "Rev.1", users["TS"])
-        db.session.commit()
-    return document.id
+from changes import build, median  # bench/changes.py
 
 
 def main() -> None:
@@ -104,7 +56,7 @@ def main() -> None:
         ids = {}
         for size in sizes:
             started = time.perf_counter()
-            ids[size] = build(size, args.versions, seed=size)
+            ids[size] = build(size, args.versions, args.versions // 2, seed=size)
             print(
                 f"built {size} paragraphs x {args.versions} versions in "
                 f"{time.perf_counter() - started:.1f} s",
