@@ -58,7 +58,4 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api_bp, url_prefix="/api")
     live.register(socketio)
     cli.register(app)
-    from workflows.diagram import svg
-
-    app.jinja_env.globals["diagram"] = lambda template, current: svg(template, current)
     return app
