@@ -19,6 +19,7 @@ redis://127.0.0.1:6379/0, and for more than one process a shared database: SQLit
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import multiprocessing as mp
 import os
@@ -30,7 +31,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -138,56 +138,32 @@ def stop_servers(servers: list[tuple[str, Any]]) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Clients (each worker process runs a share of them)
+# Clients (each worker process runs a share of them on one asyncio loop)
 # --------------------------------------------------------------------------------------------
 
 
-def inline_client_class():
-    """socketio.Client that handles each message on its reading thread.
+def login(url: str, email: str) -> str:
+    """Log in over the JSON API; returns the Cookie header the socket rides on."""
+    import requests
 
-    python-socketio starts a thread per incoming message by default; with 100 clients and
-    thousands of broadcasts a second that costs the client processes more CPU than the
-    server spends, on the same 2 cores. The handlers here never block, so they can run
-    inline; the server sees the same traffic either way.
-    """
-    import engineio
-    import socketio
-
-    class InlineEngineIO(engineio.Client):
-        def _trigger_event(self, event, *args, **kwargs):
-            kwargs["run_async"] = False
-            return super()._trigger_event(event, *args, **kwargs)
-
-    class InlineClient(socketio.Client):
-        def _engineio_client_class(self):
-            return InlineEngineIO
-
-    return InlineClient
+    with requests.Session() as http:
+        response = http.post(
+            f"{url}/api/login", json={"email": email, "password": PASSWORD}, timeout=60
+        )
+        response.raise_for_status()
+        return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
 
 
 class BenchClient:
     """A logged-in socket with a replica of every edited paragraph."""
 
-    def __init__(self, index: int, url: str, email: str, document_id: int, targets: list[int]):
-        import requests
+    def __init__(self, spec: dict, cookie: str, document_id: int, targets: list[int]):
+        from sioclient import LeanSocket  # bench/sioclient.py
 
         from drafting.liveclient import Replica
 
-        self.index, self.url, self.document_id, self.targets = index, url, document_id, targets
-        self.http = requests.Session()
-        response = self.http.post(
-            f"{url}/api/login", json={"email": email, "password": PASSWORD}, timeout=30
-        )
-        response.raise_for_status()
-        self.sio = inline_client_class()(
-            http_session=self.http,
-            reconnection=False,
-            # websocket-client checks UTF-8 byte by byte in Python (some 200 µs a message);
-            # decoding the text checks it anyway.
-            websocket_extra_options={"skip_utf8_validation": True},
-        )
-        self.sio.on("paragraph_updated", self.on_update)
-        self.lock = threading.Lock()
+        self.index, self.document_id, self.targets = spec["index"], document_id, targets
+        self.socket = LeanSocket(spec["url"], cookie, self.on_event)
         self.received: dict[tuple[int, int], float] = {}
         self.sent: list[tuple[int, int, float, float]] = []  # paragraph, version, sent, acked
         self.typed: list[str] = []
@@ -195,49 +171,48 @@ class BenchClient:
         self.Replica = Replica
         self.replicas: dict[int, Any] = {}
 
-    def connect(self) -> None:
-        self.sio.connect(self.url, transports=["websocket"], wait_timeout=30)
-        snapshot = self.sio.call("join", {"document_id": self.document_id}, timeout=30)
+    async def connect(self) -> None:
+        await self.socket.connect()
+        snapshot = await self.socket.call("join", {"document_id": self.document_id}, timeout=120)
+        if "error" in snapshot:
+            raise RuntimeError(f"join refused: {snapshot}")
         for paragraph in snapshot["paragraphs"]:
             if paragraph["id"] in self.targets:
                 self.replicas[paragraph["id"]] = self.Replica(
                     paragraph["text"][LANG], paragraph["version"][LANG]
                 )
 
-    def on_update(self, data: dict) -> None:
-        now = time.monotonic()
+    def on_event(self, event: str, data: Any, arrived: float) -> None:
+        if event != "paragraph_updated":
+            return
         if data["lang"] != LANG or data["paragraph_id"] not in self.replicas:
             return
-        with self.lock:
-            self.received[(data["paragraph_id"], data["version"])] = now
-            self.replicas[data["paragraph_id"]].remote(data["version"], data["text"])
+        self.received[(data["paragraph_id"], data["version"])] = arrived
+        self.replicas[data["paragraph_id"]].remote(data["version"], data["text"])
 
-    def type_word(self, paragraph_id: int, word: str, rng: random.Random) -> None:
+    async def type_word(self, paragraph_id: int, word: str, rng: random.Random) -> None:
         """Type a word at a word boundary, then send the batch if nothing is in flight."""
-        with self.lock:
-            replica = self.replicas[paragraph_id]
-            text = replica.local
-            spots = [0, len(text), *(m.start() for m in re.finditer(" ", text))]
-            at = rng.choice(spots)
-            replica.edit(text[:at] + (f"{word} " if at == 0 else f" {word}") + text[at:])
-            self.typed.append(word)
-        self.send(paragraph_id)
+        replica = self.replicas[paragraph_id]
+        text = replica.local
+        spots = [0, len(text), *(m.start() for m in re.finditer(" ", text))]
+        at = rng.choice(spots)
+        replica.edit(text[:at] + (f"{word} " if at == 0 else f" {word}") + text[at:])
+        self.typed.append(word)
+        await self.send(paragraph_id)
 
-    def send(self, paragraph_id: int) -> None:
-        with self.lock:
-            edit = self.replicas[paragraph_id].outgoing()
+    async def send(self, paragraph_id: int) -> None:
+        edit = self.replicas[paragraph_id].outgoing()
         if edit is None:
             return
         started = time.monotonic()
 
         def answered(ack: dict) -> None:
             acked = time.monotonic()
-            with self.lock:
-                if "error" in ack:
-                    self.errors.append(ack["error"])
-                else:
-                    self.sent.append((paragraph_id, ack["version"], started, acked))
-                self.replicas[paragraph_id].acknowledged(ack)
+            if "error" in ack:
+                self.errors.append(ack["error"])
+            else:
+                self.sent.append((paragraph_id, ack["version"], started, acked))
+            self.replicas[paragraph_id].acknowledged(ack)
 
         data = {
             "paragraph_id": paragraph_id,
@@ -245,74 +220,68 @@ class BenchClient:
             "base_version": edit.base_version,
             "patch": edit.patch,
         }
-        self.sio.emit("edit", data, callback=answered)
+        await self.socket.emit("edit", data, answered)
 
     def settled(self) -> bool:
-        with self.lock:
-            return all(r.settled for r in self.replicas.values())
+        return all(r.settled for r in self.replicas.values())
 
     def result(self) -> dict:
-        with self.lock:
-            return {
-                "index": self.index,
-                "received": [[p, v, t] for (p, v), t in self.received.items()],
-                "sent": self.sent,
-                "typed": self.typed,
-                "errors": self.errors,
-                "texts": {p: r.local for p, r in self.replicas.items()},
-                "settled": all(r.settled for r in self.replicas.values()),
-            }
+        return {
+            "index": self.index,
+            "received": [[p, v, t] for (p, v), t in self.received.items()],
+            "sent": self.sent,
+            "typed": self.typed,
+            "errors": self.errors,
+            "texts": {p: r.local for p, r in self.replicas.items()},
+            "settled": self.settled(),
+        }
 
 
 def worker(specs: list[dict], setup: dict, rate: float, duration: float, events, out) -> None:
     """Connect this process's clients, edit when told to, then report what each saw."""
+    sys.path.insert(0, str(Path(__file__).parent))
     try:
-        clients = [
-            BenchClient(s["index"], s["url"], s["email"], setup["document_id"], setup["paragraphs"])
-            for s in specs
-        ]
-        for client in clients:
-            client.connect()
-    except Exception as error:  # report instead of hanging the parent
+        cookies = [login(s["url"], s["email"]) for s in specs]
+        asyncio.run(drive(specs, cookies, setup, rate, duration, events, out))
+    except Exception as error:  # report instead of leaving the parent waiting
         out.put(("failed", repr(error)))
-        return
+
+
+async def drive(specs, cookies, setup, rate, duration, events, out) -> None:
+    clients = [
+        BenchClient(spec, cookie, setup["document_id"], setup["paragraphs"])
+        for spec, cookie in zip(specs, cookies, strict=True)
+    ]
+    for first in range(0, len(clients), 10):  # a few at a time, as people arrive
+        await asyncio.gather(*(c.connect() for c in clients[first : first + 10]))
     out.put(("ready", len(clients)))
-    events["go"].wait()
-    start, stop = time.monotonic(), time.monotonic() + duration
-    threads = []
-    for spec, client in zip(specs, clients, strict=True):
-        if spec["editor"]:
-            thread = threading.Thread(
-                target=edit_loop, args=(client, spec, rate, start, stop), daemon=True
-            )
-            thread.start()
-            threads.append(thread)
-    for thread in threads:
-        thread.join()
-    editors = [c for s, c in zip(specs, clients, strict=True) if s["editor"]]
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline and not all(c.settled() for c in editors):
-        for client in editors:  # whatever was typed while the last edit was in flight
+    await asyncio.to_thread(events["go"].wait)
+    start = time.monotonic()
+    editors = [(s, c) for s, c in zip(specs, clients, strict=True) if s["editor"]]
+    await asyncio.gather(*(edit_loop(c, s, rate, start, start + duration) for s, c in editors))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(c.settled() for _, c in editors):
+        for _, client in editors:  # whatever was typed while the last edit was in flight
             for paragraph_id in client.replicas:
-                client.send(paragraph_id)
-        time.sleep(0.05)
+                await client.send(paragraph_id)
+        await asyncio.sleep(0.05)
     out.put(("settled", len(editors)))
-    events["done"].wait()
+    await asyncio.to_thread(events["done"].wait)
     for client in clients:
         out.put(("result", client.result()))
-        client.sio.disconnect()
+    await asyncio.gather(*(c.socket.close() for c in clients))
     out.put(("finished", len(clients)))
 
 
-def edit_loop(client: BenchClient, spec: dict, rate: float, start: float, stop: float) -> None:
+async def edit_loop(client: BenchClient, spec: dict, rate: float, start: float, stop: float):
     rng = random.Random(spec["index"])
     paragraph_id = spec["paragraph_id"]
     tick = start + rng.random() / rate  # editors do not all type on the same beat
     count = 0
     while tick < stop:
-        time.sleep(max(0.0, tick - time.monotonic()))
+        await asyncio.sleep(max(0.0, tick - time.monotonic()))
         count += 1
-        client.type_word(paragraph_id, f"e{spec['index']}w{count}x", rng)
+        await client.type_word(paragraph_id, f"e{spec['index']}w{count}x", rng)
         tick += 1 / rate
 
 
@@ -336,9 +305,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=30.0, help="seconds of editing")
     parser.add_argument("--paragraphs", type=int, default=5, help="paragraphs the editors share")
     parser.add_argument("--processes", type=int, default=1, help="server processes")
-    parser.add_argument("--client-processes", type=int, default=4)
+    parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--message-queue", default=None, help="e.g. redis://127.0.0.1:6379/0")
+    parser.add_argument("--async-mode", choices=("threading", "gevent"), default="threading")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args(argv)
     if args.editors > args.clients:
@@ -353,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
             "DRAFTING_INSTANCE": str(workdir / "instance"),
             "DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'bench.db'}",
             "SOCKETIO_MESSAGE_QUEUE": args.message_queue or "",
+            "SOCKETIO_ASYNC_MODE": args.async_mode,
             "SECRET_KEY": "bench-secret",
             "DRAFTING_SCHEDULER": "0",
             "LOG_LEVEL": "WARNING",
@@ -409,7 +380,7 @@ def run_clients(args, setup: dict, urls: list[str], pids: list[int]) -> dict:
     ]
     for process in workers:
         process.start()
-    wait_for(out, "ready", len(workers))
+    wait_for(out, "ready", len(workers), timeout=300)
     print(f"connected {len(specs)} clients; editing for {args.duration:.0f} s ...", flush=True)
     server_cpu = sum(cpu_seconds(pid) for pid in pids)
     client_cpu = sum(cpu_seconds(p.pid) for p in workers)
@@ -491,6 +462,8 @@ def figures_of(results: list[dict], stored: dict[int, str], args, elapsed: float
         "rate": args.rate,
         "duration_s": round(elapsed, 1),
         "server_processes": args.processes,
+        "async_mode": args.async_mode,
+        "database": (args.database_url or "sqlite").split(":")[0].split("+")[0],
         "edits": edits,
         "edits_per_s": round(edits / elapsed, 1) if elapsed else 0.0,
         "deliveries": edits * (len(results) - 1) - missing_deliveries,
@@ -518,7 +491,8 @@ def print_report(args, f: dict) -> None:
     print()
     print(
         f"{f['clients']} clients, {f['editors']} editors at {f['rate']:g} patches/s for "
-        f"{f['duration_s']} s, {f['server_processes']} server process(es)"
+        f"{f['duration_s']} s, {f['server_processes']} server process(es), "
+        f"{f['async_mode']}, {f['database']}"
     )
     print(f"edits: {f['edits']} ({f['edits_per_s']}/s), deliveries: {f['deliveries']}")
     print(

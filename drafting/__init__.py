@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
+if TYPE_CHECKING:  # Flask is imported in create_app: the server may patch the library first
+    from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app; tests pass their own config (database URL, secrets)."""
+    from flask import Flask
+
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -32,10 +35,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
 
-    from drafting import cli, database, health, i18n, live, security
+    from drafting import cli, concurrency, database, health, i18n, live, security
     from drafting.api import bp as api_bp
     from drafting.extensions import csrf, db, login_manager, migrate, socketio
     from drafting.web import bp as web_bp
+
     health.configure_logging()
 
     db.init_app(app)
@@ -47,7 +51,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     socketio.init_app(
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        async_mode="threading",
+        async_mode=concurrency.active(),
         cors_allowed_origins=live.origin_check(app.config["ALLOWED_ORIGINS"]),
         logger=False,
         engineio_logger=False,

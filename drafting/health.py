@@ -10,7 +10,7 @@ import time
 from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
 
-from drafting.extensions import db
+from drafting.extensions import db, socketio
 
 bp = Blueprint("health", __name__)
 
@@ -47,6 +47,7 @@ def healthz():
         "status": "ok" if not problems else "unavailable",
         "database": db.engine.dialect.name,
         "message_queue": bool(current_app.config.get("SOCKETIO_MESSAGE_QUEUE")),
+        "async_mode": socketio.async_mode,
         "problems": problems,
         "ms": round((time.perf_counter() - started) * 1000, 1),
     }

@@ -4,13 +4,17 @@ it was down, keeps watching them, and serves HTTP and Socket.IO."""
 
 from __future__ import annotations
 
-import logging
-import os
+from drafting import concurrency
 
-from flask import Flask
+ASYNC_MODE = concurrency.prepare()  # before Flask, sockets or threads are imported
 
-from drafting import create_app
-from drafting.extensions import db, socketio
+import logging  # noqa: E402
+import os  # noqa: E402
+
+from flask import Flask  # noqa: E402
+
+from drafting import create_app  # noqa: E402
+from drafting.extensions import db, socketio  # noqa: E402
 
 log = logging.getLogger("drafting.server")
 
@@ -40,7 +44,7 @@ def main() -> None:
         socketio.start_background_task(watch_deadlines, app)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
-    log.info("serving on http://%s:%s", host, port)
+    log.info("serving on http://%s:%s (%s)", host, port, ASYNC_MODE)
     socketio.run(
         app,
         host=host,

@@ -72,6 +72,7 @@ def serve(databases, workdir: Path) -> Iterator[LiveServer]:
         "DRAFTING_SCHEDULER": "0",
         "SECRET_KEY": "live-server-test-secret",
         "SOCKETIO_MESSAGE_QUEUE": "",
+        "SOCKETIO_ASYNC_MODE": "threading",
         "LOG_LEVEL": "WARNING",
     }
     with log.open("wb") as out:
@@ -124,6 +125,7 @@ def start(
     *,
     scheduler: bool = False,
     queue: str = "",
+    async_mode: str = "threading",
 ) -> LiveServer:
     """A server process on an existing database (restarts, several processes side by side)."""
     env = {
@@ -136,6 +138,7 @@ def start(
         "DRAFTING_SCHEDULER_INTERVAL": "1",
         "SECRET_KEY": "live-server-test-secret",
         "SOCKETIO_MESSAGE_QUEUE": queue,
+        "SOCKETIO_ASYNC_MODE": async_mode,
         "LOG_LEVEL": "WARNING",
     }
     log = workdir / f"server-{port}-{time.monotonic_ns()}.log"

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 
 def test_healthz_reports_the_database(client, demo):
@@ -11,6 +15,21 @@ def test_healthz_reports_the_database(client, demo):
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ok" and body["problems"] == []
+    assert body["async_mode"] == "threading"  # tests, the CLI and WSGI imports never patch
+
+
+def test_an_unknown_async_mode_stops_the_server_with_a_clear_message(tmp_path):
+    env = {**os.environ, "SOCKETIO_ASYNC_MODE": "fibers", "DRAFTING_INSTANCE": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "drafting.server"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "SOCKETIO_ASYNC_MODE must be one of threading, gevent, not 'fibers'" in result.stderr
 
 
 def test_healthz_is_503_when_the_queue_is_unreachable(app, client, demo):

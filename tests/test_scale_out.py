@@ -101,13 +101,18 @@ def connect(server: LiveServer, email: str) -> tuple[socketio.Client, requests.S
     return client, http
 
 
-def test_an_edit_through_one_process_reaches_a_client_of_the_other(shared_database, tmp_path):
-    queue = REDIS
-    one = start(shared_database, tmp_path, free_port(), 1, scheduler=True, queue=queue)
-    two = start(shared_database, tmp_path, free_port(), 1, scheduler=True, queue=queue)
+@pytest.mark.parametrize("async_mode", ["threading", "gevent"])
+def test_an_edit_through_one_process_reaches_a_client_of_the_other(
+    shared_database, tmp_path, async_mode
+):
+    options = {"scheduler": True, "queue": REDIS, "async_mode": async_mode}
+    one = start(shared_database, tmp_path, free_port(), 1, **options)
+    two = start(shared_database, tmp_path, free_port(), 1, **options)
     clients = []
     try:
-        assert requests.get(f"{one.url}/healthz", timeout=5).json()["status"] == "ok"
+        for server in (one, two):
+            health = requests.get(f"{server.url}/healthz", timeout=5).json()
+            assert health["status"] == "ok" and health["async_mode"] == async_mode, health
         editor, http = connect(one, "elsalvador@demo.test")
         watcher, _ = connect(two, "mexico@demo.test")
         clients += [editor, watcher]

@@ -1,0 +1,45 @@
+"""How a server process waits on its connections: OS threads (the default) or gevent.
+
+In threading mode every Socket.IO connection has its own writer thread, and a broadcast to a
+room wakes one thread per socket; with 200 people in a document most of the server's CPU
+goes to those thread switches (bench/README.md). gevent switches between connections in
+user space instead, which halves the server's CPU per edit at that size; it is the mode
+for large conferences (``SOCKETIO_ASYNC_MODE=gevent``). gevent has to patch the standard
+library before anything else imports it, so the server entry point calls :func:`prepare`
+first; every other entry point (the CLI, the tests, a WSGI import) runs in threading mode.
+psycopg 3 and redis-py cooperate with the patched library.
+"""
+
+from __future__ import annotations
+
+import os
+
+MODES = ("threading", "gevent")
+
+
+def requested() -> str:
+    """The mode asked for in SOCKETIO_ASYNC_MODE (default: threading)."""
+    mode = os.environ.get("SOCKETIO_ASYNC_MODE", "").strip() or "threading"
+    if mode not in MODES:
+        raise SystemExit(f"SOCKETIO_ASYNC_MODE must be one of {', '.join(MODES)}, not {mode!r}")
+    return mode
+
+
+def prepare() -> str:
+    """Patch the standard library for gevent when asked; call before importing Flask."""
+    mode = requested()
+    if mode == "gevent":
+        from gevent import monkey
+
+        monkey.patch_all()
+    return mode
+
+
+def active() -> str:
+    """The mode this process can run: gevent only once the standard library is patched."""
+    if requested() == "gevent":
+        from gevent import monkey
+
+        if monkey.is_module_patched("socket"):
+            return "gevent"
+    return "threading"
