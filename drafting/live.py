@@ -82,7 +82,7 @@ def edit_lock(document_id: int) -> AbstractContextManager:
 
 
 def presence() -> collab.Presence:
-    return collab.presence_of(current_app.extensions)
+    return collab.presence_of(current_app._get_current_object())
 
 
 def _refusal(error: ServiceError) -> dict[str, Any]:

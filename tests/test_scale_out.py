@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from drafting import textdiff
 from drafting.config import database_url
+from drafting.services.collab import SharedPresence
 
 pytestmark = pytest.mark.services
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -125,7 +126,9 @@ def test_an_edit_through_one_process_reaches_a_client_of_the_other(
             arrived.set()
 
         document = editor.call("join", {"document_id": 1}, timeout=10)
-        watcher.call("join", {"document_id": 1}, timeout=10)
+        watching = watcher.call("join", {"document_id": 1}, timeout=10)
+        # presence is shared: the watcher's process lists the editor connected to the other
+        assert sorted(p["delegation"] for p in watching["people"]) == ["MX", "SV"]
         paragraph = next(
             p
             for p in http.get(f"{one.url}/api/documents/1").json()["paragraphs"]
@@ -157,3 +160,29 @@ def test_an_edit_through_one_process_reaches_a_client_of_the_other(
             client.disconnect()
         _stop(one.process)
         _stop(two.process)
+
+
+def test_presence_forgets_the_connections_of_a_process_that_died(services):
+    first, second = SharedPresence(REDIS), SharedPresence(REDIS)
+    document_id = 10**9 + os.getpid()  # no real document; keys of its own
+    try:
+        first.join(document_id, "sid-one", {"id": "a", "delegation": "SV", "paragraph_id": None})
+        second.join(document_id, "sid-two", {"id": "b", "delegation": "MX", "paragraph_id": None})
+        second.place("sid-two", 7, "en")
+        seen = first.people(document_id)
+        assert [(p["delegation"], p["paragraph_id"]) for p in seen] == [("SV", None), ("MX", 7)]
+        second.redis.delete(f"drafting:process:{second.process}")  # its heartbeat stops
+        assert [p["delegation"] for p in first.people(document_id)] == ["SV"]
+        assert first.leave("sid-one") == document_id
+        assert first.people(document_id) == []
+    finally:
+        first.redis.delete(f"drafting:presence:{document_id}")
+
+
+def test_presence_without_redis_falls_back_to_this_process():
+    presence = SharedPresence("redis://127.0.0.1:1/0")  # nothing listens there
+    people = presence.join(5, "sid", {"id": "a", "delegation": "SV", "paragraph_id": None})
+    assert [p["delegation"] for p in people] == ["SV"]
+    assert presence.place("sid", 3, "en") == 5
+    assert presence.people(5)[0]["paragraph_id"] == 3
+    assert presence.leave("sid") == 5

@@ -1,18 +1,27 @@
 """Live collaboration state that is not text: who is in which document, and where.
 
-Presence lives in the memory of the server process (it is about open connections, which
-die with the process); the text itself only ever lives in the database. With several
-server processes each one knows its own connections.
+Presence is about open connections, which die with their server process, so it is kept
+in memory, never in the database. With several server processes sharing a Redis message
+queue, each process also mirrors its own connections into Redis, so everyone sees everyone
+(:class:`SharedPresence`).
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import secrets
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
+
+from flask import Flask
 
 from drafting.models import Document, User
 from drafting.services.documents import tree
+
+log = logging.getLogger(__name__)
 
 
 def snapshot(document: Document) -> dict[str, Any]:
@@ -97,6 +106,112 @@ class Presence:
         return [dict(entry) for entry in self._rooms.get(document_id, {}).values()]
 
 
-def presence_of(extensions: dict[str, Any]) -> Presence:
-    """The app's presence registry (one per app, kept in ``app.extensions``)."""
-    return extensions.setdefault("drafting.presence", Presence())
+class SharedPresence(Presence):
+    """Presence seen by every server process: each mirrors its own connections into one
+    Redis hash per document and keeps a heartbeat key alive; when a process dies, its
+    connections vanish from the list once the heartbeat expires. If Redis does not answer,
+    a process shows the connections it knows itself rather than failing the socket event.
+    """
+
+    HEARTBEAT_SECONDS = 10
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_timeout=2, decode_responses=True)
+        self.process = secrets.token_hex(8)
+        self._beating = False
+
+    def join(self, document_id: int, sid: str, who: dict[str, Any]) -> list[dict[str, Any]]:
+        local = super().join(document_id, sid, who)
+        entry = {**who, "process": self.process, "since": time.time()}
+        mirrored = self._mirror(lambda: self.redis.hset(_key(document_id), sid, json.dumps(entry)))
+        return self.people(document_id) if mirrored else local
+
+    def leave(self, sid: str) -> int | None:
+        document_id = super().leave(sid)
+        if document_id is not None:
+            self._mirror(lambda: self.redis.hdel(_key(document_id), sid))
+        return document_id
+
+    def place(self, sid: str, paragraph_id: int | None, lang: str | None) -> int | None:
+        document_id = super().place(sid, paragraph_id, lang)
+        if document_id is not None:
+
+            def update() -> None:
+                stored = self.redis.hget(_key(document_id), sid)
+                if stored:
+                    entry = {**json.loads(stored), "paragraph_id": paragraph_id, "lang": lang}
+                    self.redis.hset(_key(document_id), sid, json.dumps(entry))
+
+            self._mirror(update)
+        return document_id
+
+    def people(self, document_id: int) -> list[dict[str, Any]]:
+        self._start_heartbeat()
+        try:
+            entries = {
+                sid: json.loads(raw) for sid, raw in self.redis.hgetall(_key(document_id)).items()
+            }
+            processes = sorted({entry["process"] for entry in entries.values()})
+            beats = self.redis.mget([_beat_key(p) for p in processes]) if processes else []
+            alive = {p for p, beat in zip(processes, beats, strict=True) if beat}
+            gone = [sid for sid, entry in entries.items() if entry["process"] not in alive]
+            if gone:
+                self.redis.hdel(_key(document_id), *gone)
+        except Exception:
+            log.warning("presence: Redis unavailable, showing this process's connections")
+            return super().people(document_id)
+        present = [e for e in entries.values() if e["process"] in alive]
+        present.sort(key=lambda entry: entry["since"])
+        return [
+            {k: v for k, v in entry.items() if k not in ("process", "since")} for entry in present
+        ]
+
+    def _mirror(self, write: Callable[[], object]) -> bool:
+        self._start_heartbeat()
+        try:
+            write()
+        except Exception:
+            log.warning("presence: Redis unavailable, keeping this process's connections only")
+            return False
+        return True
+
+    def _start_heartbeat(self) -> None:
+        if self._beating:
+            return
+        self._beating = True
+        self._beat()
+        threading.Thread(target=self._keep_beating, name="presence-heartbeat", daemon=True).start()
+
+    def _beat(self) -> None:
+        try:
+            self.redis.set(_beat_key(self.process), "1", ex=3 * self.HEARTBEAT_SECONDS)
+        except Exception:
+            log.warning("presence: Redis unavailable for the heartbeat")
+
+    def _keep_beating(self) -> None:
+        while True:
+            time.sleep(self.HEARTBEAT_SECONDS)
+            self._beat()
+
+
+def _key(document_id: int) -> str:
+    return f"drafting:presence:{document_id}"
+
+
+def _beat_key(process: str) -> str:
+    return f"drafting:process:{process}"
+
+
+def presence_of(app: Flask) -> Presence:
+    """The app's presence registry (one per app, kept in ``app.extensions``): shared through
+    Redis when the Socket.IO message queue is Redis, else this process's own."""
+    registry = app.extensions.get("drafting.presence")
+    if registry is None:
+        queue = app.config.get("SOCKETIO_MESSAGE_QUEUE") or ""
+        shared = queue.startswith(("redis://", "rediss://"))
+        registry = SharedPresence(queue) if shared else Presence()
+        app.extensions["drafting.presence"] = registry
+    return registry
