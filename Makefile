@@ -30,7 +30,7 @@ run: translations
 	$(BIN)/python -m drafting.server
 
 # One server process configured by the environment only (HOST, PORT, DATABASE_URL,
-# SECRET_KEY, SOCKETIO_MESSAGE_QUEUE); applies migrations, loads no demo.
+# SECRET_KEY, SOCKETIO_MESSAGE_QUEUE, SOCKETIO_ASYNC_MODE); applies migrations, loads no demo.
 serve: translations
 	$(BIN)/python -m drafting.server
 

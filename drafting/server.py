@@ -1,6 +1,6 @@
 """One server process configured only by the environment (HOST, PORT, DATABASE_URL,
-SECRET_KEY, SOCKETIO_MESSAGE_QUEUE): applies migrations, acts on deadlines that passed while
-it was down, keeps watching them, and serves HTTP and Socket.IO."""
+SECRET_KEY, SOCKETIO_MESSAGE_QUEUE, SOCKETIO_ASYNC_MODE): applies migrations, acts on
+deadlines that passed while it was down, keeps watching them, and serves HTTP and Socket.IO."""
 
 from __future__ import annotations
 
