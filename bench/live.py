@@ -299,10 +299,11 @@ def percentile(values: list[float], q: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=100)
-    parser.add_argument("--editors", type=int, default=20)
-    parser.add_argument("--rate", type=float, default=4.0, help="patches per second per editor")
-    parser.add_argument("--duration", type=float, default=30.0, help="seconds of editing")
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--editors", type=int, default=40)
+    parser.add_argument("--rate", type=float, default=0.5, help="patches per second per editor")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of editing")
+    parser.add_argument("--repeat", type=int, default=3, help="runs; medians are printed")
     parser.add_argument("--paragraphs", type=int, default=5, help="paragraphs the editors share")
     parser.add_argument("--processes", type=int, default=1, help="server processes")
     parser.add_argument("--client-processes", type=int, default=2)
@@ -316,6 +317,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.processes > 1 and not args.message_queue:
         parser.error("several server processes share broadcasts through --message-queue")
 
+    runs = []
+    for number in range(1, args.repeat + 1):
+        print(f"run {number} of {args.repeat}", flush=True)
+        runs.append(one_run(args))
+        print_report(args, runs[-1])
+    if args.repeat > 1:
+        print_medians(runs)
+    if args.json:
+        print(json.dumps(runs, indent=2))
+    return 1 if any(f["lost_edits"] or f["diverged_clients"] for f in runs) else 0
+
+
+def one_run(args) -> dict:
+    """A fresh database and fresh server processes, the clients, the figures."""
     with tempfile.TemporaryDirectory(prefix="drafting-bench-") as tmp:
         workdir = Path(tmp)
         env = {
@@ -333,15 +348,10 @@ def main(argv: list[str] | None = None) -> int:
         servers = start_servers(env, args.processes, workdir)
         print("server pid(s):", " ".join(str(p.pid) for _, p in servers), flush=True)
         try:
-            figures = run_clients(
-                args, setup, [url for url, _ in servers], [p.pid for _, p in servers]
-            )
+            urls, pids = [url for url, _ in servers], [p.pid for _, p in servers]
+            return run_clients(args, setup, urls, pids)
         finally:
             stop_servers(servers)
-    print_report(args, figures)
-    if args.json:
-        print(json.dumps(figures, indent=2))
-    return 1 if figures["lost_edits"] or figures["diverged_clients"] else 0
 
 
 def cpu_seconds(pid: int) -> float:
@@ -484,6 +494,26 @@ def figures_of(results: list[dict], stored: dict[int, str], args, elapsed: float
         "missing_words": len(missing_words),
         "diverged_clients": diverged,
     }
+
+
+def print_medians(runs: list[dict]) -> None:
+    def median(*path: str) -> float:
+        values = []
+        for figures in runs:
+            for key in path:
+                figures = figures[key]
+            values.append(figures)
+        return round(statistics.median(values), 1)
+
+    print()
+    print(
+        f"median of {len(runs)} runs: {median('edits_per_s')} edits/s; edit -> broadcast "
+        f"p50 {median('latency_ms', 'p50')} / p95 {median('latency_ms', 'p95')} / "
+        f"p99 {median('latency_ms', 'p99')} ms; ack p50 {median('ack_ms', 'p50')} / "
+        f"p95 {median('ack_ms', 'p95')} ms; server CPU {median('cpu_s', 'server')} s, "
+        f"clients {median('cpu_s', 'clients')} s; lost "
+        f"{sum(r['lost_edits'] for r in runs)}, diverged {sum(r['diverged_clients'] for r in runs)}"
+    )
 
 
 def print_report(args, f: dict) -> None:
