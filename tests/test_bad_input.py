@@ -608,6 +608,7 @@ def test_import_form_fields_are_checked(env):
         ({"workflow": "anarchy"}, "workflow"),
         ({"process_id": "x"}, "process_id"),
         ({"symbol": "S" * 101}, "symbol"),
+        ({"title": "T" * 501}, "title"),
         ({"languages": "en,zz-long-code"}, "languages"),
         ({"languages": "en,<b>"}, "languages"),
         ({"languages": "en,en"}, "languages"),

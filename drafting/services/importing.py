@@ -29,6 +29,7 @@ LIST_STYLE_LEVEL = re.compile(r"^List (?:Number|Bullet|Paragraph) ([2-9])$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?\Z")  # en, es, fr, es-MX: fits Version.lang
 MAX_LANGUAGES = 6
 MAX_SYMBOL = 100  # the column's size
+MAX_TITLE = 500  # the column's size
 
 
 def decode_text(data: bytes) -> str:
@@ -125,6 +126,9 @@ def create_document(
             f"languages must be up to {MAX_LANGUAGES} distinct codes such as en, es, fr"
             + (f"; not {bad[0]!r}" if bad else "")
         )
+    title = (title or "").strip()
+    if len(title) > MAX_TITLE:
+        raise BadInput(f"the title may hold at most {MAX_TITLE} characters")
     symbol = (symbol or "").strip()
     if len(symbol) > MAX_SYMBOL:
         raise BadInput(f"the symbol may hold at most {MAX_SYMBOL} characters")
@@ -140,7 +144,7 @@ def create_document(
     document = Document(
         process_id=process.id,
         kind=kind_value,
-        title=title.strip()[:500] or "Untitled",
+        title=title or "Untitled",
         symbol=symbol,
         languages=languages,
         workflow=workflow,
