@@ -242,3 +242,52 @@ def test_the_browser_rebases_exactly_like_the_server(live_server):
         assert got == [rebase(a, m, t, mine_first=f) for a, m, t, f in cases]
 
     run(scenario, live_server)
+
+
+def test_comments_anchor_to_words_selected_in_the_text_and_in_a_committee_box(live_server):
+    pid = paragraph_id(live_server, "5")
+    text = stored_text(live_server, pid)
+    two_words = " ".join(text.split(" ")[:2])
+
+    async def comment(page: Page, body: str) -> None:
+        panel = page.locator(f"details.para-panel[data-panel='{pid}']")
+        if not await panel.get_attribute("open"):
+            await panel.locator("> summary").click()
+        form = panel.locator(".comment-form:has(.anchor-quote)")
+        assert (await form.locator(".anchor-quote").inner_text()).strip() != ""
+        await form.locator("textarea[name=body]").fill(body)
+        async with page.expect_navigation():
+            await form.locator("button[type=submit]").click()
+
+    async def scenario(b: Browser) -> None:
+        # A committee member's paragraph is a textarea: select two words with the keyboard.
+        _, sv = await b.page_of("elsalvador@demo.test")
+        await box(sv, pid).click()
+        await sv.keyboard.press("Control+Home")
+        for _ in two_words:
+            await sv.keyboard.press("Shift+ArrowRight")
+        await comment(sv, "Which States?")
+        # A delegate reads plain text: select by dragging the mouse across the first line.
+        _, mx = await b.page_of("mexico@demo.test")
+        plain = mx.locator(f"#p-{pid} .ptext[data-lang='en']")
+        await plain.scroll_into_view_if_needed()
+        line = await plain.bounding_box()
+        await mx.mouse.move(line["x"] + 1, line["y"] + 8)
+        await mx.mouse.down()
+        await mx.mouse.move(line["x"] + 160, line["y"] + 8, steps=5)
+        await mx.mouse.up()
+        await comment(mx, "Why these words?")
+        assert sv.errors == mx.errors == []  # type: ignore[attr-defined]
+
+    run(scenario, live_server)
+    threads = live_server.session("secretariat@demo.test").get(
+        f"{live_server.url}/api/documents/{live_server.document_id}/comments",
+        params={"paragraph_id": pid},
+    )
+    by_body = {t["body"]: t for t in threads.json()}
+    keyboard = by_body["Which States?"]
+    assert keyboard["anchor"] == {"start": 0, "end": len(two_words)}
+    assert keyboard["quote"] == two_words
+    mouse = by_body["Why these words?"]
+    start, end = mouse["anchor"]["start"], mouse["anchor"]["end"]
+    assert 0 <= start < end and mouse["quote"] == text[start:end]

@@ -30,33 +30,54 @@
 
   // Comments anchored to a stretch of text: remember the last selection inside a paragraph
   // as code-point offsets (as the server counts them) and hand it to that paragraph's form.
+  // A committee member's paragraph is a textarea, whose selection is its own, not the page's.
   var selected = null;
   function codePoints(s) { return Array.from(s).length; }
-  document.addEventListener("mouseup", function () {
+
+  function selectionInTextarea(input) {
+    if (input.selectionStart === input.selectionEnd) return null;
+    var value = input.value;
+    var start = codePoints(value.slice(0, input.selectionStart));
+    var quote = value.slice(input.selectionStart, input.selectionEnd);
+    return { text: input.closest(".ptext[data-lang]"), start: start, quote: quote };
+  }
+
+  function selectionInPage() {
     var sel = window.getSelection();
-    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return;
+    if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return null;
     var range = sel.getRangeAt(0);
     var start = range.startContainer.nodeType === 1 ? range.startContainer : range.startContainer.parentElement;
     var text = start && start.closest(".ptext[data-lang]");
-    if (!text || !text.contains(range.endContainer)) return;
-    var para = text.closest("[data-paragraph-id]");
-    if (!para) return;
+    if (!text || !text.contains(range.endContainer)) return null;
     var before = document.createRange();
     before.setStart(text, 0);
     before.setEnd(range.startContainer, range.startOffset);
-    var from = codePoints(before.toString());
-    var quote = range.toString();
+    return { text: text, start: codePoints(before.toString()), quote: range.toString() };
+  }
+
+  function remember(event) {
+    var target = event.target;
+    var found = target && target.matches && target.matches(".ptext[data-lang] textarea")
+      ? selectionInTextarea(target)
+      : selectionInPage();
+    if (!found || !found.text) return;
+    var para = found.text.closest("[data-paragraph-id]");
+    if (!para) return;
     selected = {
       paragraph: para.getAttribute("data-paragraph-id"),
-      lang: text.getAttribute("data-lang"),
-      start: from,
-      end: from + codePoints(quote),
-      quote: quote
+      lang: found.text.getAttribute("data-lang"),
+      start: found.start,
+      end: found.start + codePoints(found.quote),
+      quote: found.quote
     };
     document.querySelectorAll('.comment-form[data-paragraph="' + selected.paragraph + '"]').forEach(function (form) {
       var hint = form.querySelector(".anchor-quote");
-      if (hint) hint.textContent = (es ? "Sobre: «" : "On: “") + quote + (es ? "»" : "”");
+      if (hint) hint.textContent = (es ? "Sobre: «" : "On: “") + found.quote + (es ? "»" : "”");
     });
+  }
+  document.addEventListener("mouseup", remember);
+  document.addEventListener("keyup", function (event) {
+    if (event.shiftKey || event.key === "Shift") remember(event); // Shift+arrows select too
   });
   document.querySelectorAll(".comment-form").forEach(function (form) {
     form.addEventListener("submit", function () {
