@@ -1,8 +1,8 @@
 """How a server process waits on its connections: OS threads (the default) or gevent.
 
 In threading mode every Socket.IO connection has its own writer thread, and a broadcast to a
-room wakes one thread per socket; with 200 people in a document most of the server's CPU
-goes to those thread switches (bench/README.md). gevent switches between connections in
+room wakes one thread per socket; with 200 people in a document about half of the server's
+CPU goes to those thread switches (bench/README.md). gevent switches between connections in
 user space instead, which halves the server's CPU per edit at that size; it is the mode
 for large conferences (``SOCKETIO_ASYNC_MODE=gevent``). gevent has to patch the standard
 library before anything else imports it, so the server entry point calls :func:`prepare`
