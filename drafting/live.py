@@ -97,13 +97,16 @@ def _document_id(data: Any) -> int:
     return value
 
 
-def _announce(document_id: int) -> None:
+def _announce(document_id: int) -> list[dict[str, Any]]:
+    """Tell the room who is here; returns the list sent (read once, Redis may hold it)."""
+    people = presence().people(document_id)
     emit(
         "presence",
-        {"document_id": document_id, "people": presence().people(document_id)},
+        {"document_id": document_id, "people": people},
         to=room_of(document_id),
         namespace="/",
     )
+    return people
 
 
 def _depart(sid: str) -> None:
@@ -145,8 +148,8 @@ def register(socketio: SocketIO) -> None:
             _announce(previous)
         join_room(room_of(state["document_id"]))
         presence().join(state["document_id"], request.sid, me)
-        _announce(state["document_id"])
-        return {**state, "you": me["id"], "people": presence().people(state["document_id"])}
+        people = _announce(state["document_id"])
+        return {**state, "you": me["id"], "people": people}
 
     @socketio.on("leave")
     def leave(_data=None):

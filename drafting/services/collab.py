@@ -124,10 +124,11 @@ class SharedPresence(Presence):
         self._beating = False
 
     def join(self, document_id: int, sid: str, who: dict[str, Any]) -> list[dict[str, Any]]:
+        """Like Presence.join, this process's connections; people() reads everyone's."""
         local = super().join(document_id, sid, who)
         entry = {**who, "process": self.process, "since": time.time()}
-        mirrored = self._mirror(lambda: self.redis.hset(_key(document_id), sid, json.dumps(entry)))
-        return self.people(document_id) if mirrored else local
+        self._mirror(lambda: self.redis.hset(_key(document_id), sid, json.dumps(entry)))
+        return local
 
     def leave(self, sid: str) -> int | None:
         document_id = super().leave(sid)
