@@ -84,10 +84,10 @@ def build(
 
     from drafting.extensions import db
     from drafting.models import Delegation, Process, User
-    from drafting.parsing import parse_text
     from drafting.services import revisions
     from drafting.services.editing import latest, store_version
     from drafting.services.importing import create_document
+    from drafting.text.parsing import parse_text
 
     rng = random.Random(seed)
     users = {u.delegation.code: u for u in db.session.scalars(select(User))}
@@ -131,10 +131,11 @@ def main() -> None:
     folder = Path(os.environ["DRAFTING_INSTANCE"])
     from flask_migrate import upgrade
 
-    from drafting import create_app, textdiff
+    from drafting import create_app
     from drafting.extensions import db
     from drafting.models import Document, Paragraph, User
     from drafting.services import changes
+    from drafting.text import textdiff
 
     app = create_app(
         {

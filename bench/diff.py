@@ -1,4 +1,4 @@
-"""Benchmark drafting.textdiff on realistic paragraph edits: ``python bench/diff.py``.
+"""Benchmark drafting.text.textdiff on realistic paragraph edits: ``python bench/diff.py``.
 
 Compares the pure-python diff with the C++ binding (and checks they agree), then times the
 patch, merge and attribution paths the app uses. Deterministic corpus, medians of 7 runs.
@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from drafting import textdiff
+from drafting.text import textdiff
 
 try:
     import fast_diff_match_patch
@@ -146,7 +146,7 @@ def compare_backends(data: dict) -> tuple[float, float | None, bool | None]:
 def run() -> None:
     rng = random.Random(20240917)
     corpora = {size: corpus(rng, size) for size in SIZES}
-    print(f"drafting.textdiff backend for diff(): {textdiff.BACKEND}")
+    print(f"drafting.text.textdiff backend for diff(): {textdiff.BACKEND}")
     print(
         f"medians of {REPEAT} runs, per paragraph pair ({PAIRS} pairs per size, word-level "
         f"edits); apply_patch/merge run against a concurrently edited text; attribute = "

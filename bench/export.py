@@ -79,10 +79,10 @@ def build() -> int:
     from drafting.extensions import db
     from drafting.models import Delegation, Reservation, User
     from drafting.models.discussion import ReservationKind
-    from drafting.parsing import parse_text, walk
     from drafting.services import revisions
     from drafting.services.editing import latest, store_version
     from drafting.services.importing import create_document
+    from drafting.text.parsing import parse_text, walk
 
     rng = random.Random(20261123)
     demo.load()

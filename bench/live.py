@@ -4,7 +4,7 @@ Starts the server (``python -m drafting.server``) on 127.0.0.1 with its own data
 the demo, connects --clients python-socketio clients to the demo document (spread over
 --client-processes processes), and has --editors of them type into a few paragraphs at
 --rate patches per second each for --duration seconds, with the same client algorithm as
-the browser (drafting/liveclient.py). Prints p50/p95/p99 of the edit -> broadcast latency
+the browser (drafting/text/replica.py). Prints p50/p95/p99 of the edit -> broadcast latency
 (from sending an edit until *every* other client has received it), edits per second, and
 lost or diverged edits, which must be 0: an edit is lost when some client never receives
 it or a word its editor typed is missing from the final text, and a client has diverged
@@ -160,7 +160,7 @@ class BenchClient:
     def __init__(self, spec: dict, cookie: str, document_id: int, targets: list[int]):
         from sioclient import LeanSocket  # bench/sioclient.py
 
-        from drafting.liveclient import Replica
+        from drafting.text.replica import Replica
 
         self.index, self.document_id, self.targets = spec["index"], document_id, targets
         self.socket = LeanSocket(spec["url"], cookie, self.on_event)

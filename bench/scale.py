@@ -32,8 +32,9 @@ def main() -> None:
     folder = Path(os.environ["DRAFTING_INSTANCE"])
     from flask_migrate import upgrade
 
-    from drafting import create_app, demo, textdiff
+    from drafting import create_app, demo
     from drafting.services import changes
+    from drafting.text import textdiff
 
     uri = os.environ.get("DATABASE_URL") or f"sqlite:///{folder / 'scale.db'}"
     from drafting.config import database_url

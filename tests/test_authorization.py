@@ -33,13 +33,14 @@ from sqlalchemy.engine import make_url
 from test_import_docx import Marked
 from test_policy import COM, DEL, OBS, ONLINE, PPT, SEC, TRANSITION_ROLES
 
-from drafting import clock, create_app, textdiff
+from drafting import clock, create_app
 from drafting.config import database_url
 from drafting.extensions import db, socketio
 from drafting.models import Document, Paragraph, Process, Version
 from drafting.models.people import DelegationKind, Role
 from drafting.policy import Action
 from drafting.services import importing, people
+from drafting.text import textdiff
 
 ANON, OUT = "anonymous", "outsider"
 WHO = [ANON, OBS, DEL, COM, SEC, PPT, OUT]

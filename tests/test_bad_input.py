@@ -23,9 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
 
-from drafting import clock, textdiff
+from drafting import clock
 from drafting.extensions import db, socketio
 from drafting.models import Version
+from drafting.text import textdiff
 
 PASSWORD = "demo-password"
 PPT, DELEGATE, READER = "panama@demo.test", "mexico@demo.test", "secretariat@demo.test"

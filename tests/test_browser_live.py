@@ -217,7 +217,7 @@ def test_workflow_changes_reach_an_open_page(live_server):
 
 
 def test_the_browser_rebases_exactly_like_the_server(live_server):
-    from drafting.rebase import rebase
+    from drafting.text.rebase import rebase
 
     rng = random.Random(7)
     words = ["", "a", "the ", "States ", "é", "migración ", "x"]

@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
-from drafting import textdiff
 from drafting.extensions import db
 from drafting.models import Version
+from drafting.text import textdiff
 
 EDITORS = ["elsalvador@demo.test", "costarica@demo.test", "panama@demo.test"]
 

@@ -12,8 +12,8 @@ from docx.oxml import parse_xml
 from formats_support import W, q
 from lxml import etree
 
-from drafting.parsing import walk
 from drafting.services.importing import parse_upload
+from drafting.text.parsing import walk
 
 # -- Word's automatic numbering -------------------------------------------------------------
 

@@ -11,10 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from drafting import clock, textdiff
+from drafting import clock
 from drafting.extensions import db, socketio
-from drafting.liveclient import Replica
 from drafting.models import Version
+from drafting.text import textdiff
+from drafting.text.replica import Replica
 
 PASSWORD = "demo-password"
 

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from drafting.extensions import db
 from drafting.models import AuditEntry, ImmutableRow, Paragraph, Version
 from drafting.models.text import ParagraphStatus
-from drafting.numbering import Node, number_tree
+from drafting.text.numbering import Node, number_tree
 
 
 def test_a_version_cannot_be_updated_in_place(app, demo):

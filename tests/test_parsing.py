@@ -8,9 +8,9 @@ from collections import Counter
 import docx
 import pytest
 
-from drafting.parsing import ImportError_, parse_text, walk
 from drafting.services.errors import BadInput
 from drafting.services.importing import docx_lines, parse_upload
+from drafting.text.parsing import ImportError_, parse_text, walk
 
 
 def labels(forest):

@@ -20,9 +20,9 @@ from live_server import ROOT, LiveServer, _stop, free_port, start
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from drafting import textdiff
 from drafting.config import database_url
 from drafting.services.collab import SharedPresence
+from drafting.text import textdiff
 
 pytestmark = pytest.mark.services
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -1,4 +1,4 @@
-"""Tests for drafting.textdiff: diffs, patch validation, merges, authorship, backends."""
+"""Tests for drafting.text.textdiff: diffs, patch validation, merges, authorship, backends."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from drafting import textdiff
-from drafting.textdiff import Applied, Conflict, InvalidPatch
+from drafting.text import textdiff
+from drafting.text.textdiff import Applied, Conflict, InvalidPatch
 
 # Lower-case words for base texts; replacements are upper-case so they never share letters
 # with the text they replace (that keeps "the text with both edits applied" unambiguous).

@@ -9,10 +9,10 @@ from drafting.demo.gcm_tags import tag_demo
 from drafting.extensions import db
 from drafting.models import Document, Process
 from drafting.models.people import DelegationKind, Role
-from drafting.parsing import parse_text
 from drafting.services import people
 from drafting.services.importing import create_document
 from drafting.services.workflow import transition
+from drafting.text.parsing import parse_text
 
 PASSWORD = "demo-password"
 FIXTURE = "rcgm-2018-07-conclusions.txt"

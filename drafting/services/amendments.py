@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from drafting import clock, textdiff
+from drafting import clock
 from drafting.database import lock_row, locked
 from drafting.events import publish
 from drafting.extensions import db
@@ -42,6 +42,7 @@ from drafting.services.editing import (
     validate_text,
 )
 from drafting.services.errors import BadInput, Conflict, Forbidden, NotFound
+from drafting.text import textdiff
 
 MAX_RATIONALE = 5_000
 MAX_NOTE = 2_000

@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, or_, select
 
-from drafting import textdiff
 from drafting.extensions import db
 from drafting.models import (
     Amendment,
@@ -31,9 +30,10 @@ from drafting.models import (
 )
 from drafting.models.amendments import AmendmentKind, AmendmentStatus
 from drafting.models.text import ParagraphStatus
-from drafting.numbering import Node, Number, number_tree, reading_order
 from drafting.services import revisions
 from drafting.services.errors import BadInput, NotFound
+from drafting.text import textdiff
+from drafting.text.numbering import Node, Number, number_tree, reading_order
 
 CURRENT = "current"
 INSERT, EQUAL, DELETE = textdiff.INSERT, textdiff.EQUAL, textdiff.DELETE

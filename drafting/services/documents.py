@@ -10,8 +10,8 @@ from drafting.extensions import db
 from drafting.models import Document, Membership, Paragraph, Revision, RevisionParagraph, Version
 from drafting.models.people import Role, User
 from drafting.models.text import ParagraphStatus
-from drafting.numbering import Node, Number, number_tree, reading_order
 from drafting.services.errors import NotFound
+from drafting.text.numbering import Node, Number, number_tree, reading_order
 
 MAX_ID = 2**63 - 1  # the largest row id (signed 64 bits)
 

@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from drafting import textdiff
-from drafting.brackets import UnbalancedBrackets, check_balance
 from drafting.database import lock_row
 from drafting.events import publish
 from drafting.extensions import db
 from drafting.models import Document, Paragraph, User, Version
 from drafting.models.text import ParagraphStatus, VersionSource
-from drafting.rebase import rebase
 from drafting.services import audit
 from drafting.services.documents import MAX_ID, pending_translations
 from drafting.services.errors import BadInput, Conflict, NotFound
+from drafting.text import textdiff
+from drafting.text.brackets import UnbalancedBrackets, check_balance
+from drafting.text.rebase import rebase
 
 MAX_PARAGRAPH_LENGTH = 20_000
 

@@ -20,10 +20,10 @@ from drafting import clock
 from drafting.extensions import db
 from drafting.models import Document, RevisionParagraph, Version
 from drafting.models.text import ParagraphStatus
-from drafting.numbering import Node, number_tree, reading_order
 from drafting.services import revisions
 from drafting.services.documents import tree
 from drafting.services.errors import BadInput
+from drafting.text.numbering import Node, number_tree, reading_order
 
 CURRENT = "current"
 # Characters XML 1.0 cannot carry; never part of a real text, dropped on the way out.

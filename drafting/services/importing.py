@@ -10,7 +10,10 @@ from drafting import clock
 from drafting.extensions import db
 from drafting.models import Document, Paragraph, Process, User
 from drafting.models.text import DocumentKind, ParagraphStatus, Section, VersionSource
-from drafting.parsing import (
+from drafting.services import audit, revisions
+from drafting.services.editing import store_version, validate_text
+from drafting.services.errors import BadInput
+from drafting.text.parsing import (
     ImportError_,
     Line,
     ParsedParagraph,
@@ -19,9 +22,6 @@ from drafting.parsing import (
     shape,
     walk,
 )
-from drafting.services import audit, revisions
-from drafting.services.editing import store_version, validate_text
-from drafting.services.errors import BadInput
 
 MAX_DOCX_UNCOMPRESSED = 50 * 1024 * 1024
 DOCX_CONTENT_TYPES = "[Content_Types].xml"

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from drafting import textdiff
 from drafting.database import lock_row
 from drafting.events import publish
 from drafting.extensions import db
@@ -15,6 +14,7 @@ from drafting.models import Document, Paragraph, User, Version
 from drafting.models.text import ParagraphStatus, VersionSource
 from drafting.services.editing import Saved, latest, paragraph_of, store_version, validate_text
 from drafting.services.errors import BadInput, Conflict, NotFound
+from drafting.text import textdiff
 
 
 @dataclass(frozen=True)

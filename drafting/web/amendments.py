@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from drafting import clock, textdiff
+from drafting import clock
 from drafting.api.helpers import require
 from drafting.extensions import db
 from drafting.models import Amendment, Delegation, Document, Membership, User
@@ -30,6 +30,7 @@ from drafting.policy import Action, can
 from drafting.services import amendments, discussion
 from drafting.services.documents import ParagraphView, tree
 from drafting.services.errors import BadInput, Conflict, ServiceError
+from drafting.text import textdiff
 from drafting.web import bp
 from drafting.web.auth import safe_next
 from drafting.web.documents import viewer, visible_or_404

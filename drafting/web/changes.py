@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from drafting import textdiff
 from drafting.extensions import db
 from drafting.models import Document
 from drafting.policy import Action, can
@@ -18,6 +17,7 @@ from drafting.services import changes, history, versions
 from drafting.services.documents import numbers
 from drafting.services.editing import paragraph_of
 from drafting.services.errors import NotFound, ServiceError
+from drafting.text import textdiff
 from drafting.web import bp
 from drafting.web.amendments import delegation_colours, flash_error, require_action
 from drafting.web.documents import viewer, visible_or_404

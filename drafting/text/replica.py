@@ -12,7 +12,7 @@ send are carried over onto it. Changes from others that arrive while an edit is 
 wait until its answer comes: until then one cannot tell whether they already contain the
 edit (a version number is a total order, so after the answer it is clear: a higher number
 contains it, a lower one is already contained in the answer). Carrying over is
-:func:`drafting.rebase.rebase`, which keeps every inserted character of both sides (the
+:func:`drafting.text.rebase.rebase`, which keeps every inserted character of both sides (the
 client's own first where both typed at one spot, so the word being typed stays whole).
 """
 
@@ -21,8 +21,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from drafting import textdiff
-from drafting.rebase import rebase
+from drafting.text import textdiff
+from drafting.text.rebase import rebase
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ browser.
 
 from __future__ import annotations
 
-from drafting import textdiff
+from drafting.text import textdiff
 
 Edit = tuple[int, int, str]  # (start, end) in base coordinates, inserted text
 

@@ -51,7 +51,7 @@ def roman_value(label: str) -> int | None:
     for i, c in enumerate(label):
         v = ROMAN_VALUE[c]
         total += -v if i + 1 < len(label) and ROMAN_VALUE[label[i + 1]] > v else v
-    from drafting.numbering import roman
+    from drafting.text.numbering import roman
 
     return total if roman(total) == label else None
 
