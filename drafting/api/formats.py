@@ -13,10 +13,11 @@ from drafting.api import bp
 from drafting.api.helpers import body, document_for, require, string
 from drafting.extensions import db
 from drafting.policy import Action
-from drafting.services import bilingual, exporting, markup, tags
+from drafting.services import bilingual, exports, tags
 from drafting.services.documents import pending_translations, tree
 from drafting.services.editing import latest_by_lang
 from drafting.services.errors import BadInput
+from drafting.services.exports import markup
 
 
 def _query(name: str) -> str | None:
@@ -28,7 +29,7 @@ def _query(name: str) -> str | None:
 def export(document_id: int):
     document = document_for(document_id, Action.VIEW)
     fmt = _query("format") or "docx"
-    exported = exporting.export(
+    exported = exports.export(
         document,
         fmt,
         revision=_query("revision"),

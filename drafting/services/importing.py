@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 
 from drafting import clock
 from drafting.extensions import db
@@ -23,8 +21,6 @@ from drafting.text.parsing import (
     walk,
 )
 
-MAX_DOCX_UNCOMPRESSED = 50 * 1024 * 1024
-DOCX_CONTENT_TYPES = "[Content_Types].xml"
 LIST_STYLE_LEVEL = re.compile(r"^List (?:Number|Bullet|Paragraph) ([2-9])$")
 LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?\Z")  # en, es, fr, es-MX: fits Version.lang
 MAX_LANGUAGES = 6
@@ -47,24 +43,9 @@ def decode_text(data: bytes) -> str:
 
 def docx_lines(data: bytes) -> list[Line]:
     """Paragraphs of a .docx; Word's automatic list numbering gives the depth."""
-    import docx
+    from drafting.services.exports.wordml import accepted_text, open_docx
 
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise BadInput("the file is not a Word document (.docx is a zip archive)") from None
-    with archive:
-        names = archive.namelist()
-        if DOCX_CONTENT_TYPES not in names or "word/document.xml" not in names:
-            raise BadInput("the zip archive is not a Word document")
-        if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNCOMPRESSED:
-            raise BadInput("the Word document expands to more than 50 MB; refusing to open it")
-    try:
-        document = docx.Document(io.BytesIO(data))
-    except Exception as error:  # python-docx raises many kinds on broken files
-        raise BadInput(f"the Word document cannot be read: {error}") from None
-    from drafting.services.wordml import accepted_text
-
+    document = open_docx(data)
     lines = []
     for paragraph in document.paragraphs:
         # Tracked changes count as accepted: python-docx's .text would drop inserted runs.

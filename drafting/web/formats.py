@@ -16,9 +16,13 @@ from drafting.models import Document, Tag
 from drafting.policy import Action, can
 from drafting.services import bilingual, tags
 from drafting.services.documents import tree
-from drafting.services.docx_export import status_line
 from drafting.services.errors import NotFound, ServiceError
-from drafting.services.exporting import CURRENT, notes_by_paragraph, text_at
+from drafting.services.exports.revision_text import (
+    CURRENT,
+    notes_by_paragraph,
+    status_line,
+    text_at,
+)
 from drafting.web import bp
 from drafting.web.documents import viewer, visible_or_404
 

@@ -9,6 +9,7 @@ ECMA-376 Part 1 §17.13 (revisions) and §17.11 (footnotes).
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,13 +24,35 @@ from docx.oxml import parse_xml
 from docx.shared import Cm, Pt
 from lxml import etree
 
-from drafting.services.exporting import xml_safe
+from drafting.services.errors import BadInput
+from drafting.services.exports.revision_text import xml_safe
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 FOOTNOTES_CT = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 INDENT = Cm(1)  # one level of the hanging indent
+MAX_DOCX_UNCOMPRESSED = 50 * 1024 * 1024  # a zip bomb is refused before python-docx opens it
+DOCX_CONTENT_TYPES = "[Content_Types].xml"
 LANGUAGE_TAGS = {"en": "en-GB", "es": "es-ES", "fr": "fr-FR", "pt": "pt-BR"}
+
+
+def open_docx(data: bytes) -> docx.document.Document:
+    """The one way an uploaded .docx is opened: a real Word package, at most 50 MB once
+    expanded (checked on the zip directory before anything is inflated), else BadInput."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise BadInput("the file is not a Word document (.docx is a zip archive)") from None
+    with archive:
+        names = archive.namelist()
+        if DOCX_CONTENT_TYPES not in names or "word/document.xml" not in names:
+            raise BadInput("the zip archive is not a Word document")
+        if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNCOMPRESSED:
+            raise BadInput("the Word document expands to more than 50 MB; refusing to open it")
+    try:
+        return docx.Document(io.BytesIO(data))
+    except Exception as error:  # python-docx raises many kinds on broken files
+        raise BadInput(f"the Word document cannot be read: {error}") from None
 
 
 def w(tag: str) -> str:

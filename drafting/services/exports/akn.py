@@ -20,7 +20,7 @@ from drafting import clock
 from drafting.extensions import db
 from drafting.models import AuditEntry, Delegation, Document, Membership, User
 from drafting.models.people import DelegationKind
-from drafting.services.exporting import (
+from drafting.services.exports.revision_text import (
     CURRENT,
     ExportFile,
     RevisionText,

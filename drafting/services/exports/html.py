@@ -7,12 +7,12 @@ from flask_babel import force_locale, gettext
 from lxml import etree
 from lxml.html import builder as E
 
-from drafting.services.docx_export import status_line
-from drafting.services.exporting import (
+from drafting.services.exports.revision_text import (
     ExportFile,
     RevisionText,
     filename,
     notes_by_paragraph,
+    status_line,
     xml_safe,
 )
 

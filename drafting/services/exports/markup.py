@@ -11,9 +11,7 @@ with text is a new paragraph: an `insert` after the paragraph above it.
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -22,14 +20,14 @@ from drafting.extensions import db
 from drafting.models import Amendment, Document, User, Version
 from drafting.services import amendments
 from drafting.services.documents import ParagraphView, paragraphs_of, tree
-from drafting.services.docx_export import BOOKMARK, IDENTIFIER
 from drafting.services.errors import BadInput
-from drafting.services.importing import DOCX_CONTENT_TYPES, MAX_DOCX_UNCOMPRESSED
-from drafting.services.wordml import (
+from drafting.services.exports.docx import BOOKMARK, IDENTIFIER
+from drafting.services.exports.wordml import (
     accepted_text,
     body_paragraphs,
     bookmarks_of,
     mark_of,
+    open_docx,
     rejected_text,
     w,
 )
@@ -62,28 +60,9 @@ class Filed:
     number: str
 
 
-def _open(data: bytes):
-    import docx
-
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise BadInput("the file is not a Word document (.docx is a zip archive)") from None
-    with archive:
-        names = archive.namelist()
-        if DOCX_CONTENT_TYPES not in names or "word/document.xml" not in names:
-            raise BadInput("the zip archive is not a Word document")
-        if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNCOMPRESSED:
-            raise BadInput("the Word document expands to more than 50 MB; refusing to open it")
-    try:
-        return docx.Document(io.BytesIO(data))
-    except Exception as error:  # python-docx raises many kinds on broken files
-        raise BadInput(f"the Word document cannot be read: {error}") from None
-
-
 def read(data: bytes) -> tuple[list[MarkedParagraph], str]:
     """The paragraphs of a marked-up file and its identifier (core property)."""
-    word = _open(data)
+    word = open_docx(data)
     out = []
     for p in body_paragraphs(word.element):
         style = p.find(f"{w('pPr')}/{w('pStyle')}")

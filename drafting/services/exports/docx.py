@@ -13,7 +13,7 @@ import re
 from flask_babel import force_locale, gettext
 
 from drafting.models import Document
-from drafting.services.exporting import (
+from drafting.services.exports.revision_text import (
     CURRENT,
     ExportFile,
     Note,
@@ -21,8 +21,9 @@ from drafting.services.exporting import (
     TextRow,
     filename,
     notes_by_paragraph,
+    status_line,
 )
-from drafting.services.tracking import (
+from drafting.services.exports.tracked import (
     DELETE,
     INSERT,
     Comparison,
@@ -30,7 +31,7 @@ from drafting.services.tracking import (
     TrackedParagraph,
     compare,
 )
-from drafting.services.wordml import Change, WordDocument
+from drafting.services.exports.wordml import Change, WordDocument
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BOOKMARK = re.compile(r"^para(?P<id>\d+)_v(?P<version>\d+)$")
@@ -60,21 +61,6 @@ def _head(word: WordDocument, document: Document, label: str, lang: str, notes, 
         word.footnote(title, note.heading(lang), note.text)
     if line:
         word.run(word.paragraph("Document Status"), line)
-
-
-def status_line(document: Document, label: str, lang: str) -> str:
-    """'Rev.1' / 'Adopted on 2026-11-30 · SHA-256 …' in the language of the text."""
-    with force_locale(lang):
-        if document.is_adopted and label in (CURRENT, "Final"):
-            when = document.adopted_at.strftime("%Y-%m-%d") if document.adopted_at else ""
-            return gettext(
-                "Adopted on %(date)s · SHA-256 %(hash)s", date=when, hash=document.sha256 or ""
-            )
-        if label == CURRENT:
-            revision = document.current_revision
-            base = revision.label if revision else ""
-            return gettext("Working text after %(revision)s", revision=base) if base else ""
-        return label
 
 
 def _notes(word: WordDocument, p, row: TextRow, notes: dict, lang: str) -> None:

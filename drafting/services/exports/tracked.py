@@ -18,7 +18,13 @@ from drafting import clock
 from drafting.extensions import db
 from drafting.models import Delegation, Document
 from drafting.services import changes
-from drafting.services.exporting import CURRENT, RevisionText, TextRow, default_from, text_at
+from drafting.services.exports.revision_text import (
+    CURRENT,
+    RevisionText,
+    TextRow,
+    default_from,
+    text_at,
+)
 
 EQUAL, INSERT, DELETE = 0, 1, -1
 NUMBERING = "Renumbering"  # author of label changes: numbers are computed, nobody typed them

@@ -1,5 +1,4 @@
-"""The text of a revision (or the current text) as every export reads it, and the dispatcher
-that turns a requested format into a file.
+"""The text of a revision (or the current text) as every export reads it.
 
 Exports never read the live tables twice: one `RevisionText` is built per request from the
 revision's snapshot rows (or from the current tree), so a file is always one consistent text.
@@ -9,7 +8,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -157,16 +155,6 @@ def notes_by_paragraph(document: Document) -> dict[int | None, list[Note]]:
     }
 
 
-def export_language(document: Document, lang: str | None) -> str:
-    if not lang:
-        return document.languages[0]
-    if lang not in document.languages:
-        raise BadInput(
-            f"language {lang!r} is not one of this document's ({', '.join(document.languages)})"
-        )
-    return lang
-
-
 def slug(text: str) -> str:
     """ASCII file-name part: 'RCM/RCGM/2018/07' -> 'RCM-RCGM-2018-07'."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -179,56 +167,24 @@ def filename(document: Document, label: str, lang: str, extension: str, suffix: 
     return f"{base}{revision}{suffix}_{lang}.{extension}"
 
 
-FORMATS = ("docx", "docx-tracked", "akn", "html")
-
-
-def export(
-    document: Document,
-    fmt: str,
-    *,
-    revision: str | None = None,
-    lang: str | None = None,
-    from_label: str | None = None,
-    to_label: str | None = None,
-) -> ExportFile:
-    """The file for `GET /api/documents/<id>/export`."""
-    lang = export_language(document, lang)
-    # The format modules build on this one, so they are imported when asked for.
-
-    def docx_clean() -> ExportFile:
-        from drafting.services import docx_export
-
-        return docx_export.clean(text_at(document, revision), lang)
-
-    def docx_tracked() -> ExportFile:
-        from drafting.services import docx_export
-
-        return docx_export.tracked(document, from_label, to_label, lang)
-
-    def akn() -> ExportFile:
-        from drafting.services import akn as akn_export
-
-        return akn_export.export(text_at(document, revision), lang)
-
-    def html() -> ExportFile:
-        from drafting.services import html_export
-
-        return html_export.export(text_at(document, revision), lang)
-
-    builders: dict[str, Callable[[], ExportFile]] = {
-        "docx": docx_clean,
-        "docx-tracked": docx_tracked,
-        "akn": akn,
-        "html": html,
-    }
-    if fmt not in builders:
-        raise BadInput(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return builders[fmt]()
-
-
 def default_from(document: Document) -> str:
     """The latest circulated revision, the default start of a tracked-changes file."""
     revision = revisions.latest_circulated(document)
     if revision is None:
         raise BadInput("the document has no circulated revision to compare with")
     return revision.label
+
+
+def status_line(document: Document, label: str, lang: str) -> str:
+    """'Rev.1' / 'Adopted on 2026-11-30 · SHA-256 …' in the language of the text."""
+    with force_locale(lang):
+        if document.is_adopted and label in (CURRENT, "Final"):
+            when = document.adopted_at.strftime("%Y-%m-%d") if document.adopted_at else ""
+            return gettext(
+                "Adopted on %(date)s · SHA-256 %(hash)s", date=when, hash=document.sha256 or ""
+            )
+        if label == CURRENT:
+            revision = document.current_revision
+            base = revision.label if revision else ""
+            return gettext("Working text after %(revision)s", revision=base) if base else ""
+        return label
