@@ -85,8 +85,8 @@ def build(
     from drafting.extensions import db
     from drafting.models import Delegation, Process, User
     from drafting.services import revisions
-    from drafting.services.editing import latest, store_version
     from drafting.services.importing import create_document
+    from drafting.services.paragraphs import latest, store_version
     from drafting.text.parsing import parse_text
 
     rng = random.Random(seed)
@@ -181,7 +181,7 @@ def main() -> None:
     edits = iter(range(10_000))
 
     def one_edit() -> None:
-        from drafting.services.editing import latest, store_version
+        from drafting.services.paragraphs import latest, store_version
 
         with app.app_context():
             document = db.session.get(Document, document_id)

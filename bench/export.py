@@ -80,8 +80,8 @@ def build() -> int:
     from drafting.models import Delegation, Reservation, User
     from drafting.models.discussion import ReservationKind
     from drafting.services import revisions
-    from drafting.services.editing import latest, store_version
     from drafting.services.importing import create_document
+    from drafting.services.paragraphs import latest, store_version
     from drafting.text.parsing import parse_text, walk
 
     rng = random.Random(20261123)

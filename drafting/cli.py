@@ -125,7 +125,7 @@ def create_process_command(name, acronym, tz) -> None:
 @with_appcontext
 def deadlines_command() -> None:
     """Act on every deadline that has passed (for cron; the server does it too)."""
-    from drafting.services.deadlines import run_due
+    from drafting.services.workflow import run_due
 
     done = run_due()
     for deadline_id, outcome in done:
@@ -140,7 +140,7 @@ def deadlines_command() -> None:
 def verify_command(document_id: int) -> None:
     """Recompute a document's audit hash chain and, if adopted, its text's SHA-256."""
     from drafting.models import Document
-    from drafting.services.integrity import verify
+    from drafting.services.audit import verify
 
     document = db.session.get(Document, document_id)
     if document is None:

@@ -25,7 +25,7 @@ from drafting.api.helpers import require
 from drafting.events import room_of
 from drafting.extensions import db
 from drafting.policy import Action, can
-from drafting.services import collab, editing
+from drafting.services import paragraphs, presence
 from drafting.services.documents import get_visible
 from drafting.services.errors import BadInput, ServiceError
 
@@ -81,8 +81,8 @@ def edit_lock(document_id: int) -> AbstractContextManager:
         return _edit_locks.setdefault(document_id, threading.Lock())
 
 
-def presence() -> collab.Presence:
-    return collab.presence_of(current_app._get_current_object())
+def present() -> presence.Presence:
+    return presence.presence_of(current_app._get_current_object())
 
 
 def _refusal(error: ServiceError) -> dict[str, Any]:
@@ -99,7 +99,7 @@ def _document_id(data: Any) -> int:
 
 def _announce(document_id: int) -> list[dict[str, Any]]:
     """Tell the room who is here; returns the list sent (read once, Redis may hold it)."""
-    people = presence().people(document_id)
+    people = present().people(document_id)
     emit(
         "presence",
         {"document_id": document_id, "people": people},
@@ -110,7 +110,7 @@ def _announce(document_id: int) -> list[dict[str, Any]]:
 
 
 def _depart(sid: str) -> None:
-    document_id = presence().leave(sid)
+    document_id = present().leave(sid)
     if document_id is not None:
         leave_room(room_of(document_id), sid=sid, namespace="/")
         _announce(document_id)
@@ -136,18 +136,18 @@ def register(socketio: SocketIO) -> None:
         try:
             document = get_visible(current_user, _document_id(data))
             require(Action.VIEW, document)
-            state = collab.snapshot(document)
+            state = presence.snapshot(document)
             state["can_edit"] = can(current_user, Action.EDIT_TEXT, document).allowed
-            me = collab.person(current_user)
+            me = presence.person(current_user)
         except ServiceError as error:
             return _refusal(error)
         db.session.rollback()  # read only: release the database before talking to anyone
-        previous = presence().leave(request.sid)
+        previous = present().leave(request.sid)
         if previous is not None and previous != state["document_id"]:
             leave_room(room_of(previous))
             _announce(previous)
         join_room(room_of(state["document_id"]))
-        presence().join(state["document_id"], request.sid, me)
+        present().join(state["document_id"], request.sid, me)
         people = _announce(state["document_id"])
         return {**state, "you": me["id"], "people": people}
 
@@ -158,7 +158,7 @@ def register(socketio: SocketIO) -> None:
 
     @socketio.on("editing")
     def editing_paragraph(data):
-        document_id = presence().document_of(request.sid)
+        document_id = present().document_of(request.sid)
         if document_id is None:
             return {"error": "join a document first", "status": 400}
         paragraph_id = data.get("paragraph_id") if isinstance(data, dict) else None
@@ -167,19 +167,19 @@ def register(socketio: SocketIO) -> None:
             document = get_visible(current_user, document_id)
             require(Action.VIEW, document)
             if paragraph_id is not None:
-                editing.paragraph_of(document, paragraph_id)
+                paragraphs.paragraph_of(document, paragraph_id)
             if lang is not None and lang not in document.languages:
                 raise BadInput("lang must be one of the document's languages")
         except ServiceError as error:
             return _refusal(error)
         db.session.rollback()
-        presence().place(request.sid, paragraph_id, lang if paragraph_id is not None else None)
+        present().place(request.sid, paragraph_id, lang if paragraph_id is not None else None)
         _announce(document_id)
         return {"ok": True}
 
     @socketio.on("edit")
     def edit(data):
-        document_id = presence().document_of(request.sid)
+        document_id = present().document_of(request.sid)
         if document_id is None:
             return {"error": "join a document first", "status": 400}
         if not isinstance(data, dict):
@@ -188,7 +188,7 @@ def register(socketio: SocketIO) -> None:
             try:
                 document = get_visible(current_user, document_id)
                 require(Action.EDIT_TEXT, document)
-                saved = editing.apply_edit(
+                saved = paragraphs.apply_edit(
                     document,
                     data.get("paragraph_id"),
                     current_user,

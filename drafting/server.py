@@ -21,7 +21,7 @@ log = logging.getLogger("drafting.server")
 
 def watch_deadlines(app: Flask) -> None:
     """Act on passed deadlines now and then every SCHEDULER_INTERVAL seconds."""
-    from drafting.services.deadlines import run_due
+    from drafting.services.workflow import run_due
 
     interval = app.config["SCHEDULER_INTERVAL"]
     while True:

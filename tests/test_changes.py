@@ -128,7 +128,7 @@ def test_changes_api_attributes_every_run(app, client, auth, demo, texts, data):
     from drafting.extensions import db
     from drafting.models import Delegation, User
     from drafting.services import revisions
-    from drafting.services.editing import store_version
+    from drafting.services.paragraphs import store_version
 
     with app.app_context():
         document, paragraph = _setup_paragraph(app, demo)

@@ -65,7 +65,7 @@ def test_concurrent_patches_all_land_with_consecutive_sequence_numbers(app, demo
     clients = [logged_in(app, email) for email in EDITORS for _ in range(3)]
     barrier = threading.Barrier(len(clients))
     from drafting.models import Document, User
-    from drafting.services.editing import apply_edit
+    from drafting.services.paragraphs import apply_edit
 
     def patch_in(index):
         marker = f" [[{index}]]".replace("[[", "(").replace("]]", ")")
@@ -120,7 +120,7 @@ def test_concurrent_transitions_take_effect_once(app, demo):
 
 def test_a_deadline_is_acted_on_once_by_competing_schedulers(app, demo):
     from drafting import clock
-    from drafting.services.deadlines import run_due
+    from drafting.services.workflow import run_due
 
     client, token = logged_in(app, "secretariat@demo.test")
     response = client.post(

@@ -67,12 +67,12 @@ class Bench:
         self.committee = by_mail["elsalvador@demo.test"]
 
     def text(self) -> str:
-        from drafting.services.editing import latest
+        from drafting.services.paragraphs import latest
 
         return latest(self.paragraph.id, "en").text
 
     def write(self, text: str) -> None:
-        from drafting.services.editing import store_version
+        from drafting.services.paragraphs import store_version
 
         store_version(self.document, self.paragraph, self.committee, "en", text)
         self.db.session.commit()

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from drafting.config import database_url
-from drafting.services.collab import SharedPresence
+from drafting.services.presence import SharedPresence
 from drafting.text import textdiff
 
 pytestmark = pytest.mark.services

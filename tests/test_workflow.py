@@ -190,7 +190,7 @@ def test_adopted_text_can_never_change(auth, demo, app):
     # the model layer itself refuses, whoever calls it
     from drafting.extensions import db
     from drafting.models import FrozenDocument, Paragraph
-    from drafting.services import editing
+    from drafting.services import paragraphs
 
     with app.app_context():
         from drafting.models import Document
@@ -198,7 +198,7 @@ def test_adopted_text_can_never_change(auth, demo, app):
         row = db.session.get(Document, demo.id)
         p = db.session.get(Paragraph, paragraph["id"])
         with pytest.raises(FrozenDocument):
-            editing.store_version(row, p, None, "en", "Sneaky change")
+            paragraphs.store_version(row, p, None, "en", "Sneaky change")
         db.session.rollback()
         with pytest.raises(FrozenDocument):
             row.title = "Another title"

@@ -9,7 +9,7 @@ from drafting.api import bp
 from drafting.api.helpers import body, document_for, integer, require, string
 from drafting.extensions import db
 from drafting.policy import Action
-from drafting.services import changes, versions
+from drafting.services import changes, history
 
 
 @bp.get("/documents/<int:document_id>/changes")
@@ -29,8 +29,8 @@ def tracked_changes(document_id: int):
 def paragraph_history(document_id: int, paragraph_id: int):
     document = document_for(document_id)
     lang = request.args.get("lang") or document.languages[0]
-    history = versions.history(document, paragraph_id, lang)
-    return jsonify([entry.as_json() for entry in history])
+    entries = history.history(document, paragraph_id, lang)
+    return jsonify([entry.as_json() for entry in entries])
 
 
 @bp.post("/documents/<int:document_id>/paragraphs/<int:paragraph_id>/restore")
@@ -39,7 +39,7 @@ def restore(document_id: int, paragraph_id: int):
     document = document_for(document_id)
     data = body()
     require(Action.EDIT_TEXT, document)
-    version = versions.restore(
+    version = history.restore(
         document,
         paragraph_id,
         current_user,

@@ -11,7 +11,7 @@ from drafting.api.helpers import body, document_for, integer, require, string, u
 from drafting.extensions import db
 from drafting.models import Membership, Process
 from drafting.policy import Action, can_import
-from drafting.services import editing, importing, status
+from drafting.services import importing, paragraphs
 from drafting.services.documents import tree, visible_documents
 from drafting.services.errors import BadInput, Forbidden, NotFound
 
@@ -109,7 +109,7 @@ def new_version(document_id: int, paragraph_id: int):
     document = document_for(document_id)
     data = body()
     require(Action.EDIT_TEXT, document)
-    saved = editing.save_text(
+    saved = paragraphs.save_text(
         document,
         paragraph_id,
         current_user,
@@ -127,6 +127,6 @@ def paragraph_status(document_id: int, paragraph_id: int):
     document = document_for(document_id)
     data = body()
     require(Action.SET_STATUS, document)
-    paragraph = status.set_status(document, paragraph_id, user(), data.get("status"))
+    paragraph = paragraphs.set_status(document, paragraph_id, user(), data.get("status"))
     db.session.commit()
     return jsonify(status=paragraph.status.value)

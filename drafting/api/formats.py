@@ -13,11 +13,11 @@ from drafting.api import bp
 from drafting.api.helpers import body, document_for, require, string
 from drafting.extensions import db
 from drafting.policy import Action
-from drafting.services import bilingual, exports, tags
+from drafting.services import exports, paragraphs, tags
 from drafting.services.documents import pending_translations, tree
-from drafting.services.editing import latest_by_lang
 from drafting.services.errors import BadInput
 from drafting.services.exports import markup
+from drafting.services.paragraphs import latest_by_lang
 
 
 def _query(name: str) -> str | None:
@@ -114,7 +114,7 @@ def confirm_translation(document_id: int, paragraph_id: int):
     document = document_for(document_id)
     data = body()
     require(Action.EDIT_TEXT, document)
-    version = bilingual.confirm_unchanged(document, paragraph_id, current_user, data.get("lang"))
+    version = paragraphs.confirm_unchanged(document, paragraph_id, current_user, data.get("lang"))
     db.session.commit()
     pending = pending_translations(document.languages, latest_by_lang(version.paragraph_id))
     return jsonify(version=version.seq, lang=version.lang, translation_pending=pending), 201

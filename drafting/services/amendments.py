@@ -34,14 +34,14 @@ from drafting.models.text import ParagraphStatus, VersionSource
 from drafting.policy import can_withdraw
 from drafting.services import audit
 from drafting.services.documents import numbers, paragraphs_of
-from drafting.services.editing import (
+from drafting.services.errors import BadInput, Conflict, Forbidden, NotFound
+from drafting.services.paragraphs import (
     latest,
     latest_by_lang,
     paragraph_of,
     store_version,
     validate_text,
 )
-from drafting.services.errors import BadInput, Conflict, Forbidden, NotFound
 from drafting.text import textdiff
 
 MAX_RATIONALE = 5_000

@@ -1,7 +1,10 @@
-"""Append to the audit log, chaining each entry to the previous one of the same document."""
+"""The audit log and tamper evidence: every step recorded and chained by SHA-256, the
+canonical text whose SHA-256 seals an adopted document, and the check that recomputes both."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from sqlalchemy import select
@@ -10,6 +13,7 @@ from drafting import clock
 from drafting.database import lock_row
 from drafting.extensions import db
 from drafting.models import AuditEntry, Document, User
+from drafting.services.documents import tree
 
 
 def record(
@@ -69,4 +73,32 @@ def verify_chain(document_id: int | None) -> list[str]:
         if entry.compute_hash() != entry.hash:
             problems.append(f"entry {entry.id}: content does not match its hash")
         previous = entry.hash
+    return problems
+
+
+def canonical_text(document: Document) -> bytes:
+    """Title, symbol and every paragraph's number, section and texts, in reading order,
+    as compact sorted JSON in UTF-8: the same text always gives the same bytes."""
+    payload = {
+        "title": document.title,
+        "symbol": document.symbol,
+        "languages": list(document.languages),
+        "paragraphs": [
+            {"number": p.number, "section": p.section, "text": dict(sorted(p.text.items()))}
+            for p in tree(document)
+        ],
+    }
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def sha256_of(document: Document) -> str:
+    return hashlib.sha256(canonical_text(document)).hexdigest()
+
+
+def verify(document: Document) -> list[str]:
+    problems = verify_chain(document.id)
+    if document.is_adopted:
+        actual = sha256_of(document)
+        if actual != document.sha256:
+            problems.append(f"adopted text SHA-256 is {actual}, recorded {document.sha256}")
     return problems

@@ -16,8 +16,8 @@ from drafting.models.discussion import ReservationKind
 from drafting.models.text import ParagraphStatus
 from drafting.services import audit
 from drafting.services.documents import tree
-from drafting.services.editing import latest, paragraph_of
 from drafting.services.errors import BadInput, Conflict, NotFound
+from drafting.services.paragraphs import latest, paragraph_of
 
 MAX_COMMENT = 5_000
 MAX_RESERVATION = 5_000

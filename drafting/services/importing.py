@@ -9,8 +9,8 @@ from drafting.extensions import db
 from drafting.models import Document, Paragraph, Process, User
 from drafting.models.text import DocumentKind, ParagraphStatus, Section, VersionSource
 from drafting.services import audit, revisions
-from drafting.services.editing import store_version, validate_text
 from drafting.services.errors import BadInput
+from drafting.services.paragraphs import store_version, validate_text
 from drafting.text.parsing import (
     ImportError_,
     Line,

@@ -19,8 +19,8 @@ from drafting.extensions import db
 from drafting.models import Document, Paragraph, ParagraphTag, Tag, User
 from drafting.models.text import ParagraphStatus
 from drafting.services import audit
-from drafting.services.editing import paragraph_of
 from drafting.services.errors import BadInput, Conflict
+from drafting.services.paragraphs import paragraph_of
 
 FREE = "free"
 MAX_TAGS_PER_REQUEST = 50

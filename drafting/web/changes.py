@@ -13,10 +13,10 @@ from markupsafe import Markup
 from drafting.extensions import db
 from drafting.models import Document
 from drafting.policy import Action, can
-from drafting.services import changes, history, versions
+from drafting.services import changes, history
 from drafting.services.documents import numbers
-from drafting.services.editing import paragraph_of
 from drafting.services.errors import NotFound, ServiceError
+from drafting.services.paragraphs import paragraph_of
 from drafting.text import textdiff
 from drafting.web import bp
 from drafting.web.amendments import delegation_colours, flash_error, require_action
@@ -159,7 +159,7 @@ def restore(document_id: int, paragraph_id: int):
     lang = request.form.get("lang") or document.languages[0]
     try:
         require_action(Action.EDIT_TEXT, document)
-        version = versions.restore(
+        version = history.restore(
             document, paragraph_id, current_user, lang, request.form.get("version", type=int)
         )
         db.session.commit()

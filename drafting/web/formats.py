@@ -14,7 +14,7 @@ from drafting import gcm, labels
 from drafting.extensions import db
 from drafting.models import Document, Tag
 from drafting.policy import Action, can
-from drafting.services import bilingual, tags
+from drafting.services import paragraphs, tags
 from drafting.services.documents import tree
 from drafting.services.errors import NotFound, ServiceError
 from drafting.services.exports.revision_text import (
@@ -176,7 +176,7 @@ def confirm_translation_form(document_id: int, paragraph_id: int):
         if not decision.allowed:
             flash(labels.reason_label(decision.reasons[0]), "error")
         else:
-            bilingual.confirm_unchanged(
+            paragraphs.confirm_unchanged(
                 document, paragraph_id, current_user, request.form.get("lang")
             )
             db.session.commit()

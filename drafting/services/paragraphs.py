@@ -1,4 +1,5 @@
-"""Storing new paragraph texts: full texts (HTTP) and patches (live editing)."""
+"""A paragraph's text and standing: storing new texts (full texts over HTTP, patches from
+live editing), the negotiation status the chair sets, and keeping its languages in step."""
 
 from __future__ import annotations
 
@@ -303,3 +304,69 @@ def _store_and_announce(
     saved = Saved(version, textdiff.make_patch(previous, text), previous)
     publish(db.session, document.id, "paragraph_updated", saved.broadcast(user), skip_sid=skip_sid)
     return saved
+
+
+SETTABLE = {"agreed_ad_ref", "agreed", "open"}
+
+
+def set_status(document: Document, paragraph_id: int, user: User, status: object) -> Paragraph:
+    if not isinstance(status, str) or status not in SETTABLE:
+        raise BadInput(f"status must be one of {', '.join(sorted(SETTABLE))}")
+    paragraph = paragraph_of(document, paragraph_id)
+    lock_row(Paragraph, paragraph.id)
+    if paragraph.status == ParagraphStatus.DELETED:
+        raise Conflict("the paragraph is deleted")
+    texts = latest_by_lang(paragraph.id)
+    bracketed = any("[" in v.text for v in texts.values())
+    if status != "open" and bracketed:
+        raise Conflict(
+            "a bracketed paragraph cannot be agreed; remove the brackets first",
+            reasons=["the text holds brackets"],
+        )
+    new = ParagraphStatus(status)
+    if status == "open" and bracketed:
+        new = ParagraphStatus.BRACKETED
+    before = paragraph.status
+    paragraph.status = new
+    audit.record(
+        "status",
+        document=document,
+        user=user,
+        from_state=before.value,
+        to_state=new.value,
+        paragraph_id=paragraph.id,
+    )
+    publish(
+        db.session,
+        document.id,
+        "status_changed",
+        {"paragraph_id": paragraph.id, "status": new.value, "by": user.delegation.code},
+    )
+    return paragraph
+
+
+def confirm_unchanged(
+    document: Document, paragraph_id: object, user: User, lang: object
+) -> Version:
+    """Store the `lang` text again, unchanged, as following the other language's last change:
+    the paragraph is back in step without anyone retyping it."""
+    if document.is_adopted:
+        raise Conflict("the document is adopted and can no longer change")
+    if not isinstance(lang, str) or lang not in document.languages:
+        raise BadInput(f"lang must be one of {', '.join(document.languages)}")
+    paragraph = paragraph_of(document, paragraph_id)
+    lock_row(Paragraph, paragraph.id)
+    versions = latest_by_lang(paragraph.id)
+    if lang not in pending_translations(document.languages, versions):
+        raise Conflict(f"the {lang} text of this paragraph is not pending; nothing to confirm")
+    current = versions.get(lang)
+    if current is None:
+        raise Conflict(f"there is no {lang} text to confirm yet; write the translation")
+    version = store_version(document, paragraph, user, lang, current.text, base=current)
+    publish(
+        db.session,
+        document.id,
+        "paragraph_updated",
+        Saved(version, "", current.text).broadcast(user) | {"translation_confirmed": True},
+    )
+    return version
