@@ -88,12 +88,12 @@ class Bench:
         return amendment.id
 
     def accept(self, amendment_id: int):
-        from drafting.services import amendments
+        from drafting.services import merging
         from drafting.services.errors import Conflict
 
-        decision = amendments.Decision(accept=True)
+        decision = merging.Verdict(accept=True)
         try:
-            result = amendments.decide(self.document, amendment_id, self.committee, decision)
+            result = merging.decide(self.document, amendment_id, self.committee, decision)
         except Conflict as conflict:
             self.db.session.rollback()
             return conflict

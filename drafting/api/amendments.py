@@ -10,7 +10,7 @@ from drafting.api.helpers import body, document_for, require
 from drafting.extensions import db
 from drafting.models import Amendment, Document
 from drafting.policy import Action
-from drafting.services import amendments
+from drafting.services import amendments, merging
 from drafting.services.errors import BadInput, NotFound
 
 
@@ -84,8 +84,8 @@ def withdraw(amendment_id: int):
 @login_required
 def decide(amendment_id: int):
     amendment, document = amendment_for(amendment_id, Action.DECIDE_AMENDMENT)
-    decision = amendments.parse_decision(document, amendment, body())
-    amendments.decide(document, amendment.id, current_user, decision)
+    decision = merging.parse_decision(document, amendment, body())
+    merging.decide(document, amendment.id, current_user, decision)
     db.session.commit()
     return _answer(amendment, document)
 
@@ -97,7 +97,7 @@ def merge_preview(amendment_id: int):
     amendment, _document = amendment_for(amendment_id)
     if amendment.kind.value != "modify":
         raise BadInput("only a modify amendment is merged")
-    outcome = amendments.preview(amendment)
+    outcome = merging.preview(amendment)
     if outcome.conflicts:
-        return jsonify(applies=False, **amendments.conflict_payload(outcome))
+        return jsonify(applies=False, **merging.conflict_payload(outcome))
     return jsonify(applies=True, texts=outcome.texts)

@@ -27,7 +27,7 @@ from drafting.api.helpers import require
 from drafting.extensions import db
 from drafting.models import Amendment, Delegation, Document, Membership, User
 from drafting.policy import Action, can
-from drafting.services import amendments, discussion
+from drafting.services import amendments, discussion, merging
 from drafting.services.documents import ParagraphView, tree
 from drafting.services.errors import BadInput, Conflict, ServiceError
 from drafting.text import textdiff
@@ -176,7 +176,7 @@ def conflict_page(amendment_id: int):
         abort(404)
     document = visible_or_404(amendment.document_id)
     view = amendments.views([amendment], document)[0]
-    outcome = amendments.preview(amendment) if amendment.kind.value == "modify" else None
+    outcome = merging.preview(amendment) if amendment.kind.value == "modify" else None
     conflicts = outcome.conflicts if outcome else {}
     lang = request.args.get("lang") or next(iter(conflicts), None) or view.data["lang"]
     three = None
@@ -186,7 +186,7 @@ def conflict_page(amendment_id: int):
     elif outcome and lang in outcome.texts:
         now = outcome.current.get(lang)
         three = {
-            "base": amendments.base_text(amendment, lang),
+            "base": merging.base_text(amendment, lang),
             "current": now.text if now else "",
             "proposed": next((t.text for t in amendment.texts if t.lang == lang), ""),
             "merged": outcome.texts[lang],
@@ -370,8 +370,8 @@ def decide(amendment_id: int):
         data["lang"] = form.get("lang") or None
     try:
         require_action(Action.DECIDE_AMENDMENT, document)
-        decision = amendments.parse_decision(document, amendment, data)
-        amendments.decide(document, amendment.id, current_user, decision)
+        decision = merging.parse_decision(document, amendment, data)
+        merging.decide(document, amendment.id, current_user, decision)
         db.session.commit()
         flash(
             _("Amendment %(id)s: %(status)s.", id=amendment_id, status=amendment.status.value),
