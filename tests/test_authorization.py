@@ -27,9 +27,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import BASE_CONFIG, PG_URL, _admin_url
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
+from support.databases import BASE_CONFIG, PG_URL, admin_url
 from test_import_docx import Marked
 from test_policy import COM, DEL, OBS, ONLINE, PPT, SEC, TRANSITION_ROLES
 
@@ -859,7 +859,7 @@ class Snapshot:
             db.engine.dispose()
 
     def _admin(self, *statements: str) -> None:
-        engine = create_engine(_admin_url(database_url(PG_URL, "")), isolation_level="AUTOCOMMIT")
+        engine = create_engine(admin_url(database_url(PG_URL, "")), isolation_level="AUTOCOMMIT")
         with engine.connect() as connection:
             for statement in statements:
                 connection.execute(text(statement))

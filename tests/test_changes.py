@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from amendment_helpers import close_round, csrf_in, edit, open_round
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support.amendments import close_round, csrf_in, edit, open_round
 
 from drafting.services.changes import _V, attribute_chain, extend
 

@@ -13,14 +13,18 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 import requests
-from live_server import _stop, free_port, start
+from support.live_server import _stop, free_port, start
 
 pytestmark = pytest.mark.slow
 EDITORS = ["elsalvador@demo.test", "costarica@demo.test", "panama@demo.test"]
 GMT_6 = timezone(timedelta(hours=-6))
+# The moment of the kill is drawn from a seeded generator, so a failing run can be replayed
+# with CRASH_SEED=<the seed in the failure message>.
+SEED = int(os.environ.get("CRASH_SEED", "20261201"))
 
 
 def test_acknowledged_edits_survive_sigkill(databases, tmp_path):
+    rng = random.Random(SEED)
     database_url = databases.new()
     port = free_port()
     server = start(database_url, tmp_path, port, databases.demo_id, scheduler=False)
@@ -58,7 +62,7 @@ def test_acknowledged_edits_survive_sigkill(databases, tmp_path):
         threads = [threading.Thread(target=editor, args=(i,)) for i in range(len(targets))]
         for thread in threads:
             thread.start()
-        time.sleep(random.uniform(0.8, 2.0))
+        time.sleep(rng.uniform(0.8, 2.0))
         # a round whose deadline falls while the server is down
         opened = admin.post(
             f"{server.url}/api/documents/{server.document_id}/transitions/open_round",
@@ -66,13 +70,13 @@ def test_acknowledged_edits_survive_sigkill(databases, tmp_path):
             timeout=10,
         )
         assert opened.status_code == 200, opened.text
-        time.sleep(random.uniform(0.0, 0.5))
+        time.sleep(rng.uniform(0.0, 0.5))
         os.killpg(server.process.pid, signal.SIGKILL)  # no shutdown, no flush, no goodbye
         server.process.wait(timeout=10)
         stop.set()
         for thread in threads:
             thread.join(timeout=10)
-        assert acknowledged, "no edit was acknowledged before the kill"
+        assert acknowledged, f"no edit was acknowledged before the kill (CRASH_SEED={SEED})"
         while datetime.now(UTC) < due + timedelta(seconds=1):
             time.sleep(0.2)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from amendment_helpers import EIGHT_A
+from support.amendments import EIGHT_A
 
 
 def comment(auth, demo, who: str, **payload):
@@ -127,7 +127,7 @@ def test_footnotes_service_keys_by_paragraph(app, auth, demo):
 
 
 def test_document_page_shows_panels_and_footnotes(client, auth, demo):
-    from amendment_helpers import file
+    from support.amendments import file
 
     file(auth, demo, "mexico@demo.test", "8.a", EIGHT_A + " Soon.", rationale="Timing.")
     auth.login("usa@demo.test")

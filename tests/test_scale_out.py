@@ -16,9 +16,9 @@ import time
 import pytest
 import requests
 import socketio
-from live_server import ROOT, LiveServer, _stop, free_port, start
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from support.live_server import ROOT, LiveServer, _stop, free_port, start
 
 from drafting.config import database_url
 from drafting.services.presence import SharedPresence

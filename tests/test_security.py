@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import BASE_CONFIG
 from flask import url_for
 from sqlalchemy import select
+from support.databases import BASE_CONFIG
 
 from drafting import create_app
 from drafting.extensions import db

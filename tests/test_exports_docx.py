@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 
 import docx
 import pytest
-from formats_support import (
+from lxml import etree
+from support.formats import (
     NS,
     Story,
     docx_xml,
@@ -21,7 +22,6 @@ from formats_support import (
     q,
     soffice_pdf,
 )
-from lxml import etree
 
 from drafting import clock
 

@@ -9,8 +9,8 @@ import zipfile
 
 import docx
 from docx.oxml import parse_xml
-from formats_support import W, q
 from lxml import etree
+from support.formats import W, q
 
 from drafting.services.importing import parse_upload
 from drafting.text.parsing import walk

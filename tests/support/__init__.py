@@ -1,0 +1,1 @@
+"""Helpers the tests share; tests import from here, never from conftest."""
