@@ -35,7 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config["SQLALCHEMY_DATABASE_URI"])
     )
 
-    from drafting import cli, concurrency, database, health, i18n, live, security
+    from drafting import cli, concurrency, database, errors, health, i18n, live, security
     from drafting.api import bp as api_bp
     from drafting.extensions import csrf, db, login_manager, migrate, socketio
     from drafting.web import bp as web_bp
@@ -57,6 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         engineio_logger=False,
     )
     security.init_app(app)
+    errors.init_app(app)
     health.init_app(app)
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp, url_prefix="/api")

@@ -21,12 +21,11 @@ from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room, leave_room
 
-from drafting.api.helpers import require
 from drafting.events import room_of
 from drafting.extensions import db
-from drafting.policy import Action, can
+from drafting.handlers import viewer
+from drafting.policy import Action, can, get_visible, require
 from drafting.services import paragraphs, presence
-from drafting.services.documents import get_visible
 from drafting.services.errors import BadInput, ServiceError
 
 
@@ -135,7 +134,7 @@ def register(socketio: SocketIO) -> None:
     def join(data):
         try:
             document = get_visible(current_user, _document_id(data))
-            require(Action.VIEW, document)
+            require(viewer(), Action.VIEW, document)
             state = presence.snapshot(document)
             state["can_edit"] = can(current_user, Action.EDIT_TEXT, document).allowed
             me = presence.person(current_user)
@@ -165,7 +164,7 @@ def register(socketio: SocketIO) -> None:
         lang = data.get("lang") if isinstance(data, dict) else None
         try:
             document = get_visible(current_user, document_id)
-            require(Action.VIEW, document)
+            require(viewer(), Action.VIEW, document)
             if paragraph_id is not None:
                 paragraphs.paragraph_of(document, paragraph_id)
             if lang is not None and lang not in document.languages:
@@ -187,7 +186,7 @@ def register(socketio: SocketIO) -> None:
         with edit_lock(document_id):  # the whole transaction, from its first query
             try:
                 document = get_visible(current_user, document_id)
-                require(Action.EDIT_TEXT, document)
+                require(viewer(), Action.EDIT_TEXT, document)
                 saved = paragraphs.apply_edit(
                     document,
                     data.get("paragraph_id"),

@@ -1,8 +1,10 @@
-"""Every permission, decided in one place from (role, action, workflow state).
+"""Every permission, decided in one place from (role, action, workflow state), and who
+may see which document.
 
-Routes, socket events and the CLI all ask `can()`; a refusal carries reasons a person can
-read. Whether a *transition* may fire also depends on conditions of the text (brackets,
-pending amendments); those are answered by the workflow service, not here.
+Routes, socket events and the CLI all ask `can()` (or `require()`, which raises the
+refusal); a refusal carries reasons a person can read. Whether a *transition* may fire also
+depends on conditions of the text (brackets, pending amendments); those are answered by the
+workflow service, not here.
 """
 
 from __future__ import annotations
@@ -10,9 +12,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from drafting.models.people import DelegationKind, Role, User
+from sqlalchemy import select
+
+from drafting.extensions import db
+from drafting.models.base import MAX_ID
+from drafting.models.people import DelegationKind, Membership, Role, User
 from drafting.models.text import Document
-from drafting.services.documents import role_in
+from drafting.services.errors import Conflict, Forbidden, NotFound
 from workflows import template as workflow_template
 
 MEMBERS = {Role.PPT, Role.COMMITTEE, Role.DELEGATE}
@@ -69,6 +75,39 @@ RULES: dict[Action, tuple[set[Role], str | set[str]]] = {
 }
 
 
+def role_in(user: User | None, process_id: int) -> Role | None:
+    """The user's role in a process, or None for outsiders and anonymous visitors."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        select(Membership.role).where(
+            Membership.user_id == user.id, Membership.process_id == process_id
+        )
+    )
+
+
+def get_visible(user: User | None, document_id: int) -> Document:
+    """The document if the user takes part in its process or it is published; else 404, so
+    outsiders cannot even learn that it exists."""
+    if not 0 < document_id <= MAX_ID:  # no row has it; SQLite could not even bind it
+        raise NotFound("document not found")
+    document = db.session.get(Document, document_id)
+    if document is None or (not document.is_adopted and role_in(user, document.process_id) is None):
+        raise NotFound("document not found")
+    return document
+
+
+def visible_documents(user: User) -> list[Document]:
+    process_ids = select(Membership.process_id).where(Membership.user_id == user.id)
+    return list(
+        db.session.scalars(
+            select(Document)
+            .where((Document.process_id.in_(process_ids)) | (Document.state == "adopted"))
+            .order_by(Document.id)
+        )
+    )
+
+
 def _states(document: Document, spec: str | set[str]) -> set[str] | None:
     """The states an action is open in; None for every state including adopted."""
     workflow = workflow_template(document.workflow)
@@ -119,6 +158,17 @@ def can(user: User | None, action: Action, document: Document) -> Decision:
             forbidden=False,
         )
     return ALLOW
+
+
+def require(user: User | None, action: Action, document: Document) -> None:
+    """`can()` as an exception: Forbidden (403) for a role that may never, Conflict (409)
+    when only the moment is wrong."""
+    decision = can(user, action, document)
+    if decision.allowed:
+        return
+    if decision.forbidden:
+        raise Forbidden(decision.reasons)
+    raise Conflict(decision.reasons[0], reasons=list(decision.reasons))
 
 
 def can_transition(user: User | None, trigger: str, document: Document) -> Decision:

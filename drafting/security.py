@@ -8,7 +8,7 @@ from werkzeug.routing import IntegerConverter
 
 from drafting.extensions import db, login_manager
 from drafting.models import User
-from drafting.services.documents import MAX_ID
+from drafting.models.base import MAX_ID
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

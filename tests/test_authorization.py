@@ -30,8 +30,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from support.databases import BASE_CONFIG, PG_URL, admin_url
-from test_import_docx import Marked
-from test_policy import COM, DEL, OBS, ONLINE, PPT, SEC, TRANSITION_ROLES
+from support.formats import Marked
+from support.roles import COM, DEL, OBS, ONLINE, PPT, SEC, TRANSITION_ROLES
 
 from drafting import clock, create_app
 from drafting.config import database_url

@@ -1,4 +1,5 @@
-"""The JSON API (SPEC §7); thin handlers over the services."""
+"""The JSON API (SPEC §7); thin handlers over the services, one module per concept with the
+same names as services/."""
 
 from __future__ import annotations
 
@@ -8,17 +9,14 @@ bp = Blueprint("api", __name__)
 
 from drafting.api import (  # noqa: E402,F401  (routes)
     amendments,
+    audit,
     changes,
     discussion,
     documents,
-    formats,
+    exports,
+    history,
+    paragraphs,
     session,
+    tags,
     workflow,
 )
-
-
-@bp.record_once
-def _errors(state) -> None:
-    from drafting.api.errors import register
-
-    register(state.app)

@@ -6,10 +6,10 @@ from flask import jsonify, request
 from flask_login import current_user, login_required
 
 from drafting.api import bp
-from drafting.api.helpers import body, document_for, require
 from drafting.extensions import db
+from drafting.handlers import body, document_for, viewer
 from drafting.models import Amendment, Document
-from drafting.policy import Action
+from drafting.policy import Action, require
 from drafting.services import amendments, merging
 from drafting.services.errors import BadInput, NotFound
 
@@ -20,7 +20,7 @@ def amendment_for(amendment_id: int, action: Action = Action.VIEW) -> tuple[Amen
     if amendment is None:
         raise NotFound("amendment not found")
     document = document_for(amendment.document_id)
-    require(action, document)
+    require(viewer(), action, document)
     return amendment, document
 
 
@@ -33,7 +33,7 @@ def _answer(amendment: Amendment, document: Document, status: int = 200):
 def file_amendment(document_id: int):
     document = document_for(document_id)
     data = body()
-    require(Action.PROPOSE_AMENDMENT, document)
+    require(viewer(), Action.PROPOSE_AMENDMENT, document)
     proposal = amendments.parse_proposal(document, data)
     amendment = amendments.file(document, current_user, proposal)
     db.session.commit()

@@ -6,9 +6,9 @@ from flask import jsonify, request
 from flask_login import current_user, login_required
 
 from drafting.api import bp
-from drafting.api.helpers import body, document_for, require
 from drafting.extensions import db
-from drafting.policy import Action
+from drafting.handlers import body, document_for, viewer
+from drafting.policy import Action, require
 from drafting.services import discussion
 from drafting.services.errors import BadInput
 
@@ -28,7 +28,7 @@ def list_comments(document_id: int):
 def add_comment(document_id: int):
     document = document_for(document_id)
     data = body()
-    require(Action.COMMENT, document)
+    require(viewer(), Action.COMMENT, document)
     comment = discussion.add_comment(document, current_user, data)
     db.session.commit()
     return jsonify(discussion.comment_json(comment)), 201
@@ -45,7 +45,7 @@ def list_reservations(document_id: int):
 def file_reservation(document_id: int):
     document = document_for(document_id)
     data = body()
-    require(Action.FILE_RESERVATION, document)
+    require(viewer(), Action.FILE_RESERVATION, document)
     reservation = discussion.file_reservation(document, current_user, data)
     db.session.commit()
     return jsonify(discussion.reservation_json(reservation)), 201

@@ -7,12 +7,12 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from drafting.api import bp
-from drafting.api.helpers import body, document_for, integer, require, string, user
 from drafting.extensions import db
+from drafting.handlers import document_for
 from drafting.models import Membership, Process
-from drafting.policy import Action, can_import
-from drafting.services import importing, paragraphs
-from drafting.services.documents import tree, visible_documents
+from drafting.policy import can_import, visible_documents
+from drafting.services import importing
+from drafting.services.documents import tree
 from drafting.services.errors import BadInput, Forbidden, NotFound
 
 
@@ -101,32 +101,3 @@ def import_document():
     )
     db.session.commit()
     return jsonify(id=document.id, state=document.state), 201
-
-
-@bp.post("/documents/<int:document_id>/paragraphs/<int:paragraph_id>/versions")
-@login_required
-def new_version(document_id: int, paragraph_id: int):
-    document = document_for(document_id)
-    data = body()
-    require(Action.EDIT_TEXT, document)
-    saved = paragraphs.save_text(
-        document,
-        paragraph_id,
-        current_user,
-        string(data, "lang"),
-        data.get("text"),
-        integer(data, "base_version"),
-    )
-    db.session.commit()
-    return jsonify(version=saved.version.seq, status=saved.version.paragraph.status.value), 201
-
-
-@bp.post("/documents/<int:document_id>/paragraphs/<int:paragraph_id>/status")
-@login_required
-def paragraph_status(document_id: int, paragraph_id: int):
-    document = document_for(document_id)
-    data = body()
-    require(Action.SET_STATUS, document)
-    paragraph = paragraphs.set_status(document, paragraph_id, user(), data.get("status"))
-    db.session.commit()
-    return jsonify(status=paragraph.status.value)

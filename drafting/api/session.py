@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, session
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from drafting.api import bp
-from drafting.api.helpers import body
 from drafting.extensions import csrf, db
+from drafting.handlers import body, start_session, string
+from drafting.services.errors import BadInput
 from drafting.services.people import authenticate
 
 
@@ -24,13 +25,6 @@ def user_json(user) -> dict:
         },
         "roles": {str(m.process_id): m.role.value for m in user.memberships},
     }
-
-
-def start_session(user) -> None:
-    """A fresh session on every login, so a session id planted before login is worthless."""
-    session.clear()
-    login_user(user)
-    session.permanent = False
 
 
 @bp.post("/login")
@@ -60,3 +54,15 @@ def logout():
 @login_required
 def me():
     return jsonify(user=user_json(current_user), csrf_token=generate_csrf())
+
+
+@bp.post("/me/locale")
+@login_required
+def set_locale():
+    locale = string(body(), "locale")
+    if locale not in current_app.config["LANGUAGES"]:
+        raise BadInput(f"locale must be one of {', '.join(current_app.config['LANGUAGES'])}")
+    current_user.locale = locale
+    session["lang"] = locale
+    db.session.commit()
+    return jsonify(locale=locale)

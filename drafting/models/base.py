@@ -37,3 +37,6 @@ class FrozenDocument(Exception):
 
 class ImmutableRow(Exception):
     """An append-only row (version, audit entry) was about to be updated or deleted."""
+
+
+MAX_ID = 2**63 - 1  # the largest row id (signed 64 bits); larger ids are refused unread

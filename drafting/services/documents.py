@@ -1,4 +1,4 @@
-"""Reading documents: who may see which, and the paragraph tree with its current texts."""
+"""Reading documents: the paragraph tree with its current texts, numbers and revisions."""
 
 from __future__ import annotations
 
@@ -7,46 +7,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 
 from drafting.extensions import db
-from drafting.models import Document, Membership, Paragraph, Revision, RevisionParagraph, Version
-from drafting.models.people import Role, User
+from drafting.models import Document, Paragraph, Revision, RevisionParagraph, Version
 from drafting.models.text import ParagraphStatus
-from drafting.services.errors import NotFound
 from drafting.text.numbering import Node, Number, number_tree, reading_order
-
-MAX_ID = 2**63 - 1  # the largest row id (signed 64 bits)
-
-
-def role_in(user: User | None, process_id: int) -> Role | None:
-    """The user's role in a process, or None for outsiders and anonymous visitors."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    return db.session.scalar(
-        select(Membership.role).where(
-            Membership.user_id == user.id, Membership.process_id == process_id
-        )
-    )
-
-
-def get_visible(user: User | None, document_id: int) -> Document:
-    """The document if the user takes part in its process or it is published; else 404, so
-    outsiders cannot even learn that it exists."""
-    if not 0 < document_id <= MAX_ID:  # no row has it; SQLite could not even bind it
-        raise NotFound("document not found")
-    document = db.session.get(Document, document_id)
-    if document is None or (not document.is_adopted and role_in(user, document.process_id) is None):
-        raise NotFound("document not found")
-    return document
-
-
-def visible_documents(user: User) -> list[Document]:
-    process_ids = select(Membership.process_id).where(Membership.user_id == user.id)
-    return list(
-        db.session.scalars(
-            select(Document)
-            .where((Document.process_id.in_(process_ids)) | (Document.state == "adopted"))
-            .order_by(Document.id)
-        )
-    )
 
 
 def current_versions(document_id: int) -> dict[tuple[int, str], Version]:

@@ -12,9 +12,10 @@ from drafting.database import lock_row
 from drafting.events import publish
 from drafting.extensions import db
 from drafting.models import Document, Paragraph, User, Version
+from drafting.models.base import MAX_ID
 from drafting.models.text import ParagraphStatus, VersionSource
 from drafting.services import audit
-from drafting.services.documents import MAX_ID, pending_translations
+from drafting.services.documents import pending_translations
 from drafting.services.errors import BadInput, Conflict, NotFound
 from drafting.text import textdiff
 from drafting.text.brackets import UnbalancedBrackets, check_balance

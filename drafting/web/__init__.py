@@ -1,4 +1,4 @@
-"""HTML pages (thin): login, processes, documents, audit."""
+"""HTML pages (thin), one module per concept with the same names as services/."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ bp = Blueprint("web", __name__)
 
 from drafting.web import (  # noqa: E402,F401  (routes)
     amendments,
-    auth,
+    audit,
     changes,
+    discussion,
     documents,
-    formats,
+    exports,
+    history,
+    pages,
+    paragraphs,
+    session,
+    tags,
+    workflow,
 )

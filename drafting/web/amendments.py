@@ -3,7 +3,6 @@ the compilation of amendments, and the form posts behind their buttons."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -20,88 +18,22 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from drafting import clock
-from drafting.api.helpers import require
 from drafting.extensions import db
-from drafting.models import Amendment, Delegation, Document, Membership, User
-from drafting.policy import Action, can
+from drafting.handlers import back_to, flash_error, query_language, viewer, visible_or_404
+from drafting.models import Amendment, Document
+from drafting.policy import Action, can, require
 from drafting.services import amendments, discussion, merging
 from drafting.services.documents import ParagraphView, tree
 from drafting.services.errors import BadInput, Conflict, ServiceError
 from drafting.text import textdiff
 from drafting.web import bp
-from drafting.web.auth import safe_next
-from drafting.web.documents import viewer, visible_or_404
+from drafting.web.pages import panels
 
 # --------------------------------------------------------------------------------------------
 # What the document page's partials need, computed once per request
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Panels:
-    """Amendments, comment threads and footnotes per paragraph, and what the viewer may do."""
-
-    document: Document
-    amendments: dict[int, list[amendments.AmendmentView]] = field(default_factory=dict)
-    threads: dict[int | None, list[discussion.Thread]] = field(default_factory=dict)
-    footnotes: dict[int | None, list[discussion.Footnote]] = field(default_factory=dict)
-    allowed: dict[str, bool] = field(default_factory=dict)
-    delegation_id: int | None = None
-
-    def footnote_list(self) -> list[discussion.Footnote]:
-        return [note for notes in self.footnotes.values() for note in notes]
-
-    def comment_count(self, paragraph_id: int | None) -> int:
-        return sum(t.count() for t in self.threads.get(paragraph_id, []))
-
-    def pending(self, paragraph_id: int) -> int:
-        return sum(1 for a in self.amendments.get(paragraph_id, []) if a.pending)
-
-
-def allowed_actions(user: User | None, document: Document) -> dict[str, bool]:
-    """What the viewer may do now, by action name, for buttons and forms."""
-    if user is None:
-        return {action.value: False for action in Action}
-    return {action.value: can(user, action, document).allowed for action in Action}
-
-
-def panels(document: Document) -> Panels:
-    cache = g.setdefault("drafting_panels", {})
-    if document.id not in cache:
-        user = viewer()
-        found = amendments.for_document(document)
-        per_paragraph: dict[int, list[amendments.AmendmentView]] = {}
-        for view in amendments.views(found, document):
-            per_paragraph.setdefault(view.amendment.paragraph_id, []).append(view)
-        cache[document.id] = Panels(
-            document=document,
-            amendments=per_paragraph,
-            threads=discussion.threads(document),
-            footnotes=discussion.footnotes(document),
-            allowed=allowed_actions(user, document),
-            delegation_id=user.delegation_id if user else None,
-        )
-    return cache[document.id]
-
-
-def delegation_colours(document: Document) -> dict[str, Delegation]:
-    """Every delegation taking part in the document's process, by code."""
-    rows = db.session.scalars(
-        select(Delegation)
-        .join(User, User.delegation_id == Delegation.id)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.process_id == document.process_id)
-        .distinct()
-    )
-    return {d.code: d for d in rows}
-
-
-@bp.app_context_processor
-def _helpers() -> dict[str, Any]:
-    return {"paragraph_panels": panels, "delegation_colours": delegation_colours}
 
 
 # --------------------------------------------------------------------------------------------
@@ -235,21 +167,16 @@ def _compilation(document: Document, lang: str) -> dict[str, Any]:
     }
 
 
-def _lang(document: Document) -> str:
-    lang = request.args.get("lang") or document.languages[0]
-    return lang if lang in document.languages else document.languages[0]
-
-
 @bp.get("/documents/<int:document_id>/compilation")
 def compilation(document_id: int):
     document = visible_or_404(document_id)
-    return render_template("compilation.html", **_compilation(document, _lang(document)))
+    return render_template("compilation.html", **_compilation(document, query_language(document)))
 
 
 @bp.get("/documents/<int:document_id>/compilation.html")
 def compilation_download(document_id: int):
     document = visible_or_404(document_id)
-    lang = _lang(document)
+    lang = query_language(document)
     # A file opened away from the site: its stylesheet travels inside it.
     css = (Path(current_app.static_folder or "") / "css" / "compilation.css").read_text("utf-8")
     html = render_template("compilation_file.html", css=css, **_compilation(document, lang))
@@ -264,25 +191,6 @@ def compilation_download(document_id: int):
 # --------------------------------------------------------------------------------------------
 # Form posts (the same services as the API; errors come back as messages on the page)
 # --------------------------------------------------------------------------------------------
-
-
-def _back(document_id: int, anchor: str | None = None):
-    fallback = url_for("web.document", document_id=document_id)
-    target = safe_next(request.form.get("next") or fallback)
-    if target == url_for("web.home"):
-        target = fallback
-    return redirect(target + (f"#{anchor}" if anchor and "#" not in target else ""))
-
-
-def require_action(action: Action, document: Document) -> None:
-    """The policy's answer as an exception (403 never allowed / 409 not now), as in the API."""
-    require(action, document)
-
-
-def flash_error(error: ServiceError) -> None:
-    db.session.rollback()
-    reasons = [r for r in error.extra.get("reasons") or [] if r != error.message]
-    flash(" ".join([error.message, *[f"— {r}" for r in reasons]]), "error")
 
 
 def _amendment_or_404(amendment_id: int) -> tuple[Amendment, Document]:
@@ -313,7 +221,7 @@ def file_amendment(document_id: int):
         data["texts"] = texts
         data["lang"] = next(iter(texts), data["lang"])
     try:
-        require_action(Action.PROPOSE_AMENDMENT, document)
+        require(viewer(), Action.PROPOSE_AMENDMENT, document)
         proposal = amendments.parse_proposal(document, data)
         amendment = amendments.file(document, current_user, proposal)
         db.session.commit()
@@ -328,7 +236,7 @@ def file_amendment(document_id: int):
                 kind=data["kind"],
             )
         )
-    return _back(document.id, f"p-{amendment.paragraph_id}")
+    return back_to(document.id, f"p-{amendment.paragraph_id}")
 
 
 @bp.post("/amendments/<int:amendment_id>/co-sponsor")
@@ -336,13 +244,13 @@ def file_amendment(document_id: int):
 def co_sponsor(amendment_id: int):
     amendment, document = _amendment_or_404(amendment_id)
     try:
-        require_action(Action.CO_SPONSOR, document)
+        require(viewer(), Action.CO_SPONSOR, document)
         amendments.co_sponsor(document, amendment, current_user)
         db.session.commit()
         flash(_("Your delegation co-sponsors amendment %(id)s.", id=amendment.id), "ok")
     except ServiceError as error:
         flash_error(error)
-    return _back(document.id, f"a-{amendment_id}")
+    return back_to(document.id, f"a-{amendment_id}")
 
 
 @bp.post("/amendments/<int:amendment_id>/withdraw")
@@ -350,13 +258,13 @@ def co_sponsor(amendment_id: int):
 def withdraw(amendment_id: int):
     amendment, document = _amendment_or_404(amendment_id)
     try:
-        require_action(Action.WITHDRAW_AMENDMENT, document)
+        require(viewer(), Action.WITHDRAW_AMENDMENT, document)
         amendments.withdraw(document, amendment, current_user)
         db.session.commit()
         flash(_("Amendment %(id)s withdrawn.", id=amendment.id), "ok")
     except ServiceError as error:
         flash_error(error)
-    return _back(document.id, f"a-{amendment_id}")
+    return back_to(document.id, f"a-{amendment_id}")
 
 
 @bp.post("/amendments/<int:amendment_id>/decision")
@@ -369,7 +277,7 @@ def decide(amendment_id: int):
         data["text"] = form["text"]
         data["lang"] = form.get("lang") or None
     try:
-        require_action(Action.DECIDE_AMENDMENT, document)
+        require(viewer(), Action.DECIDE_AMENDMENT, document)
         decision = merging.parse_decision(document, amendment, data)
         merging.decide(document, amendment.id, current_user, decision)
         db.session.commit()
@@ -385,50 +293,4 @@ def decide(amendment_id: int):
             )
     except ServiceError as error:
         flash_error(error)
-    return _back(document.id, f"a-{amendment_id}")
-
-
-@bp.post("/documents/<int:document_id>/comments")
-@login_required
-def add_comment(document_id: int):
-    document = visible_or_404(document_id)
-    form = request.form
-    data: dict[str, Any] = {
-        "body": form.get("body"),
-        "paragraph_id": form.get("paragraph_id", type=int),
-        "parent_id": form.get("parent_id", type=int),
-        "lang": form.get("lang") or None,
-        "anchor_start": form.get("anchor_start", type=int),
-        "anchor_end": form.get("anchor_end", type=int),
-    }
-    try:
-        require_action(Action.COMMENT, document)
-        comment = discussion.add_comment(document, current_user, data)
-        db.session.commit()
-        flash(_("Comment posted."), "ok")
-        anchor = f"c-{comment.id}"
-    except ServiceError as error:
-        flash_error(error)
-        anchor = f"p-{data['paragraph_id']}" if data["paragraph_id"] else None
-    return _back(document.id, anchor)
-
-
-@bp.post("/documents/<int:document_id>/reservations")
-@login_required
-def file_reservation(document_id: int):
-    document = visible_or_404(document_id)
-    form = request.form
-    data: dict[str, Any] = {
-        "kind": form.get("kind"),
-        "text": form.get("text"),
-        "paragraph_id": form.get("paragraph_id", type=int),
-        "lang": form.get("lang") or None,
-    }
-    try:
-        require_action(Action.FILE_RESERVATION, document)
-        discussion.file_reservation(document, current_user, data)
-        db.session.commit()
-        flash(_("Filed; it will print as a footnote."), "ok")
-    except ServiceError as error:
-        flash_error(error)
-    return _back(document.id, f"p-{data['paragraph_id']}" if data["paragraph_id"] else None)
+    return back_to(document.id, f"a-{amendment_id}")

@@ -5,22 +5,16 @@ from __future__ import annotations
 
 import html
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, render_template, request
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from drafting.extensions import db
+from drafting.handlers import query_language, visible_or_404
 from drafting.models import Document
-from drafting.policy import Action, can
-from drafting.services import changes, history
-from drafting.services.documents import numbers
+from drafting.services import changes
 from drafting.services.errors import NotFound, ServiceError
-from drafting.services.paragraphs import paragraph_of
-from drafting.text import textdiff
 from drafting.web import bp
-from drafting.web.amendments import delegation_colours, flash_error, require_action
-from drafting.web.documents import viewer, visible_or_404
+from drafting.web.pages import delegation_colours
 
 
 class Painter:
@@ -73,11 +67,6 @@ def _painter(colours: dict) -> Painter:
     return Painter(colours)
 
 
-def _lang(document: Document) -> str:
-    lang = request.args.get("lang") or document.languages[0]
-    return lang if lang in document.languages else document.languages[0]
-
-
 def _change_set(document: Document, from_label: str | None, to_label: str | None, lang: str):
     try:
         return changes.change_set(document, from_label, to_label, lang)
@@ -90,7 +79,7 @@ def _change_set(document: Document, from_label: str | None, to_label: str | None
 @bp.get("/documents/<int:document_id>/changes")
 def tracked_changes(document_id: int):
     document = visible_or_404(document_id)
-    lang = _lang(document)
+    lang = query_language(document)
     change_set = _change_set(
         document, request.args.get("from") or None, request.args.get("to") or None, lang
     )
@@ -110,7 +99,7 @@ def compare(document_id: int):
     labels = [r.label for r in document.revisions]
     if not labels:
         abort(404)
-    lang = _lang(document)
+    lang = query_language(document)
     left = request.args.get("a") or labels[max(0, len(labels) - 2)]
     right = request.args.get("b") or "current"
     change_set = _change_set(document, left, right, lang)
@@ -123,51 +112,4 @@ def compare(document_id: int):
         lang=lang,
         labels=labels,
         colours=delegation_colours(document),
-    )
-
-
-@bp.get("/documents/<int:document_id>/paragraphs/<int:paragraph_id>/history")
-def paragraph_history(document_id: int, paragraph_id: int):
-    document = visible_or_404(document_id)
-    lang = _lang(document)
-    try:
-        paragraph = paragraph_of(document, paragraph_id)
-    except ServiceError:
-        abort(404)
-    # Live typing stores many small versions; they are shown as edit sessions.
-    sessions = history.sessions(paragraph, lang)
-    user = viewer()
-    number = numbers(document).get(paragraph.id)
-    return render_template(
-        "history.html",
-        document=document,
-        paragraph=paragraph,
-        number=number.number if number else None,
-        sessions=list(reversed(sessions)),
-        diffs={s.last.seq: textdiff.diff(s.before, s.text) for s in sessions},
-        lang=lang,
-        can_restore=bool(user) and can(user, Action.EDIT_TEXT, document).allowed,
-        colours=delegation_colours(document),
-        current_seq=sessions[-1].last.seq if sessions else 0,
-    )
-
-
-@bp.post("/documents/<int:document_id>/paragraphs/<int:paragraph_id>/restore")
-@login_required
-def restore(document_id: int, paragraph_id: int):
-    document = visible_or_404(document_id)
-    lang = request.form.get("lang") or document.languages[0]
-    try:
-        require_action(Action.EDIT_TEXT, document)
-        version = history.restore(
-            document, paragraph_id, current_user, lang, request.form.get("version", type=int)
-        )
-        db.session.commit()
-        flash(_("Restored as version %(seq)s.", seq=version.seq), "ok")
-    except ServiceError as error:
-        flash_error(error)
-    return redirect(
-        url_for(
-            "web.paragraph_history", document_id=document.id, paragraph_id=paragraph_id, lang=lang
-        )
     )

@@ -2,32 +2,23 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import abort, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from drafting import clock
 from drafting.extensions import db
-from drafting.labels import reason_label, transition_label
-from drafting.models import AuditEntry, Document, Membership, Process, User
-from drafting.policy import Action, can
+from drafting.handlers import visible_or_404
+from drafting.models import Document, Membership, Process, User
+from drafting.policy import Action, can, role_in, visible_documents
 from drafting.services import workflow
-from drafting.services.documents import get_visible, role_in, tree, visible_documents
-from drafting.services.errors import NotFound, ServiceError
+from drafting.services.documents import tree
 from drafting.web import bp
 from workflows import template as workflow_template
 
 
 def viewer():
     return current_user if current_user.is_authenticated else None
-
-
-def visible_or_404(document_id: int) -> Document:
-    try:
-        return get_visible(viewer(), document_id)
-    except NotFound:
-        abort(404)
 
 
 @bp.get("/")
@@ -98,33 +89,3 @@ def document(document_id: int):
         round_number=rounds,
         silence_over=silence_over,
     )
-
-
-@bp.post("/documents/<int:document_id>/transitions/<name>")
-@login_required
-def take_transition(document_id: int, name: str):
-    document = visible_or_404(document_id)
-    deadline = request.form.get("deadline") or None
-    if deadline and request.form.get("utc_offset"):
-        deadline = f"{deadline}:00{request.form['utc_offset']}" if len(deadline) == 16 else deadline
-    try:
-        workflow.transition(
-            current_user, document, name, reason=request.form.get("reason"), deadline=deadline
-        )
-        db.session.commit()
-        flash(_("%(step)s: done.", step=transition_label(name)), "ok")
-    except ServiceError as error:
-        db.session.rollback()
-        reasons = error.extra.get("reasons") or []
-        shown = [reason_label(r) for r in reasons if r != error.message]
-        flash(" ".join([reason_label(error.message), *[f"— {r}" for r in shown]]), "error")
-    return redirect(url_for("web.document", document_id=document_id))
-
-
-@bp.get("/documents/<int:document_id>/audit")
-def audit(document_id: int):
-    document = visible_or_404(document_id)
-    entries = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.document_id == document.id).order_by(AuditEntry.id)
-    ).all()
-    return render_template("audit.html", document=document, entries=entries)

@@ -176,3 +176,102 @@ def pdf_text(pdf: Path) -> str:
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, timeout=60, check=True
     )
     return " ".join(result.stdout.decode().split())
+
+
+class Marked:
+    """An exported .docx edited the way Word records changes made with Track Changes on."""
+
+    def __init__(self, data: bytes) -> None:
+        self.files = {}
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                self.files[name] = archive.read(name)
+        self.root = etree.fromstring(self.files["word/document.xml"])
+        self.ids = 5000
+
+    def paragraph(self, starts: str) -> etree._Element:
+        for p in self.root.iter(q("p")):
+            text = "".join(
+                "\t" if n.tag == q("tab") else (n.text or "") for n in p.iter(q("t"), q("tab"))
+            )
+            if text.startswith(starts):
+                return p
+        raise KeyError(starts)
+
+    def _mark(self, tag: str) -> etree._Element:
+        self.ids += 1
+        mark = etree.Element(q(tag))
+        mark.set(q("id"), str(self.ids))
+        mark.set(q("author"), "Maria Lopez")
+        mark.set(q("date"), "2026-11-20T10:00:00Z")
+        return mark
+
+    def replace(self, starts: str, old: str, new: str) -> None:
+        """Delete `old` and insert `new` in its place as tracked changes."""
+        p = self.paragraph(starts)
+        for t in p.iter(q("t")):
+            if t.text and old in t.text:
+                run = t.getparent()
+                before, after = t.text.split(old, 1)
+                t.text = before
+                t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                deleted = self._mark("del")
+                dr = etree.SubElement(deleted, q("r"))
+                etree.SubElement(dr, q("delText")).text = old
+                inserted = self._mark("ins")
+                ir = etree.SubElement(inserted, q("r"))
+                etree.SubElement(ir, q("t")).text = new
+                tail = etree.Element(q("r"))
+                tt = etree.SubElement(tail, q("t"))
+                tt.text = after
+                tt.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+                run.addnext(deleted)
+                deleted.addnext(inserted)
+                inserted.addnext(tail)
+                return
+        raise KeyError(old)
+
+    def delete_paragraph(self, starts: str) -> None:
+        p = self.paragraph(starts)
+        ppr = p.find(q("pPr"))
+        rpr = (
+            ppr.find(q("rPr"))
+            if ppr.find(q("rPr")) is not None
+            else etree.SubElement(ppr, q("rPr"))
+        )
+        rpr.append(self._mark("del"))
+        for run in list(p.findall(q("r"))):
+            for t in run.findall(q("t")):
+                t.tag = q("delText")
+            deleted = self._mark("del")
+            run.addprevious(deleted)
+            deleted.append(run)
+
+    def insert_after(self, starts: str, text: str, style: str) -> None:
+        """A new paragraph typed in Word after the one starting with `starts`."""
+        anchor = self.paragraph(starts)
+        p = etree.Element(q("p"))
+        ppr = etree.SubElement(p, q("pPr"))
+        etree.SubElement(ppr, q("pStyle")).set(q("val"), style)
+        etree.SubElement(etree.SubElement(ppr, q("rPr")), q("ins"))
+        ppr.find(f"{q('rPr')}/{q('ins')}").attrib.update(
+            {q("id"): "4999", q("author"): "Maria Lopez", q("date"): "2026-11-20T10:00:00Z"}
+        )
+        inserted = self._mark("ins")
+        etree.SubElement(etree.SubElement(inserted, q("r")), q("t")).text = text
+        p.append(inserted)
+        anchor.addnext(p)
+
+    def drop_bookmarks(self) -> None:
+        for node in [*self.root.iter(q("bookmarkStart")), *self.root.iter(q("bookmarkEnd"))]:
+            node.getparent().remove(node)
+
+    def bytes(self) -> bytes:
+        self.files["word/document.xml"] = etree.tostring(
+            self.root, xml_declaration=True, encoding="UTF-8", standalone=True
+        )
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in self.files.items():
+                archive.writestr(name, data)
+        return out.getvalue()

@@ -1,10 +1,9 @@
-"""Login and logout forms."""
+"""Login and logout forms, and the account page (interface language)."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
@@ -12,8 +11,8 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
-from drafting.api.session import start_session
 from drafting.extensions import db
+from drafting.handlers import safe_next, start_session
 from drafting.services.people import LoginRefused, authenticate
 from drafting.web import bp
 
@@ -22,16 +21,6 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     submit = SubmitField(_l("Log in"))
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths, so the login form cannot redirect elsewhere."""
-    if not target:
-        return url_for("web.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("web.home")
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -69,3 +58,24 @@ def logout():
     session.clear()
     flash(_("You are logged out."))
     return redirect(url_for("web.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's interface language, kept with the account."""
+    from flask import current_app
+
+    supported = current_app.config["LANGUAGES"]
+    if request.method == "POST":
+        locale = request.form.get("locale")
+        if locale not in supported:
+            flash(_("Choose English or Spanish."), "error")
+            return redirect(url_for("web.account")), 303
+        current_user.locale = locale
+        session["lang"] = locale
+        db.session.commit()
+        with force_locale(locale):
+            flash(_("Your language preference is saved."), "ok")
+        return redirect(url_for("web.account")), 303
+    return render_template("account.html", supported=supported)

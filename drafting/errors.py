@@ -1,4 +1,5 @@
-"""The one error format of the JSON API: {"error": ...} with the right status."""
+"""App-wide error handlers: one JSON format for the API ({"error": ...} with the right
+status), plain messages for pages, and a rollback before either so nothing is half-written."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def json_error(status: int, message: str, **extra):
     return jsonify(error=message, **extra), status
 
 
-def register(app: Flask) -> None:
+def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
         db.session.rollback()

@@ -1,0 +1,71 @@
+"""Exports (Word, Akoma Ntoso, HTML), and a delegation's marked-up Word file turned into
+amendments."""
+
+from __future__ import annotations
+
+import io
+
+from flask import current_app, jsonify, request, send_file
+from flask_login import current_user, login_required
+
+from drafting.api import bp
+from drafting.extensions import db
+from drafting.handlers import document_for, viewer
+from drafting.policy import Action, require
+from drafting.services import exports
+from drafting.services.errors import BadInput
+from drafting.services.exports import markup
+
+
+def _query(name: str) -> str | None:
+    value = request.args.get(name)
+    return value.strip() if value and value.strip() else None
+
+
+@bp.get("/documents/<int:document_id>/export")
+def export(document_id: int):
+    document = document_for(document_id, Action.VIEW)
+    fmt = _query("format") or "docx"
+    exported = exports.export(
+        document,
+        fmt,
+        revision=_query("revision"),
+        lang=_query("lang"),
+        from_label=_query("from"),
+        to_label=_query("to"),
+    )
+    response = send_file(
+        io.BytesIO(exported.data),
+        mimetype=exported.content_type,
+        as_attachment=True,
+        download_name=exported.filename,
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/documents/<int:document_id>/amendments/import")
+@login_required
+def import_amendments(document_id: int):
+    document = document_for(document_id)
+    require(viewer(), Action.PROPOSE_AMENDMENT, document)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise BadInput("a file is required (multipart field 'file')")
+    data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+    filed = markup.import_markup(
+        document,
+        current_user,
+        data,
+        filename=upload.filename,
+        lang=request.form.get("lang") or None,
+    )
+    db.session.commit()
+    return jsonify(
+        amendments=[f.amendment.id for f in filed],
+        filed=[
+            {"id": f.amendment.id, "kind": f.amendment.kind.value, "paragraph": f.number}
+            for f in filed
+        ],
+    ), 201

@@ -1,0 +1,60 @@
+"""Bilingual work on paragraphs: the parallel view and confirming an unchanged translation."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from drafting import labels
+from drafting.extensions import db
+from drafting.handlers import back_to_paragraph, flash_error, query_revision, viewer, visible_or_404
+from drafting.policy import Action, can
+from drafting.services import paragraphs
+from drafting.services.documents import tree
+from drafting.services.errors import NotFound, ServiceError
+from drafting.services.exports.revision_text import (
+    text_at,
+)
+from drafting.web import bp
+
+
+@bp.get("/documents/<int:document_id>/parallel")
+def parallel_view(document_id: int):
+    """English and Spanish side by side, pending translations flagged."""
+    document = visible_or_404(document_id)
+    try:
+        text = text_at(document, query_revision())
+    except NotFound:
+        abort(404)
+    pending = {p.id: p.translation_pending for p in tree(document)} if text.is_current else {}
+    user = viewer()
+    return render_template(
+        "parallel.html",
+        document=document,
+        text=text,
+        pending=pending,
+        can_confirm=bool(user)
+        and text.is_current
+        and can(user, Action.EDIT_TEXT, document).allowed,
+        revisions=[r.label for r in document.revisions],
+    )
+
+
+@bp.post("/documents/<int:document_id>/paragraphs/<int:paragraph_id>/confirm-translation")
+@login_required
+def confirm_translation_form(document_id: int, paragraph_id: int):
+    document = visible_or_404(document_id)
+    decision = can(current_user, Action.EDIT_TEXT, document)
+    try:
+        if not decision.allowed:
+            flash(labels.reason_label(decision.reasons[0]), "error")
+        else:
+            paragraphs.confirm_unchanged(
+                document, paragraph_id, current_user, request.form.get("lang")
+            )
+            db.session.commit()
+            flash(_("Translation confirmed as unchanged."), "ok")
+    except ServiceError as error:
+        flash_error(error)
+    return redirect(back_to_paragraph(document_id, paragraph_id))
