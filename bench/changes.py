@@ -12,16 +12,17 @@ call and of rendering the tracked-changes page, on one core:
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support import bench_app
 
 PARAGRAPHS = 200
 VERSIONS = 20  # per paragraph, the import included
@@ -127,28 +128,13 @@ def build(
 
 
 def main() -> None:
-    os.environ.setdefault("DRAFTING_INSTANCE", tempfile.mkdtemp(prefix="drafting-bench-"))
-    folder = Path(os.environ["DRAFTING_INSTANCE"])
-    from flask_migrate import upgrade
-
-    from drafting import create_app
     from drafting.extensions import db
     from drafting.models import Document, Paragraph, User
     from drafting.services import changes
     from drafting.text import textdiff
 
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}",
-            "SECRET_KEY": "bench",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "SCHEDULER_ENABLED": False,
-            "SOCKETIO_MESSAGE_QUEUE": None,
-            "TESTING": True,
-        }
-    )
+    app = bench_app(TESTING=True)
     with app.app_context():
-        upgrade()
         started = time.perf_counter()
         from drafting import demo
 

@@ -11,16 +11,17 @@ run: the first request after a restart) and warm.
 
 from __future__ import annotations
 
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from support import bench_app
 
 TOP = 40
 VERSIONS = 6  # per English paragraph, the import included
@@ -146,25 +147,10 @@ def median(fn: Callable[[], object], before: Callable[[], object] | None = None)
 
 
 def main() -> int:
-    os.environ.setdefault("DRAFTING_INSTANCE", tempfile.mkdtemp(prefix="drafting-bench-"))
-    folder = Path(os.environ["DRAFTING_INSTANCE"])
-    from flask_migrate import upgrade
-
-    from drafting import create_app
     from drafting.services import changes
 
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}",
-            "SECRET_KEY": "bench",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "SCHEDULER_ENABLED": False,
-            "SOCKETIO_MESSAGE_QUEUE": None,
-            "TESTING": True,
-        }
-    )
+    app = bench_app(TESTING=True)
     with app.app_context():
-        upgrade()
         document_id = build()
     client = app.test_client()
     client.post("/api/login", json={"email": "mexico@demo.test", "password": "demo-password"})

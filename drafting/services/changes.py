@@ -24,13 +24,13 @@ from drafting.models import (
     Document,
     Paragraph,
     Revision,
-    RevisionParagraph,
     RevisionVersion,
     Version,
 )
 from drafting.models.amendments import AmendmentKind, AmendmentStatus
 from drafting.models.text import ParagraphStatus
 from drafting.services import revisions
+from drafting.services.documents import revision_placement
 from drafting.services.errors import BadInput, NotFound
 from drafting.text import textdiff
 from drafting.text.numbering import Node, Number, number_tree, reading_order
@@ -125,19 +125,7 @@ class _Side(NamedTuple):
 
 
 def _revision_nodes(revision: Revision) -> dict[int, Node]:
-    rows = db.session.scalars(
-        select(RevisionParagraph).where(RevisionParagraph.revision_id == revision.id)
-    )
-    return {
-        r.paragraph_id: Node(
-            r.paragraph_id,
-            r.parent_id,
-            r.position,
-            r.section.value,
-            r.status == ParagraphStatus.DELETED,
-        )
-        for r in rows
-    }
+    return {node.id: node for node, _ in revision_placement(revision)}
 
 
 def _current_nodes(document: Document) -> dict[int, Node]:

@@ -96,21 +96,24 @@ def numbers(document: Document) -> dict[int, Number]:
     return number_tree(nodes_of(paragraphs_of(document)))
 
 
-def revision_numbers(revision: Revision) -> dict[int, Number]:
-    """Numbering as it stood in a revision ("former 6 b")."""
+def revision_placement(revision: Revision) -> list[tuple[Node, RevisionParagraph]]:
+    """Where every paragraph stood in a revision, as tree nodes with the snapshot rows."""
     rows = db.session.scalars(
         select(RevisionParagraph).where(RevisionParagraph.revision_id == revision.id)
     )
-    return number_tree(
-        Node(
-            r.paragraph_id,
-            r.parent_id,
-            r.position,
-            r.section.value,
-            r.status == ParagraphStatus.DELETED,
+    return [
+        (
+            Node(r.paragraph_id, r.parent_id, r.position, r.section.value,
+                 r.status == ParagraphStatus.DELETED),
+            r,
         )
         for r in rows
-    )
+    ]  # fmt: skip
+
+
+def revision_numbers(revision: Revision) -> dict[int, Number]:
+    """Numbering as it stood in a revision ("former 6 b")."""
+    return number_tree(node for node, _ in revision_placement(revision))
 
 
 def tree(document: Document, *, include_deleted: bool = False) -> list[ParagraphView]:

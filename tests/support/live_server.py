@@ -61,35 +61,11 @@ class LiveServer:
 def serve(databases, workdir: Path) -> Iterator[LiveServer]:
     """Start the server on a copy of the demo database; stop it and drop the copy after."""
     database_url = databases.new()
-    port = free_port()
-    log = workdir / "server.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "DRAFTING_INSTANCE": str(workdir / "instance"),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "DRAFTING_SCHEDULER": "0",
-        "SECRET_KEY": "live-server-test-secret",
-        "SOCKETIO_MESSAGE_QUEUE": "",
-        "SOCKETIO_ASYNC_MODE": "threading",
-        "LOG_LEVEL": "WARNING",
-    }
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "drafting.server"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    server = LiveServer(f"http://127.0.0.1:{port}", databases.demo_id, database_url, log, process)
+    server = start(database_url, workdir, free_port(), databases.demo_id)
     try:
-        _wait_until_up(server)
         yield server
     finally:
-        _stop(process)
+        _stop(server.process)
         databases.drop(database_url)
 
 

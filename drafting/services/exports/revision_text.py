@@ -12,16 +12,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import force_locale, gettext
-from sqlalchemy import select
 
 from drafting import clock
-from drafting.extensions import db
-from drafting.models import Document, RevisionParagraph, Version
-from drafting.models.text import ParagraphStatus
+from drafting.models import Document, Version
 from drafting.services import revisions
-from drafting.services.documents import tree
+from drafting.services.documents import revision_placement, tree
 from drafting.services.errors import BadInput
-from drafting.text.numbering import Node, number_tree, reading_order
+from drafting.text.numbering import number_tree, reading_order
 
 CURRENT = "current"
 # Characters XML 1.0 cannot carry; never part of a real text, dropped on the way out.
@@ -106,18 +103,10 @@ def text_at(document: Document, label: str | None = None) -> RevisionText:
         ]
         return RevisionText(document, CURRENT, clock.now(), rows)
     revision = revisions.find(document, label)
-    placed = list(
-        db.session.scalars(
-            select(RevisionParagraph).where(RevisionParagraph.revision_id == revision.id)
-        )
-    )
-    nodes = [
-        Node(r.paragraph_id, r.parent_id, r.position, r.section.value,
-             r.status == ParagraphStatus.DELETED)
-        for r in placed
-    ]  # fmt: skip
+    placement = revision_placement(revision)
+    nodes = [node for node, _ in placement]
     numbers = number_tree(nodes)
-    status = {r.paragraph_id: r.status.value for r in placed}
+    status = {row.paragraph_id: row.status.value for _, row in placement}
     versions: dict[int, dict[str, Version]] = {}
     for (paragraph_id, lang), version in revisions.versions_in(revision).items():
         versions.setdefault(paragraph_id, {})[lang] = version
