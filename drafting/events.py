@@ -6,6 +6,7 @@ client ever hears of a change the database does not hold.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -14,6 +15,7 @@ from sqlalchemy.orm import Session
 from drafting.extensions import socketio
 
 PENDING_KEY = "drafting_pending_events"
+AFTER_COMMIT_KEY = "drafting_after_commit"
 
 
 def room_of(document_id: int) -> str:
@@ -32,12 +34,21 @@ def publish(
     session.info.setdefault(PENDING_KEY, []).append((document_id, name, payload, skip_sid))
 
 
+def on_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the transaction commits (never if it rolls back): sockets are told
+    of, or cut off for, a change only when the database holds it."""
+    session.info.setdefault(AFTER_COMMIT_KEY, []).append(action)
+
+
 @event.listens_for(Session, "after_commit")
 def _send(session: Session) -> None:
     for document_id, name, payload, skip_sid in session.info.pop(PENDING_KEY, []):
         socketio.emit(name, payload, to=room_of(document_id), skip_sid=skip_sid)
+    for action in session.info.pop(AFTER_COMMIT_KEY, []):
+        action()
 
 
 @event.listens_for(Session, "after_rollback")
 def _drop(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
+    session.info.pop(AFTER_COMMIT_KEY, None)

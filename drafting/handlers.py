@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, request, session, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
@@ -16,6 +16,7 @@ from drafting.extensions import db
 from drafting.models import Document, User
 from drafting.models.base import MAX_ID
 from drafting.policy import Action, get_visible, require
+from drafting.services import sessions
 from drafting.services.errors import BadInput, NotFound, ServiceError
 from drafting.services.exports.revision_text import CURRENT
 
@@ -79,10 +80,27 @@ def string(data: dict[str, Any], key: str, *, required: bool = True, default: st
 
 
 def start_session(user: User) -> None:
-    """A fresh session on every login, so a session id planted before login is worthless."""
+    """A fresh session on every login, so a session id planted before login is worthless;
+    it is also recorded on the server, so that ending it makes the cookie worthless too."""
     session.clear()
+    login_id = sessions.start(user)
+    db.session.commit()
     login_user(user)
+    session[sessions.COOKIE_KEY] = login_id
     session.permanent = False
+
+
+def login_session_id() -> str | None:
+    """The server-side session this request's cookie belongs to."""
+    return session.get(sessions.COOKIE_KEY)
+
+
+def end_session() -> None:
+    """Logout: the server forgets the session (and closes its sockets), then the cookie."""
+    sessions.end(login_session_id())
+    db.session.commit()
+    logout_user()
+    session.clear()
 
 
 def safe_next(target: str | None) -> str:

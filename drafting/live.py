@@ -23,9 +23,9 @@ from flask_socketio import SocketIO, emit, join_room, leave_room
 
 from drafting.events import room_of
 from drafting.extensions import db
-from drafting.handlers import viewer
+from drafting.handlers import login_session_id, viewer
 from drafting.policy import Action, can, get_visible, require
-from drafting.services import paragraphs, presence
+from drafting.services import paragraphs, presence, sessions
 from drafting.services.errors import BadInput, ServiceError
 
 
@@ -124,10 +124,12 @@ def register(socketio: SocketIO) -> None:
         if not current_user.is_authenticated:
             raise ConnectionRefusedError("log in first")
         db.session.rollback()
+        sessions.attach_socket(request.sid, login_session_id())
         return True
 
     @socketio.on("disconnect")
     def disconnect(*_args):
+        sessions.detach_socket(request.sid)
         _depart(request.sid)
 
     @socketio.on("join")

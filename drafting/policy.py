@@ -139,13 +139,13 @@ def can(user: User | None, action: Action, document: Document) -> Decision:
     allowed_roles = set(roles)
     if action == Action.COMMENT and document.allow_observer_comments:
         allowed_roles.add(Role.OBSERVER)
-    # The proposer drafts its own text before it is submitted.
-    if (
-        action == Action.EDIT_TEXT
-        and document.state == "proposal"
-        and (role in STAFF or (_is_proposer(user, document) and role != Role.OBSERVER))
-    ):
-        return ALLOW
+    # Before it is submitted the text is the proposer's own draft: only the proposer (and
+    # the staff) edit or restore it, not the committee (which edits from committee_review).
+    if action == Action.EDIT_TEXT and document.state == "proposal":
+        if role in STAFF or (_is_proposer(user, document) and role != Role.OBSERVER):
+            return ALLOW
+        if role in allowed_roles:
+            return deny("only the proposer edits the text while it is a proposal", forbidden=False)
     if role not in allowed_roles:
         return deny(f"the {role.value} role may not {action.value.replace('_', ' ')}")
     states = _states(document, state_spec)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect, request, url_for
+from flask import Flask, jsonify, redirect, request, session, url_for
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
 from drafting.extensions import db, login_manager
 from drafting.models import User
 from drafting.models.base import MAX_ID
+from drafting.services import sessions
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -29,13 +30,16 @@ class DatabaseId(IntegerConverter):
 
 @login_manager.user_loader
 def load_user(token: str) -> User | None:
-    """Session ids carry an epoch; bumping it (password change, lock-out) ends old sessions."""
+    """The cookie counts only while its server-side session is live: logging out, changing
+    the password or a lock-out ends it, and a copy of the cookie kept from before is refused."""
     try:
         user_id, epoch = (int(part) for part in token.split(":", 1))
     except ValueError:
         return None
     user = db.session.get(User, user_id)
     if user is None or user.session_epoch != epoch:
+        return None
+    if not sessions.is_live(session.get(sessions.COOKIE_KEY), user.id):
         return None
     return user
 

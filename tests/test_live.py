@@ -501,3 +501,54 @@ def test_concurrent_editors_converge_and_keep_every_acknowledged_keystroke(
         edit = log[version.seq]
         for word in gone:
             assert word in edit.shadow and word not in edit.sent, (word, version.seq)
+
+
+# --------------------------------------------------------------------------------------------
+# Membership changes count at once
+# --------------------------------------------------------------------------------------------
+
+
+def change_membership(app, demo, email: str, role: str | None) -> None:
+    """Remove `email` from the demo's process (role None) or give them `role`, and commit."""
+    from drafting.models import Document
+    from drafting.models.people import Role
+    from drafting.services import people
+
+    someone = demo.user(email)
+    with app.app_context():
+        process = db.session.get(Document, demo.id).process
+        user = db.session.merge(someone)
+        if role is None:
+            people.remove_member(process, user)
+        else:
+            people.set_role(process, user, Role(role))
+        db.session.commit()
+
+
+def test_a_removed_member_hears_no_more_of_the_document_and_is_told(app, demo, para):
+    sv = Peer(app, "elsalvador@demo.test", demo.id)
+    mx = Peer(app, "mexico@demo.test", demo.id)
+    mx.received()
+    change_membership(app, demo, "mexico@demo.test", None)
+    assert mx.received("access_changed") == [{"document_id": demo.id, "reason": "removed"}]
+
+    text = para["text"]["en"]
+    ack = sv.edit(para["id"], para["version"]["en"], textdiff.make_patch(text, text + " More."))
+    assert ack["version"] == para["version"]["en"] + 1
+    assert mx.received("paragraph_updated") == []
+    assert mx.join()["status"] == 404  # and cannot come back
+    people = sv.received("presence")[-1]["people"]
+    assert "MX" not in {person["delegation"] for person in people}
+
+
+def test_a_new_role_counts_at_once(app, demo, para):
+    cr = Peer(app, "costarica@demo.test", demo.id)
+    assert cr.snapshot["can_edit"] is True
+    cr.received()
+    change_membership(app, demo, "costarica@demo.test", "delegate")
+    assert cr.received("access_changed") == [{"document_id": demo.id, "reason": "role_changed"}]
+    assert cr.join()["can_edit"] is False
+    text = para["text"]["en"]
+    refused = cr.edit(para["id"], para["version"]["en"], textdiff.make_patch(text, text + "!"))
+    assert refused["status"] == 403
+    assert stored(app, para["id"])[-1].text == text

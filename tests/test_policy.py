@@ -87,3 +87,21 @@ def test_outsiders_are_refused_everything(app, demo):
         assert can(None, Action.VIEW, document).allowed
         assert not can(None, Action.COMMENT, document).allowed
         db.session.rollback()
+
+
+def test_the_committee_may_not_edit_or_restore_another_delegations_proposal(app, auth, demo):
+    """Before submission the text is the proposer's draft (the TS's here), not the committee's."""
+    auth.login("secretariat@demo.test")
+    paragraph = demo.paragraph("8.a")
+    with app.app_context():
+        db.session.get(Document, demo.id).state = "proposal"
+        db.session.commit()
+    auth.login("elsalvador@demo.test")
+    base = f"/api/documents/{demo.id}/paragraphs/{paragraph['id']}"
+    edit = auth.post(f"{base}/versions", {"lang": "en", "text": "Taken over", "base_version": 1})
+    assert edit.status_code == 409
+    assert "only the proposer" in edit.get_json()["error"]
+    restore = auth.post(f"{base}/restore", {"lang": "en", "version": 1})
+    assert restore.status_code == 409
+    assert demo.paragraph("8.a")["text"] == paragraph["text"]
+    assert demo.paragraph("8.a")["version"] == paragraph["version"]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import current_app, jsonify, session
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
 from drafting.api import bp
 from drafting.extensions import csrf, db
-from drafting.handlers import body, start_session, string
+from drafting.handlers import body, end_session, start_session, string
 from drafting.services.errors import BadInput
 from drafting.services.people import authenticate
 
@@ -45,8 +45,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
-    session.clear()
+    end_session()
     return jsonify(ok=True)
 
 

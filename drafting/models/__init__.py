@@ -4,7 +4,7 @@ from drafting.models.amendments import Amendment, AmendmentText, CoSponsor
 from drafting.models.audit import AuditEntry
 from drafting.models.base import FrozenDocument, ImmutableRow, utcnow
 from drafting.models.discussion import Comment, Reservation
-from drafting.models.people import Delegation, Membership, Process, User
+from drafting.models.people import Delegation, LoginSession, Membership, Process, User
 from drafting.models.tags import ParagraphTag, Tag
 from drafting.models.text import (
     Deadline,
@@ -27,6 +27,7 @@ __all__ = [
     "Document",
     "FrozenDocument",
     "ImmutableRow",
+    "LoginSession",
     "Membership",
     "Paragraph",
     "ParagraphTag",

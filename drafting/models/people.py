@@ -111,3 +111,16 @@ class Membership(db.Model):
     process: Mapped[Process] = relationship(back_populates="memberships")
 
     __table_args__ = (UniqueConstraint("user_id", "process_id"),)
+
+
+class LoginSession(db.Model):
+    """One login, kept on the server so that logging out (or a password change, or a
+    lock-out) ends it for good: a cookie saved before is worthless afterwards."""
+
+    __tablename__ = "login_session"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import func, select
 
 from drafting import clock
+from drafting.events import on_commit
 from drafting.extensions import db
-from drafting.models import Delegation, Membership, Process, User
+from drafting.models import Delegation, Document, Membership, Process, User
 from drafting.models.people import DelegationKind, Role
-from drafting.services.errors import BadInput
+from drafting.services import presence, sessions
+from drafting.services.errors import BadInput, NotFound
+
+MIN_PASSWORD = 10
 
 
 def delegation(
@@ -29,8 +34,7 @@ def create_user(email: str, name: str, password: str, delegation_: Delegation) -
     email = email.strip().lower()
     if "@" not in email:
         raise BadInput("an email address is required")
-    if len(password) < 10:
-        raise BadInput("passwords need at least 10 characters")
+    _check_password(password)
     if db.session.scalar(select(User).where(func.lower(User.email) == email)):
         raise BadInput(f"a user {email} already exists")
     user = User(email=email, name=name, delegation_id=delegation_.id)
@@ -40,11 +44,59 @@ def create_user(email: str, name: str, password: str, delegation_: Delegation) -
     return user
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise BadInput(f"passwords need at least {MIN_PASSWORD} characters")
+
+
+def change_password(user: User, password: str, *, keep: str | None = None) -> None:
+    """A new password ends every other session of the user (and closes their sockets), so
+    whoever held the old one is out; `keep` is the session that made the change."""
+    _check_password(password)
+    user.set_password(password)
+    sessions.end_all(user, keep=keep)
+
+
 def add_member(user: User, process: Process, role: Role) -> Membership:
     membership = Membership(user_id=user.id, process_id=process.id, role=role)
     db.session.add(membership)
     db.session.flush()
     return membership
+
+
+def _membership(process: Process, user: User) -> Membership:
+    found = db.session.scalar(
+        select(Membership).where(Membership.process_id == process.id, Membership.user_id == user.id)
+    )
+    if found is None:
+        raise NotFound(f"{user.email} does not take part in this process")
+    return found
+
+
+def set_role(process: Process, user: User, role: Role) -> Membership:
+    """A new role counts at once: on commit, the person's open sockets on the process's
+    documents leave their rooms and are told (`access_changed`), then join again with it."""
+    membership = _membership(process, user)
+    if membership.role != role:
+        membership.role = role
+        db.session.flush()
+        _evict_on_commit(process, user, "role_changed")
+    return membership
+
+
+def remove_member(process: Process, user: User) -> None:
+    """Removing a person cuts their open sockets off the process's documents on commit."""
+    db.session.delete(_membership(process, user))
+    db.session.flush()
+    _evict_on_commit(process, user, "removed")
+
+
+def _evict_on_commit(process: Process, user: User, reason: str) -> None:
+    document_ids = list(
+        db.session.scalars(select(Document.id).where(Document.process_id == process.id))
+    )
+    app, user_id = current_app._get_current_object(), user.id
+    on_commit(db.session(), lambda: presence.evict(app, user_id, document_ids, reason))
 
 
 class LoginRefused(Exception):
@@ -73,6 +125,7 @@ def authenticate(
             if user.failed_logins >= max_failures:
                 user.locked_until = now + timedelta(seconds=lockout_seconds)
                 user.failed_logins = 0
+                sessions.end_all(user)  # a locked account is out everywhere
             db.session.commit()
         raise LoginRefused("wrong email or password")
     if user.failed_logins or user.locked_until:

@@ -18,6 +18,8 @@ from typing import Any
 
 from flask import Flask
 
+from drafting.events import room_of
+from drafting.extensions import socketio
 from drafting.models import Document, User
 from drafting.services.documents import tree
 
@@ -66,6 +68,49 @@ class Presence:
         self._lock = threading.Lock()
         self._rooms: dict[int, dict[str, dict[str, Any]]] = {}
         self._where: dict[str, int] = {}
+        self._logins: dict[str, set[str]] = {}
+        self._login_of: dict[str, str] = {}
+
+    def attach(self, sid: str, login_id: str) -> None:
+        """Remember the login session a connection was opened under, to cut it off with it."""
+        with self._lock:
+            self._logins.setdefault(login_id, set()).add(sid)
+            self._login_of[sid] = login_id
+
+    def detach(self, sid: str) -> str | None:
+        """Forget a closed connection's login session; returns it."""
+        with self._lock:
+            login_id = self._login_of.pop(sid, None)
+            if login_id is not None:
+                sids = self._logins.get(login_id, set())
+                sids.discard(sid)
+                if not sids:
+                    self._logins.pop(login_id, None)
+            return login_id
+
+    def sockets_of_login(self, login_id: str) -> set[str]:
+        """The connections opened under a login session (in every process when shared)."""
+        with self._lock:
+            return set(self._logins.get(login_id, ()))
+
+    def sockets_of_user(self, document_id: int, user_id: int) -> set[str]:
+        """A user's connections in a document (in every process when shared)."""
+        with self._lock:
+            return {
+                sid
+                for sid, entry in self._rooms.get(document_id, {}).items()
+                if entry["user_id"] == user_id
+            }
+
+    def drop(self, document_id: int, sid: str) -> None:
+        """Forget a connection in a document, wherever it was opened."""
+        with self._lock:
+            if self._where.get(sid) == document_id:
+                self._where.pop(sid)
+                members = self._rooms.get(document_id, {})
+                members.pop(sid, None)
+                if not members:
+                    self._rooms.pop(document_id, None)
 
     def join(self, document_id: int, sid: str, who: dict[str, Any]) -> list[dict[str, Any]]:
         with self._lock:
@@ -149,6 +194,42 @@ class SharedPresence(Presence):
             self._mirror(update)
         return document_id
 
+    def attach(self, sid: str, login_id: str) -> None:
+        super().attach(sid, login_id)
+
+        def add() -> None:
+            self.redis.sadd(_login_key(login_id), sid)
+            self.redis.expire(_login_key(login_id), LOGIN_KEY_SECONDS)
+
+        self._mirror(add)
+
+    def detach(self, sid: str) -> str | None:
+        login_id = super().detach(sid)
+        if login_id is not None:
+            self._mirror(lambda: self.redis.srem(_login_key(login_id), sid))
+        return login_id
+
+    def sockets_of_login(self, login_id: str) -> set[str]:
+        local = super().sockets_of_login(login_id)
+        try:
+            return local | set(self.redis.smembers(_login_key(login_id)))
+        except Exception:
+            log.warning("presence: Redis unavailable, ending this process's connections only")
+            return local
+
+    def sockets_of_user(self, document_id: int, user_id: int) -> set[str]:
+        local = super().sockets_of_user(document_id, user_id)
+        try:
+            entries = self.redis.hgetall(_key(document_id)).items()
+        except Exception:
+            log.warning("presence: Redis unavailable, cutting this process's connections only")
+            return local
+        return local | {sid for sid, raw in entries if json.loads(raw)["user_id"] == user_id}
+
+    def drop(self, document_id: int, sid: str) -> None:
+        super().drop(document_id, sid)
+        self._mirror(lambda: self.redis.hdel(_key(document_id), sid))
+
     def people(self, document_id: int) -> list[dict[str, Any]]:
         self._start_heartbeat()
         try:
@@ -204,6 +285,37 @@ def _key(document_id: int) -> str:
 
 def _beat_key(process: str) -> str:
     return f"drafting:process:{process}"
+
+
+LOGIN_KEY_SECONDS = 24 * 3600  # a connection left over by a dead process is forgotten
+
+
+def _login_key(login_id: str) -> str:
+    return f"drafting:login:{login_id}"
+
+
+def cut_off(sids: set[str]) -> None:
+    """Close these connections, in whichever process holds them (the message queue carries
+    the order to the others); the disconnect handler then forgets them."""
+    for sid in sids:
+        socketio.server.disconnect(sid, namespace="/")
+
+
+def evict(app: Flask, user_id: int, document_ids: list[int], reason: str) -> None:
+    """A user's access to these documents changed: their connections leave the rooms at once,
+    so no broadcast reaches them, and hear why (`access_changed`); a client still allowed
+    joins again and gets a fresh snapshot with its new rights."""
+    registry = presence_of(app)
+    for document_id in document_ids:
+        sids = registry.sockets_of_user(document_id, user_id)
+        for sid in sids:
+            socketio.server.leave_room(sid, room_of(document_id), namespace="/")
+            registry.drop(document_id, sid)
+            notice = {"document_id": document_id, "reason": reason}
+            socketio.emit("access_changed", notice, to=sid, namespace="/")
+        if sids:
+            people = {"document_id": document_id, "people": registry.people(document_id)}
+            socketio.emit("presence", people, to=room_of(document_id), namespace="/")
 
 
 def presence_of(app: Flask) -> Presence:

@@ -6,13 +6,13 @@ from flask import current_app, flash, redirect, render_template, request, sessio
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required, logout_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from drafting.extensions import db
-from drafting.handlers import safe_next, start_session
+from drafting.handlers import end_session, safe_next, start_session
 from drafting.services.people import LoginRefused, authenticate
 from drafting.web import bp
 
@@ -52,10 +52,7 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    logout_user()
-    from flask import session
-
-    session.clear()
+    end_session()
     flash(_("You are logged out."))
     return redirect(url_for("web.login"))
 

@@ -22,7 +22,7 @@ ONLINE = {
     Action.VIEW: dict.fromkeys(
         ["proposal", "committee_review", "online_round", "silence_procedure", "adopted"], ALL
     ),
-    Action.EDIT_TEXT: {"proposal": {SEC, PPT, COM}, "committee_review": {PPT, COM}},
+    Action.EDIT_TEXT: {"proposal": {SEC, PPT}, "committee_review": {PPT, COM}},
     Action.SET_STATUS: {"committee_review": {PPT}},
     Action.PROPOSE_AMENDMENT: {"online_round": MEMBERS, "committee_review": MEMBERS},
     Action.CO_SPONSOR: {"online_round": MEMBERS, "committee_review": MEMBERS},
@@ -48,7 +48,7 @@ ONLINE = {
 IN_SESSION = {
     Action.VIEW: dict.fromkeys(["proposal", "committee_review", "plenary_reading", "adopted"], ALL),
     Action.EDIT_TEXT: {
-        "proposal": {SEC, PPT, COM},
+        "proposal": {SEC, PPT},
         "committee_review": {PPT, COM},
         "plenary_reading": {PPT, COM},
     },
