@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
+from werkzeug.http import parse_options_header
 
 from drafting import clock
 from drafting.extensions import db, socketio
@@ -835,3 +836,66 @@ def test_json_nested_100000_levels_deep_is_a_400(env, raw):
 def test_a_socket_join_without_data_is_answered_400(env, editor):
     answer = editor.emit("join", callback=True)
     assert isinstance(answer, dict) and answer.get("status") == 400, answer
+
+
+def import_with_symbol(env: Env, symbol: str):
+    form = {"file": (io.BytesIO(b"1. Text.\n"), "t.txt"), "process_id": "1", "symbol": symbol}
+    return env.post("/api/documents/import", data=form, content_type="multipart/form-data")
+
+
+def downloaded_name(response) -> str:
+    """The file name a browser saves, read back as RFC 6266 says (filename* wins)."""
+    value, options = parse_options_header(response.headers["Content-Disposition"])
+    assert value == "attachment"
+    return options["filename"]
+
+
+@pytest.mark.parametrize(
+    "symbol,saved",
+    [
+        ("A/CONF.231/3 — Add.1", "compilation-A-CONF.231-3 — Add.1-en.html"),
+        ("А/РЕЗ/73/195", "compilation-А-РЕЗ-73-195-en.html"),
+    ],
+    ids=["em dash", "cyrillic"],
+)
+def test_a_symbol_in_any_script_names_the_compilation_download(env, symbol, saved):
+    created = import_with_symbol(env, symbol)
+    assert created.status_code == 201, created.get_json()
+    document_id = created.get_json()["id"]
+    response = env.client.get(f"/documents/{document_id}/compilation.html")
+    assert response.status_code == 200
+    assert downloaded_name(response) == saved
+    response.headers["Content-Disposition"].encode("latin-1")  # fits an HTTP header
+    exported = env.client.get(f"/api/documents/{document_id}/export?format=html")
+    assert exported.status_code == 200
+    assert downloaded_name(exported).endswith("_en.html")
+
+
+@pytest.mark.parametrize(
+    "symbol", ["A/RES\n73", "A/RES\r73", 'A"; filename="evil.exe', "A\x00B", "A<b>"]
+)
+def test_symbols_with_newlines_quotes_or_controls_are_refused(env, symbol):
+    before = env.snapshot()
+    assert refused(import_with_symbol(env, symbol), 400, "symbol")
+    assert env.snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "symbol,saved",
+    [
+        ('A"; filename="evil.exe', 'compilation-A"; filename="evil.exe-en.html'),
+        ("A/RES\n73\r", "compilation-A-RES73-en.html"),
+    ],
+    ids=["quotes", "newline"],
+)
+def test_a_stored_hostile_symbol_cannot_rename_or_break_the_download(env, symbol, saved):
+    """Symbols that came in before they were checked (or from a backup)."""
+    with env.app.app_context():
+        db.session.execute(
+            text("UPDATE document SET symbol = :s WHERE id = :i"), {"s": symbol, "i": env.id}
+        )
+        db.session.commit()
+    response = env.client.get(f"/documents/{env.id}/compilation.html")
+    assert response.status_code == 200
+    assert downloaded_name(response) == saved
+    assert "\n" not in response.headers["Content-Disposition"]

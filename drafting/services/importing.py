@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from drafting import clock
 from drafting.extensions import db
@@ -26,6 +27,22 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?\Z")  # en, es, fr, es-MX: fits
 MAX_LANGUAGES = 6
 MAX_SYMBOL = 100  # the column's size
 MAX_TITLE = 500  # the column's size
+SYMBOL_PUNCTUATION = frozenset(" /-.–—_(),:")  # A/CONF.231/3, ECE/TRANS/WP.29/2023/1 (Add.1)
+
+
+def validate_symbol(raw: str | None) -> str:
+    """A document symbol such as A/RES/73/195: letters of any script, digits and the
+    punctuation symbols use. It names the downloads, so no newlines, quotes or controls."""
+    symbol = (raw or "").strip()
+    if len(symbol) > MAX_SYMBOL:
+        raise BadInput(f"the symbol may hold at most {MAX_SYMBOL} characters")
+    for char in symbol:
+        if unicodedata.category(char)[0] not in "LMN" and char not in SYMBOL_PUNCTUATION:
+            raise BadInput(
+                f"the symbol may hold letters, digits, spaces and / - . ( ) , : _ only;"
+                f" not {char!r}"
+            )
+    return symbol
 
 
 def decode_text(data: bytes) -> str:
@@ -110,9 +127,7 @@ def create_document(
     title = (title or "").strip()
     if len(title) > MAX_TITLE:
         raise BadInput(f"the title may hold at most {MAX_TITLE} characters")
-    symbol = (symbol or "").strip()
-    if len(symbol) > MAX_SYMBOL:
-        raise BadInput(f"the symbol may hold at most {MAX_SYMBOL} characters")
+    symbol = validate_symbol(symbol)
     if workflow not in all_templates():
         raise BadInput(f"unknown workflow {workflow!r}")
     try:
