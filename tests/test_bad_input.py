@@ -899,3 +899,56 @@ def test_a_stored_hostile_symbol_cannot_rename_or_break_the_download(env, symbol
     assert response.status_code == 200
     assert downloaded_name(response) == saved
     assert "\n" not in response.headers["Content-Disposition"]
+
+
+def long_text(top: int) -> bytes:
+    """`top` numbered paragraphs, each with a. b. (b. with i. ii.), some in brackets."""
+    lines = []
+    for n in range(1, top + 1):
+        lines.append(f"{n}. Paragraph {n} [to be agreed]." if n % 7 == 0 else f"{n}. Act {n}.")
+        lines += ["a. Do so.", "b. Also:", "i. first;", "ii. second."]
+    return "\n".join(lines).encode("utf-8")
+
+
+def test_an_import_over_the_paragraph_limit_is_413_and_stores_nothing(env, monkeypatch):
+    from drafting.services import importing
+
+    monkeypatch.setattr(importing, "MAX_IMPORT_PARAGRAPHS", 20, raising=False)
+    before = env.snapshot()
+    form = {"file": (io.BytesIO(long_text(5)), "long.txt"), "process_id": "1"}  # 25 paragraphs
+    response = env.post("/api/documents/import", data=form, content_type="multipart/form-data")
+    assert refused(response, 413, "at most 20")
+    assert env.snapshot() == before
+
+
+def test_a_bulk_import_of_thousands_of_paragraphs_keeps_tree_numbers_and_versions(env):
+    from drafting.models import RevisionParagraph, RevisionVersion
+
+    data = long_text(700)  # 3,500 paragraphs
+    form = {"file": (io.BytesIO(data), "long.txt"), "process_id": "1"}
+    created = env.post("/api/documents/import", data=form, content_type="multipart/form-data")
+    assert created.status_code == 201, created.get_json()
+    document_id = created.get_json()["id"]
+    stored = env.client.get(f"/api/documents/{document_id}").get_json()["paragraphs"]
+    expected = []
+    for n in range(1, 701):
+        first = f"Paragraph {n} [to be agreed]." if n % 7 == 0 else f"Act {n}."
+        expected += [(f"{n}", f"{n}.", 1, first), (f"{n}.a", "a.", 2, "Do so."),
+                     (f"{n}.b", "b.", 2, "Also:"), (f"{n}.b.i", "i.", 3, "first;"),
+                     (f"{n}.b.ii", "ii.", 3, "second.")]  # fmt: skip
+    assert [(p["number"], p["label"], p["depth"], p["text"]["en"]) for p in stored] == expected
+    assert len(stored) == 3_500 and all(p["version"] == {"en": 1} for p in stored)
+    assert {p["status"] for p in stored if "[" in p["text"]["en"]} == {"bracketed"}
+    assert {p["status"] for p in stored if "[" not in p["text"]["en"]} == {"open"}
+    by_id = {p["id"]: p for p in stored}
+    assert all(by_id[p["parent_id"]]["depth"] == p["depth"] - 1 for p in stored if p["parent_id"])
+    with env.app.app_context():
+        draft = db.session.execute(
+            text("SELECT id FROM revision WHERE document_id = :d AND label = 'Draft'"),
+            {"d": document_id},
+        ).scalar_one()
+        for model in (RevisionParagraph, RevisionVersion):
+            count = select(func.count()).select_from(model).where(model.revision_id == draft)
+            assert db.session.scalar(count) == 3_500
+    audit = env.client.get(f"/api/documents/{document_id}/audit").get_json()
+    assert [(e["action"], e["details"]["paragraphs"]) for e in audit] == [("import", 3_500)]
