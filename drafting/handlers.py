@@ -4,10 +4,12 @@ reasons. Neutral ground: handlers import this module, never each other."""
 
 from __future__ import annotations
 
+import io
+import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
-from flask import abort, current_app, flash, redirect, request, session, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, session, url_for
 from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 from werkzeug.wrappers import Response
@@ -163,3 +165,22 @@ def query_language(document: Document) -> str:
 def query_revision() -> str:
     """`?revision=` (a label such as Rev.1), or the current text."""
     return (request.args.get("revision") or CURRENT).strip() or CURRENT
+
+
+def download(data: bytes | str, mimetype: str, name: str) -> Response:
+    """Every file the site hands out. werkzeug writes Content-Disposition by RFC 6266: an
+    ASCII `filename="..."` (quotes escaped) and `filename*=UTF-8''...` for any other
+    letters; control characters and path separators, which no file name may hold, go first."""
+    clean = "".join(
+        "-" if c in "/\\" else c for c in name if not unicodedata.category(c).startswith("C")
+    )
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    response = send_file(
+        io.BytesIO(payload),
+        mimetype=mimetype,
+        as_attachment=True,
+        download_name=clean.strip() or "download",
+        max_age=0,
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

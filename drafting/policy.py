@@ -197,6 +197,12 @@ def can_import(user: User | None, process_id: int) -> Decision:
     return ALLOW
 
 
+def can_see_emails(user: User | None, process_id: int) -> bool:
+    """E-mail addresses are personal data: only the process's staff (secretariat, PPT), who
+    run the participant list, see them; everyone else sees names and delegations."""
+    return role_in(user, process_id) in STAFF
+
+
 def can_withdraw(user: User, amendment_delegation_id: int) -> Decision:
     """Only the proposing delegation withdraws its amendment."""
     if user.delegation_id != amendment_delegation_id:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask, jsonify, redirect, request, session, url_for
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
@@ -26,6 +29,17 @@ class DatabaseId(IntegerConverter):
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
         return number if number <= MAX_ID else 0
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """JSON nested too deeply for the parser (100,000 levels) is malformed JSON, not a
+    crash: request.get_json() and request.json then answer 400 like any other bad body."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
 
 
 @login_manager.user_loader
@@ -58,6 +72,7 @@ def is_api() -> bool:
 def init_app(app: Flask) -> None:
     """Before the blueprints are registered: the id converter applies to the rules added later."""
     app.url_map.converters["int"] = DatabaseId
+    app.json = BoundedJSONProvider(app)
 
     def limit_json_bodies() -> None:
         # JSON bodies are capped at 1 MB, uploads at MAX_CONTENT_LENGTH; werkzeug stops

@@ -130,3 +130,25 @@ def test_login_starts_a_fresh_session(client, demo):
     client.post("/api/login", json={"email": "mexico@demo.test", "password": "demo-password"})
     with client.session_transaction() as session:
         assert "planted" not in session
+
+
+def audit_seen_by(app, demo, email: str | None):
+    client = app.test_client()
+    if email:
+        login = client.post("/api/login", json={"email": email, "password": "demo-password"})
+        assert login.status_code == 200
+    return client.get(f"/api/documents/{demo.id}/audit")
+
+
+def test_only_the_process_staff_see_e_mails_in_the_audit_log(auth, demo, app):
+    adopt_demo(auth, demo)  # published: anyone may read the record
+    for email in (None, "mexico@demo.test", "iom@demo.test"):
+        response = audit_seen_by(app, demo, email)
+        assert response.status_code == 200
+        assert "@" not in response.get_data(as_text=True), email
+        people = {e["user"] for e in response.get_json()} - {None}
+        assert people and all(isinstance(name, str) for name in people)
+    for email in ("secretariat@demo.test", "panama@demo.test"):
+        response = audit_seen_by(app, demo, email)
+        assert response.status_code == 200
+        assert "panama@demo.test" in {e["user"] for e in response.get_json()}

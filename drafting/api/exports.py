@@ -3,14 +3,12 @@ amendments."""
 
 from __future__ import annotations
 
-import io
-
-from flask import current_app, jsonify, request, send_file
+from flask import current_app, jsonify, request
 from flask_login import current_user, login_required
 
 from drafting.api import bp
 from drafting.extensions import db
-from drafting.handlers import document_for, viewer
+from drafting.handlers import document_for, download, viewer
 from drafting.policy import Action, require
 from drafting.services import exports
 from drafting.services.errors import BadInput
@@ -34,15 +32,7 @@ def export(document_id: int):
         from_label=_query("from"),
         to_label=_query("to"),
     )
-    response = send_file(
-        io.BytesIO(exported.data),
-        mimetype=exported.content_type,
-        as_attachment=True,
-        download_name=exported.filename,
-        max_age=0,
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return download(exported.data, exported.content_type, exported.filename)
 
 
 @bp.post("/documents/<int:document_id>/amendments/import")

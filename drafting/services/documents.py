@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 
 from drafting.extensions import db
 from drafting.models import Document, Paragraph, Revision, RevisionParagraph, Version
@@ -12,8 +12,8 @@ from drafting.models.text import ParagraphStatus
 from drafting.text.numbering import Node, Number, number_tree, reading_order
 
 
-def current_versions(document_id: int) -> dict[tuple[int, str], Version]:
-    """The newest version of every paragraph and language, in one query."""
+def newest_versions(document_id: int) -> Select:
+    """SELECT of the newest version of every paragraph and language of a document."""
     newest = (
         select(Version.paragraph_id, Version.lang, func.max(Version.seq).label("seq"))
         .join(Paragraph, Paragraph.id == Version.paragraph_id)
@@ -21,14 +21,17 @@ def current_versions(document_id: int) -> dict[tuple[int, str], Version]:
         .group_by(Version.paragraph_id, Version.lang)
         .subquery()
     )
-    rows = db.session.scalars(
-        select(Version).join(
-            newest,
-            (Version.paragraph_id == newest.c.paragraph_id)
-            & (Version.lang == newest.c.lang)
-            & (Version.seq == newest.c.seq),
-        )
+    return select(Version).join(
+        newest,
+        (Version.paragraph_id == newest.c.paragraph_id)
+        & (Version.lang == newest.c.lang)
+        & (Version.seq == newest.c.seq),
     )
+
+
+def current_versions(document_id: int) -> dict[tuple[int, str], Version]:
+    """The newest version of every paragraph and language, in one query."""
+    rows = db.session.scalars(newest_versions(document_id))
     return {(v.paragraph_id, v.lang): v for v in rows}
 
 

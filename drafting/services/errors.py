@@ -21,6 +21,10 @@ class BadInput(ServiceError):
     status = 400
 
 
+class TooLarge(ServiceError):
+    status = 413
+
+
 class NotFound(ServiceError):
     status = 404
 

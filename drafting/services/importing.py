@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+
+from sqlalchemy import insert
 
 from drafting import clock
 from drafting.extensions import db
-from drafting.models import Document, Paragraph, Process, User
+from drafting.models import Document, Paragraph, Process, User, Version
 from drafting.models.text import DocumentKind, ParagraphStatus, Section, VersionSource
 from drafting.services import audit, revisions
-from drafting.services.errors import BadInput
-from drafting.services.paragraphs import store_version, validate_text
+from drafting.services.errors import BadInput, TooLarge
+from drafting.services.paragraphs import status_after_edit, validate_text
 from drafting.text.parsing import (
     ImportError_,
     Line,
@@ -26,6 +29,25 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}(?:-[A-Z]{2})?\Z")  # en, es, fr, es-MX: fits
 MAX_LANGUAGES = 6
 MAX_SYMBOL = 100  # the column's size
 MAX_TITLE = 500  # the column's size
+# The longest UN texts run to a few thousand paragraphs; 20,000 import in seconds
+# (bench/importing.py) and keep one import from holding the database for long.
+MAX_IMPORT_PARAGRAPHS = 20_000
+SYMBOL_PUNCTUATION = frozenset(" /-.–—_(),:")  # A/CONF.231/3, ECE/TRANS/WP.29/2023/1 (Add.1)
+
+
+def validate_symbol(raw: str | None) -> str:
+    """A document symbol such as A/RES/73/195: letters of any script, digits and the
+    punctuation symbols use. It names the downloads, so no newlines, quotes or controls."""
+    symbol = (raw or "").strip()
+    if len(symbol) > MAX_SYMBOL:
+        raise BadInput(f"the symbol may hold at most {MAX_SYMBOL} characters")
+    for char in symbol:
+        if unicodedata.category(char)[0] not in "LMN" and char not in SYMBOL_PUNCTUATION:
+            raise BadInput(
+                f"the symbol may hold letters, digits, spaces and / - . ( ) , : _ only;"
+                f" not {char!r}"
+            )
+    return symbol
 
 
 def decode_text(data: bytes) -> str:
@@ -110,15 +132,19 @@ def create_document(
     title = (title or "").strip()
     if len(title) > MAX_TITLE:
         raise BadInput(f"the title may hold at most {MAX_TITLE} characters")
-    symbol = (symbol or "").strip()
-    if len(symbol) > MAX_SYMBOL:
-        raise BadInput(f"the symbol may hold at most {MAX_SYMBOL} characters")
+    symbol = validate_symbol(symbol)
     if workflow not in all_templates():
         raise BadInput(f"unknown workflow {workflow!r}")
     try:
         kind_value = DocumentKind(kind)
     except ValueError:
         raise BadInput(f"unknown document kind {kind!r}") from None
+    count = sum(1 for _ in walk(forest))
+    if count > MAX_IMPORT_PARAGRAPHS:
+        raise TooLarge(
+            f"the text has {count} paragraphs; one import may hold at most"
+            f" {MAX_IMPORT_PARAGRAPHS}; split it into several documents"
+        )
     for lang, other in translations.items():
         if shape(other) != shape(forest):
             raise BadInput(f"the {lang} text does not have the same paragraphs as the original")
@@ -136,14 +162,13 @@ def create_document(
     db.session.add(document)
     db.session.flush()
     originals = list(walk(forest))
-    for lang, paragraphs in [(languages[0], originals)]:
+    for p in originals:
+        validate_text(document, languages[0], p.text)
+    translated = {lang: list(walk(other)) for lang, other in translations.items()}
+    for lang, paragraphs in translated.items():
         for p in paragraphs:
             validate_text(document, lang, p.text)
-    for lang, other in translations.items():
-        for p in walk(other):
-            validate_text(document, lang, p.text)
-    translated = {lang: list(walk(other)) for lang, other in translations.items()}
-    _add_tree(document, user, forest, None, languages[0], originals, translated)
+    _add_tree(document, user, forest, languages[0], originals, translated)
     audit.record(
         "import",
         document=document,
@@ -156,29 +181,59 @@ def create_document(
     return document
 
 
-def _add_tree(document, user, forest, parent, lang, originals, translated) -> None:
-    for position, parsed in enumerate(forest):
-        paragraph = Paragraph(
-            document_id=document.id,
-            parent_id=parent.id if parent else None,
-            position=position,
-            section=Section(parsed.section),
-            status=ParagraphStatus.OPEN,
-        )
-        db.session.add(paragraph)
-        db.session.flush()
-        index = next(i for i, p in enumerate(originals) if p is parsed)
-        store_version(
-            document, paragraph, user, lang, parsed.text, source=VersionSource.IMPORT, audited=False
-        )
-        for other_lang, others in translated.items():
-            store_version(
-                document,
-                paragraph,
-                user,
-                other_lang,
-                others[index].text,
-                source=VersionSource.IMPORT,
-                audited=False,
+def _add_tree(
+    document: Document,
+    user: User,
+    forest: list[ParsedParagraph],
+    lang: str,
+    originals: list[ParsedParagraph],
+    translated: dict[str, list[ParsedParagraph]],
+) -> None:
+    """Paragraphs one tree level per INSERT, then each language's first versions in one
+    INSERT: row-by-row inserts held the database's write lock for minutes on a long text.
+
+    The rows are what paragraphs.store_version writes for a new paragraph: seq 1, no base,
+    each translation following the version stored just before it, the status read from the
+    last text."""
+    index = {id(p): i for i, p in enumerate(originals)}
+    texts = [[p.text for p in originals]] + [[p.text for p in t] for t in translated.values()]
+    ids: dict[int, int] = {}  # reading-order index -> paragraph id
+    level = [(None, position, p) for position, p in enumerate(forest)]
+    while level:
+        rows = [
+            {
+                "document_id": document.id,
+                "parent_id": ids[index[id(parent)]] if parent else None,
+                "position": position,
+                "section": Section(parsed.section),
+                "status": status_after_edit(ParagraphStatus.OPEN, texts[-1][index[id(parsed)]]),
+            }
+            for parent, position, parsed in level
+        ]
+        new_ids = db.session.scalars(
+            insert(Paragraph).returning(Paragraph.id, sort_by_parameter_order=True), rows
+        ).all()
+        for (_parent, _position, parsed), new_id in zip(level, new_ids, strict=True):
+            ids[index[id(parsed)]] = new_id
+        level = [(p, pos, child) for _, _, p in level for pos, child in enumerate(p.children)]
+    paragraph_ids = [ids[i] for i in range(len(originals))]
+    followed: list[int | None] = [None] * len(originals)
+    for code, column in zip([lang, *translated], texts, strict=True):
+        rows = [
+            {
+                "paragraph_id": paragraph_id,
+                "lang": code,
+                "seq": 1,
+                "text": text,
+                "author_id": user.id,
+                "delegation_id": user.delegation_id,
+                "source": VersionSource.IMPORT,
+                "translation_of_id": followed[i],
+            }
+            for i, (paragraph_id, text) in enumerate(zip(paragraph_ids, column, strict=True))
+        ]
+        followed = list(
+            db.session.scalars(
+                insert(Version).returning(Version.id, sort_by_parameter_order=True), rows
             )
-        _add_tree(document, user, parsed.children, paragraph, lang, originals, translated)
+        )

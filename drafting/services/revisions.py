@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import insert, literal, select
 
 from drafting.extensions import db
-from drafting.models import Document, Revision, RevisionParagraph, RevisionVersion, User, Version
-from drafting.services.documents import current_versions, paragraphs_of
+from drafting.models import (
+    Document,
+    Paragraph,
+    Revision,
+    RevisionParagraph,
+    RevisionVersion,
+    User,
+    Version,
+)
+from drafting.services.documents import newest_versions
 from drafting.services.errors import NotFound
 
 
@@ -21,20 +29,19 @@ def snapshot(document: Document, label: str, user: User | None) -> Revision:
     )
     db.session.add(revision)
     db.session.flush()
-    for paragraph in paragraphs_of(document):
-        db.session.add(
-            RevisionParagraph(
-                revision_id=revision.id,
-                paragraph_id=paragraph.id,
-                parent_id=paragraph.parent_id,
-                position=paragraph.position,
-                section=paragraph.section,
-                status=paragraph.status,
-            )
+    # INSERT ... SELECT inside the database: a 20,000-paragraph document is copied at once.
+    here = literal(revision.id)
+    tree = select(
+        here, Paragraph.id, Paragraph.parent_id, Paragraph.position, Paragraph.section,
+        Paragraph.status,
+    ).where(Paragraph.document_id == document.id)  # fmt: skip
+    db.session.execute(
+        insert(RevisionParagraph).from_select(
+            ["revision_id", "paragraph_id", "parent_id", "position", "section", "status"], tree
         )
-    for version in current_versions(document.id).values():
-        db.session.add(RevisionVersion(revision_id=revision.id, version_id=version.id))
-    db.session.flush()
+    )
+    texts = newest_versions(document.id).with_only_columns(here, Version.id)
+    db.session.execute(insert(RevisionVersion).from_select(["revision_id", "version_id"], texts))
     return revision
 
 

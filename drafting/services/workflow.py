@@ -8,7 +8,7 @@ only the one whose update touched the row goes on, in the same transaction as th
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -58,6 +58,9 @@ def parse_deadline(raw: Any) -> tuple[datetime, str]:
         raise BadInput(f"deadline {raw!r} is not an ISO 8601 date and time") from None
     if parsed.tzinfo is None:
         raise BadInput("the deadline needs a time zone offset, e.g. -06:00")
+    if parsed.utcoffset() % timedelta(minutes=1):
+        # Stored as "+HH:MM" and read back by format_deadline: seconds would not survive.
+        raise BadInput("the deadline's offset must be whole minutes, e.g. +05:30")
     try:
         in_utc = clock.as_utc(parsed)
     except OverflowError:  # e.g. 9999-12-31T23:00-06:00 is in the year 10000 in UTC
@@ -144,8 +147,6 @@ class DocumentChecks:
 
 def format_deadline(deadline: Deadline) -> str:
     """The deadline in the time zone it was set in, as the process reads it."""
-    from datetime import timedelta, timezone
-
     sign = -1 if deadline.utc_offset.startswith("-") else 1
     hours, minutes = deadline.utc_offset[1:].split(":")
     zone = timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))

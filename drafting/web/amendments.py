@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -21,7 +20,14 @@ from flask_login import current_user, login_required
 
 from drafting import clock
 from drafting.extensions import db
-from drafting.handlers import back_to, flash_error, query_language, viewer, visible_or_404
+from drafting.handlers import (
+    back_to,
+    download,
+    flash_error,
+    query_language,
+    viewer,
+    visible_or_404,
+)
 from drafting.models import Amendment, Document
 from drafting.policy import Action, can, require
 from drafting.services import amendments, discussion, merging
@@ -180,12 +186,7 @@ def compilation_download(document_id: int):
     # A file opened away from the site: its stylesheet travels inside it.
     css = (Path(current_app.static_folder or "") / "css" / "compilation.css").read_text("utf-8")
     html = render_template("compilation_file.html", css=css, **_compilation(document, lang))
-    name = f"compilation-{document.symbol or document.id}-{lang}".replace("/", "-")
-    return Response(
-        html,
-        mimetype="text/html",
-        headers={"Content-Disposition": f'attachment; filename="{name}.html"'},
-    )
+    return download(html, "text/html", f"compilation-{document.symbol or document.id}-{lang}.html")
 
 
 # --------------------------------------------------------------------------------------------
