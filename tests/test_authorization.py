@@ -27,9 +27,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 from support.databases import BASE_CONFIG, PG_URL, admin_url
+from support.fingerprint import column_states, row_counts
 from support.formats import Marked
 from support.roles import COM, DEL, OBS, ONLINE, PPT, SEC, TRANSITION_ROLES
 
@@ -899,16 +900,7 @@ class Snapshot:
 def fingerprint(app) -> tuple:
     """Everything a write could change (row counts, states and statuses), logins aside."""
     with app.app_context():
-        counts = tuple(
-            db.session.scalar(select(func.count()).select_from(table))
-            for table in db.metadata.sorted_tables
-            if table.name not in ("user", "login_session")
-        )
-        states = db.session.execute(text("SELECT id, state FROM document ORDER BY id")).all()
-        statuses = db.session.execute(text("SELECT id, status FROM paragraph ORDER BY id")).all()
-        amendments = db.session.execute(text("SELECT id, status FROM amendment ORDER BY id")).all()
-        locales = db.session.execute(text('SELECT id, locale FROM "user" ORDER BY id')).all()
-        return counts, tuple(states), tuple(statuses), tuple(amendments), tuple(locales)
+        return row_counts(), column_states()
 
 
 class Actor:

@@ -4,7 +4,7 @@ with the right status and changes nothing; a hypothesis fuzz test over every JSO
 endpoint asserts no 500, an {"error"} body on every refusal, and no partial write.
 
 Covered elsewhere, not repeated: a JSON body with Content-Length over 1 MB and an upload over
-10 MB to /api/documents/import (test_documents_api.py), basic bad patches and bad edit fields
+10 MB to /api/documents/import (test_documents.py), basic bad patches and bad edit fields
 over the socket (test_live.py), the first invalid deadlines (test_workflow.py).
 """
 
@@ -22,6 +22,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select, text
+from support.fingerprint import column_states, row_counts
 from werkzeug.http import parse_options_header
 
 from drafting import clock
@@ -64,13 +65,7 @@ class Env:
         document = self.reader.get(f"/api/documents/{self.id}").get_data()
         listing = self.reader.get("/api/documents").get_data()
         with self.app.app_context():
-            counts = tuple(
-                db.session.scalar(select(func.count()).select_from(table))
-                for table in db.metadata.sorted_tables
-                if table.name != "user"
-            )
-            statuses = db.session.execute(text("SELECT id, status FROM amendment")).all()
-        return document, listing, counts, tuple(statuses)
+            return document, listing, row_counts(), column_states()
 
 
 @pytest.fixture
