@@ -4,7 +4,7 @@ with the test client on every page and in a real browser (no script from user da
 and the pages themselves need no inline script or style).
 
 Covered elsewhere, not repeated here: login lock-out and a fresh session on login
-(test_integrity.py), the socket origin check (test_live.py), the login form's CSRF token
+(test_audit.py), the socket origin check (test_live.py), the login form's CSRF token
 (test_web.py).
 """
 
