@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from sqlalchemy import func, select, update
 
-from sqlalchemy import func, select
-
-from drafting import clock
 from drafting.extensions import db
 from drafting.models import Delegation, Membership, Process, User
 from drafting.models.people import DelegationKind, Role
@@ -53,26 +50,25 @@ class LoginRefused(Exception):
         self.status = status
 
 
-def authenticate(
-    email: object, password: object, *, max_failures: int, lockout_seconds: int
-) -> User:
-    """The user for these credentials; repeated failures lock the account for a while.
+def authenticate(email: object, password: object) -> User:
+    """The user for these credentials.
 
     The same message answers an unknown email and a wrong password, so logins cannot be
-    used to discover accounts.
+    used to discover accounts; throttling happens before (drafting/throttle.py), keyed on
+    the e-mail tried, so it cannot tell them apart either. Failures are counted with one
+    UPDATE, so parallel wrong guesses each leave their mark.
     """
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise LoginRefused("email and password are required", 400)
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    now = clock.now()
-    if user is not None and user.locked_until and user.locked_until > now:
-        raise LoginRefused("too many failed logins; try again later", 429)
     if user is None or not user.check_password(password):
         if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= max_failures:
-                user.locked_until = now + timedelta(seconds=lockout_seconds)
-                user.failed_logins = 0
+            db.session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(failed_logins=User.failed_logins + 1)
+                .execution_options(synchronize_session=False)
+            )
             db.session.commit()
         raise LoginRefused("wrong email or password")
     if user.failed_logins or user.locked_until:

@@ -74,6 +74,7 @@ def serve(databases, workdir: Path) -> Iterator[LiveServer]:
         "SOCKETIO_MESSAGE_QUEUE": "",
         "SOCKETIO_ASYNC_MODE": "threading",
         "LOG_LEVEL": "WARNING",
+        "RATELIMIT_ENABLED": "0",
     }
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -140,6 +141,7 @@ def start(
         "SOCKETIO_MESSAGE_QUEUE": queue,
         "SOCKETIO_ASYNC_MODE": async_mode,
         "LOG_LEVEL": "WARNING",
+        "RATELIMIT_ENABLED": "0",
     }
     log = workdir / f"server-{port}-{time.monotonic_ns()}.log"
     with log.open("wb") as out:
