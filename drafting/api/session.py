@@ -14,6 +14,7 @@ from drafting.handlers import body, start_session, string
 from drafting.services.errors import BadInput
 from drafting.services.people import authenticate
 from drafting.throttle import (
+    MESSAGE,
     LoginThrottled,
     count_account_attempt,
     forget_account_attempts,
@@ -38,7 +39,7 @@ def user_json(user) -> dict:
 
 def throttled(seconds: int) -> Response:
     """429 with Retry-After; the same answer whichever limit (address or account) was hit."""
-    response = make_response(jsonify(error=LoginThrottled(seconds).args[0]), 429)
+    response = make_response(jsonify(error=MESSAGE), 429)
     response.headers["Retry-After"] = str(seconds)
     return response
 
