@@ -29,6 +29,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(settings.from_env(app.instance_path))
     if config:
         app.config.update(config)
+    if not app.config.get("RATELIMIT_STORAGE_URI"):
+        app.config["RATELIMIT_STORAGE_URI"] = settings.rate_limit_storage(
+            app.config["SOCKETIO_MESSAGE_QUEUE"]
+        )
     from drafting.database import engine_options
 
     app.config.setdefault(
@@ -37,7 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from drafting import cli, concurrency, database, errors, health, i18n, live, security
     from drafting.api import bp as api_bp
-    from drafting.extensions import csrf, db, login_manager, migrate, socketio
+    from drafting.extensions import csrf, db, limiter, login_manager, migrate, socketio
     from drafting.web import bp as web_bp
 
     health.configure_logging()
@@ -48,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
+    limiter.init_app(app)
     socketio.init_app(
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],

@@ -121,6 +121,26 @@ def create_process_command(name, acronym, tz) -> None:
     click.echo(f"process {process.id}: {process.name}")
 
 
+@click.command("lock-user")
+@click.argument("email")
+@click.option("--unlock", is_flag=True, help="let the account log in again")
+@with_appcontext
+def lock_user_command(email: str, unlock: bool) -> None:
+    """Lock an account (it cannot log in; its sessions and sockets end) or unlock it."""
+    from drafting.models import User
+    from drafting.services import people
+
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"no account {email}")
+    if unlock:
+        people.unlock_account(user)
+    else:
+        people.lock_account(user)
+    db.session.commit()
+    click.echo(f"{email}: {'unlocked' if unlock else 'locked; its sessions have ended'}")
+
+
 @click.command("deadlines")
 @with_appcontext
 def deadlines_command() -> None:
@@ -213,6 +233,7 @@ def register(app: Flask) -> None:
         demo_if_empty_command,
         create_user_command,
         create_process_command,
+        lock_user_command,
         deadlines_command,
         verify_command,
         export_process_command,

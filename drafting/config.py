@@ -39,6 +39,15 @@ def secret_key(instance_path: str) -> str:
     return key
 
 
+def rate_limit_storage(message_queue: str | None) -> str:
+    """Where login attempts are counted when RATELIMIT_STORAGE_URI is not set: the Redis of
+    the Socket.IO queue, so every server process shares the counts; memory otherwise (one
+    process, counts lost on restart)."""
+    if message_queue and message_queue.startswith(("redis://", "rediss://")):
+        return message_queue
+    return "memory://"
+
+
 def from_env(instance_path: str) -> dict[str, Any]:
     """The app's configuration as Flask config keys."""
     secure = os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes")
@@ -59,8 +68,16 @@ def from_env(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_SSL_STRICT": secure,
         "SCHEDULER_ENABLED": os.environ.get("DRAFTING_SCHEDULER", "1") != "0",
         "SCHEDULER_INTERVAL": float(os.environ.get("DRAFTING_SCHEDULER_INTERVAL", "15")),
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCKOUT_SECONDS": 15 * 60,
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "1") != "0",
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or None,
+        # One address guessing (any accounts) is held back first; an account tried from many
+        # addresses is slowed for a minute, then for up to an hour, never locked for good.
+        "LOGIN_LIMIT_PER_ADDRESS": os.environ.get(
+            "LOGIN_LIMIT_PER_ADDRESS", "10 per minute; 50 per hour"
+        ),
+        "LOGIN_LIMIT_PER_ACCOUNT": os.environ.get(
+            "LOGIN_LIMIT_PER_ACCOUNT", "20 per minute; 100 per hour"
+        ),
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "es"],
         "ALLOWED_ORIGINS": [o for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o],

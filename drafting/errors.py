@@ -61,6 +61,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.response is not None:  # already built (the login throttle's 429)
+            return error.response
         if request.path.startswith("/api/"):
             db.session.rollback()
             messages = {413: "the request body is too large"}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
@@ -30,3 +32,12 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 socketio = SocketIO()
 babel = Babel()
+# Only the login routes carry limits (drafting/throttle.py); nothing is limited by default.
+# Strategy and prefix are fixed here because Flask-Limiter keeps the first app's values.
+limiter = Limiter(
+    key_func=get_remote_address,
+    default_limits=[],
+    strategy="moving-window",
+    key_prefix="drafting",
+    headers_enabled=False,
+)

@@ -27,10 +27,13 @@ def databases(tmp_path_factory):
 
 
 @pytest.fixture
-def app(databases, tmp_path):
+def app(request, databases, tmp_path):
+    """The app on a fresh demo database; @pytest.mark.app_config(KEY=value) adds settings."""
     url = databases.new()
     os.environ["DRAFTING_INSTANCE"] = str(tmp_path / "instance")
-    application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
+    marker = request.node.get_closest_marker("app_config")
+    extra = marker.kwargs if marker else {}
+    application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **extra})
     yield application
     with application.app_context():
         db.session.remove()

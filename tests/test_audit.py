@@ -1,4 +1,4 @@
-"""Tamper evidence, backups, and the login lock-out."""
+"""Tamper evidence, backups, and a fresh session on login (throttling: test_session.py)."""
 
 from __future__ import annotations
 
@@ -103,25 +103,6 @@ def test_export_and_import_process_round_trip(auth, demo, runner, app, tmp_path,
         db.session.remove()
         db.engine.dispose()
     databases.drop(url)
-
-
-def test_login_locks_out_after_repeated_failures(client, demo):
-    for _ in range(5):
-        response = client.post(
-            "/api/login", json={"email": "mexico@demo.test", "password": "wrong"}
-        )
-        assert response.status_code == 401
-    locked = client.post(
-        "/api/login", json={"email": "mexico@demo.test", "password": "demo-password"}
-    )
-    assert locked.status_code == 429
-    clock.shift(15 * 60 + 1)
-    assert (
-        client.post(
-            "/api/login", json={"email": "mexico@demo.test", "password": "demo-password"}
-        ).status_code
-        == 200
-    )
 
 
 def test_login_starts_a_fresh_session(client, demo):

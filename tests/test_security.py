@@ -3,9 +3,9 @@ security headers on every kind of response, and every user text escaped in HTML,
 with the test client on every page and in a real browser (no script from user data runs,
 and the pages themselves need no inline script or style).
 
-Covered elsewhere, not repeated here: login lock-out and a fresh session on login
-(test_audit.py), the socket origin check (test_live.py), the login form's CSRF token
-(test_web.py).
+Covered elsewhere, not repeated here: login throttling (test_session.py), a fresh session
+on login (test_audit.py), the socket origin check (test_live.py), the login form's CSRF token
+(test_session.py).
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, session
+from flask import current_app, jsonify, make_response, session
+from flask.wrappers import Response
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf
 
@@ -11,6 +13,14 @@ from drafting.extensions import csrf, db
 from drafting.handlers import body, end_session, start_session, string
 from drafting.services.errors import BadInput
 from drafting.services.people import authenticate
+from drafting.throttle import (
+    MESSAGE,
+    LoginThrottled,
+    count_account_attempt,
+    forget_account_attempts,
+    per_address,
+    retry_after,
+)
 
 
 def user_json(user) -> dict:
@@ -27,17 +37,30 @@ def user_json(user) -> dict:
     }
 
 
+def throttled(seconds: int) -> Response:
+    """429 with Retry-After; the same answer whichever limit (address or account) was hit."""
+    response = make_response(jsonify(error=MESSAGE), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def address_breached(limit: RequestLimit) -> Response:
+    return throttled(retry_after(limit))
+
+
 @bp.post("/login")
 @csrf.exempt
+@per_address(address_breached)
 def login():
     data = body()
-    user = authenticate(
-        data.get("email"),
-        data.get("password"),
-        max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-        lockout_seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"],
-    )
+    email = data.get("email")
+    try:
+        count_account_attempt(email)
+    except LoginThrottled as refused:
+        return throttled(refused.retry_after)
+    user = authenticate(email, data.get("password"))
     db.session.commit()
+    forget_account_attempts(email)
     start_session(user)
     return jsonify(user=user_json(user), csrf_token=generate_csrf())
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from drafting import clock
 from drafting.events import on_commit
@@ -16,6 +16,7 @@ from drafting.services import presence, sessions
 from drafting.services.errors import BadInput, NotFound
 
 MIN_PASSWORD = 10
+LOCKED_FOR_EVER = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 def delegation(
@@ -105,30 +106,43 @@ class LoginRefused(Exception):
         self.status = status
 
 
-def authenticate(
-    email: object, password: object, *, max_failures: int, lockout_seconds: int
-) -> User:
-    """The user for these credentials; repeated failures lock the account for a while.
+def authenticate(email: object, password: object) -> User:
+    """The user for these credentials.
 
     The same message answers an unknown email and a wrong password, so logins cannot be
-    used to discover accounts.
+    used to discover accounts; throttling happens before (drafting/throttle.py), keyed on
+    the e-mail tried, so it cannot tell them apart either. Failures are counted with one
+    UPDATE, so parallel wrong guesses each leave their mark.
     """
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
         raise LoginRefused("email and password are required", 400)
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
-    now = clock.now()
-    if user is not None and user.locked_until and user.locked_until > now:
-        raise LoginRefused("too many failed logins; try again later", 429)
+    if user is not None and user.locked_until and user.locked_until > clock.now():
+        raise LoginRefused("wrong email or password")  # a locked account says no more
     if user is None or not user.check_password(password):
         if user is not None:
-            user.failed_logins += 1
-            if user.failed_logins >= max_failures:
-                user.locked_until = now + timedelta(seconds=lockout_seconds)
-                user.failed_logins = 0
-                sessions.end_all(user)  # a locked account is out everywhere
+            db.session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(failed_logins=User.failed_logins + 1)
+                .execution_options(synchronize_session=False)
+            )
             db.session.commit()
         raise LoginRefused("wrong email or password")
     if user.failed_logins or user.locked_until:
         user.failed_logins = 0
         user.locked_until = None
     return user
+
+
+def lock_account(user: User, *, until: datetime | None = None) -> None:
+    """Lock an account (a departed officer, a stolen laptop): it cannot log in until
+    `until` (for ever without one) and every session it has ends, sockets included.
+    Wrong passwords never lock an account; throttling slows guessing instead."""
+    user.locked_until = until or LOCKED_FOR_EVER
+    sessions.end_all(user)
+
+
+def unlock_account(user: User) -> None:
+    """The account may log in again."""
+    user.locked_until = None

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import force_locale
+from flask import (
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.wrappers import Response
+from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
@@ -14,6 +24,13 @@ from wtforms.validators import DataRequired, Length
 from drafting.extensions import db
 from drafting.handlers import end_session, safe_next, start_session
 from drafting.services.people import LoginRefused, authenticate
+from drafting.throttle import (
+    LoginThrottled,
+    count_account_attempt,
+    forget_account_attempts,
+    per_address,
+    retry_after,
+)
 from drafting.web import bp
 
 
@@ -23,7 +40,27 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
+def throttled(form: LoginForm, seconds: int) -> Response:
+    """The form again, with 429 and Retry-After, whichever limit was hit."""
+    minutes = max(1, -(-seconds // 60))
+    form.password.errors = [
+        ngettext(
+            "Too many login attempts. Try again in %(num)d minute.",
+            "Too many login attempts. Try again in %(num)d minutes.",
+            minutes,
+        )
+    ]
+    response = make_response(render_template("login.html", form=form), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def address_breached(limit: RequestLimit) -> Response:
+    return throttled(LoginForm(), retry_after(limit))
+
+
 @bp.route("/login", methods=["GET", "POST"])
+@per_address(address_breached)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("web.home"))
@@ -31,17 +68,16 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = authenticate(
-                form.email.data,
-                form.password.data,
-                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
-                lockout_seconds=current_app.config["LOGIN_LOCKOUT_SECONDS"],
-            )
+            count_account_attempt(form.email.data)
+            user = authenticate(form.email.data, form.password.data)
+        except LoginThrottled as refused:
+            return throttled(form, refused.retry_after)
         except LoginRefused as refused:
             form.password.errors.append(str(refused))
             status = refused.status
         else:
             db.session.commit()
+            forget_account_attempts(form.email.data)
             start_session(user)
             return redirect(safe_next(request.args.get("next")))
     elif request.method == "POST":

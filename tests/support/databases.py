@@ -25,6 +25,8 @@ BASE_CONFIG = {
     "PASSWORD_HASH_METHOD": FAST_HASH,
     "SCHEDULER_ENABLED": False,
     "SOCKETIO_MESSAGE_QUEUE": None,
+    # Tests log in many times; those about throttling turn it on with app_config.
+    "RATELIMIT_ENABLED": False,
 }
 
 

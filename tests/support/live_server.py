@@ -116,6 +116,7 @@ def start(
         "SOCKETIO_MESSAGE_QUEUE": queue,
         "SOCKETIO_ASYNC_MODE": async_mode,
         "LOG_LEVEL": "WARNING",
+        "RATELIMIT_ENABLED": "0",
     }
     log = workdir / f"server-{port}-{time.monotonic_ns()}.log"
     with log.open("wb") as out:
