@@ -102,7 +102,7 @@ def create_user_command(
         db.session.commit()
     except ServiceError as error:
         db.session.rollback()
-        raise click.ClickException(error.message) from None
+        raise click.ClickException(str(error.message)) from None
     click.echo(f"created {user.email} ({delegation.code})")
 
 
@@ -188,7 +188,7 @@ def export_process_command(process_id: int, output: str) -> None:
     try:
         backup = export_process(process_id)
     except ServiceError as error:
-        raise click.ClickException(error.message) from None
+        raise click.ClickException(str(error.message)) from None
     with open(output, "w", encoding="utf-8") as handle:
         handle.write(dumps(backup))
     counts = ", ".join(f"{len(rows)} {name}" for name, rows in backup["tables"].items() if rows)

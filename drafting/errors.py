@@ -4,6 +4,7 @@ status), plain messages for pages, and a rollback before either so nothing is ha
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, jsonify, request
 from flask_wtf.csrf import CSRFError
@@ -12,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from drafting.extensions import db
 from drafting.models import FrozenDocument, ImmutableRow
+from drafting.reasons import Reason, as_json, render
 from drafting.services.errors import ServiceError
 from drafting.services.people import LoginRefused
 
@@ -22,16 +24,25 @@ def json_error(status: int, message: str, **extra):
     return jsonify(error=message, **extra), status
 
 
+def error_body(error: ServiceError) -> dict[str, Any]:
+    """`{"error", ...extra}` plus `reasons` in the requester's language and `reason_codes`;
+    called inside the request (or socket event), so the locale is the caller's."""
+    answer = {"error": render(error.message), **error.extra}
+    if error.reasons is not None:
+        answer.update(as_json(error.reasons))
+    return answer
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(ServiceError)
     def service_error(error: ServiceError):
         db.session.rollback()
-        return jsonify(error.payload()), error.status
+        return jsonify(error_body(error)), error.status
 
     @app.errorhandler(FrozenDocument)
     def frozen(error: FrozenDocument):
         db.session.rollback()
-        return json_error(409, str(error), reasons=["the document is adopted"])
+        return json_error(409, str(error), **as_json([Reason.of("adopted")]))
 
     @app.errorhandler(ImmutableRow)
     def immutable(error: ImmutableRow):

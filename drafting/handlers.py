@@ -18,6 +18,7 @@ from drafting.extensions import db
 from drafting.models import Document, User
 from drafting.models.base import MAX_ID
 from drafting.policy import Action, get_visible, require
+from drafting.reasons import render
 from drafting.services import sessions
 from drafting.services.errors import BadInput, NotFound, ServiceError
 from drafting.services.exports.revision_text import CURRENT
@@ -135,8 +136,8 @@ def back_to(document_id: int, anchor: str | None = None) -> Response:
 def flash_error(error: ServiceError) -> None:
     """A refused form: nothing is kept, and the page says why."""
     db.session.rollback()
-    reasons = [r for r in error.extra.get("reasons") or [] if r != error.message]
-    flash(" ".join([error.message, *[f"— {r}" for r in reasons]]), "error")
+    reasons = [r for r in error.reasons or [] if r != error.message]
+    flash(" ".join([render(error.message), *[f"— {render(r)}" for r in reasons]]), "error")
 
 
 def back_to_paragraph(document_id: int, paragraph_id: int | None = None) -> str:

@@ -21,6 +21,7 @@ from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room, leave_room
 
+from drafting.errors import error_body
 from drafting.events import room_of
 from drafting.extensions import db
 from drafting.handlers import login_session_id, viewer
@@ -86,7 +87,7 @@ def present() -> presence.Presence:
 
 def _refusal(error: ServiceError) -> dict[str, Any]:
     db.session.rollback()
-    return {**error.payload(), "status": error.status}
+    return {**error_body(error), "status": error.status}
 
 
 def _document_id(data: Any) -> int:

@@ -2,9 +2,10 @@
 may see which document.
 
 Routes, socket events and the CLI all ask `can()` (or `require()`, which raises the
-refusal); a refusal carries reasons a person can read. Whether a *transition* may fire also
-depends on conditions of the text (brackets, pending amendments); those are answered by the
-workflow service, not here.
+refusal); a refusal carries Reasons (drafting.reasons) a person can read in their language.
+The states an action is open in come from the document's workflow template. Whether a
+*transition* may fire also depends on conditions of the text (brackets, pending amendments);
+those are answered by the workflow service, not here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from drafting.extensions import db
 from drafting.models.base import MAX_ID
 from drafting.models.people import DelegationKind, Membership, Role, User
 from drafting.models.text import Document
+from drafting.reasons import Reason
 from drafting.services.errors import Conflict, Forbidden, NotFound
 from workflows import template as workflow_template
 
@@ -43,7 +45,7 @@ class Action(enum.StrEnum):
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
-    reasons: tuple[str, ...] = ()
+    reasons: tuple[Reason, ...] = ()
     # True when the role may never do this (403); False when only the moment is wrong (409).
     forbidden: bool = False
 
@@ -54,20 +56,20 @@ class Decision:
 ALLOW = Decision(True)
 
 
-def deny(reason: str, *, forbidden: bool = True) -> Decision:
-    return Decision(False, (reason,), forbidden)
+def deny(code: str, *, forbidden: bool = True, **params: object) -> Decision:
+    return Decision(False, (Reason.of(code, **params),), forbidden)
 
 
-# Which roles may do what, and in which states. "*" means any state but adopted;
-# "editing"/"amending" mean the states the document's workflow template lists for them.
-RULES: dict[Action, tuple[set[Role], str | set[str]]] = {
+# Which roles may do what, and in which states: "any" means every state, "*" any state but
+# the final ones; the others name a list of states in the document's workflow template.
+RULES: dict[Action, tuple[set[Role], str]] = {
     Action.VIEW: (EVERYONE, "any"),
     Action.EDIT_TEXT: ({Role.PPT, Role.COMMITTEE}, "editing"),
-    Action.SET_STATUS: ({Role.PPT}, {"committee_review", "plenary_reading"}),
+    Action.SET_STATUS: ({Role.PPT}, "status"),
     Action.PROPOSE_AMENDMENT: (MEMBERS, "amending"),
     Action.CO_SPONSOR: (MEMBERS, "amending"),
     Action.WITHDRAW_AMENDMENT: (MEMBERS, "*"),
-    Action.DECIDE_AMENDMENT: ({Role.PPT, Role.COMMITTEE}, {"committee_review", "plenary_reading"}),
+    Action.DECIDE_AMENDMENT: ({Role.PPT, Role.COMMITTEE}, "deciding"),
     Action.COMMENT: ({Role.SECRETARIAT, *MEMBERS}, "*"),
     Action.FILE_RESERVATION: (MEMBERS, "*"),
     Action.TAG: ({Role.SECRETARIAT, Role.PPT, Role.COMMITTEE}, "*"),
@@ -108,18 +110,14 @@ def visible_documents(user: User) -> list[Document]:
     )
 
 
-def _states(document: Document, spec: str | set[str]) -> set[str] | None:
+def _states(document: Document, spec: str) -> set[str] | None:
     """The states an action is open in; None for every state including adopted."""
     workflow = workflow_template(document.workflow)
     if spec == "any":
         return None
     if spec == "*":
         return set(workflow.states) - set(workflow.final_states)
-    if spec == "editing":
-        return set(workflow.editing_states)
-    if spec == "amending":
-        return set(workflow.amending_states)
-    return set(spec) & set(workflow.states)
+    return set(workflow.states_for(spec))
 
 
 def _is_proposer(user: User, document: Document) -> bool:
@@ -134,7 +132,7 @@ def can(user: User | None, action: Action, document: Document) -> Decision:
     if action == Action.VIEW and document.is_adopted:
         return ALLOW  # adopted documents are published
     if role is None:
-        return deny("you do not take part in this process")
+        return deny("not_participant")
     roles, state_spec = RULES[action]
     allowed_roles = set(roles)
     if action == Action.COMMENT and document.allow_observer_comments:
@@ -145,18 +143,14 @@ def can(user: User | None, action: Action, document: Document) -> Decision:
         if role in STAFF or (_is_proposer(user, document) and role != Role.OBSERVER):
             return ALLOW
         if role in allowed_roles:
-            return deny("only the proposer edits the text while it is a proposal", forbidden=False)
+            return deny("proposer_only", forbidden=False)
     if role not in allowed_roles:
-        return deny(f"the {role.value} role may not {action.value.replace('_', ' ')}")
+        return deny("role_may_not", role=role.value, action=action.value)
     states = _states(document, state_spec)
     if document.is_adopted and action != Action.VIEW:
-        return deny("the document is adopted and can no longer change", forbidden=False)
+        return deny("document_adopted", forbidden=False)
     if states is not None and document.state not in states:
-        where = ", ".join(sorted(states)) or "no state"
-        return deny(
-            f"not possible while the document is in {document.state} (only in {where})",
-            forbidden=False,
-        )
+        return deny("wrong_state", forbidden=False, state=document.state, states=sorted(states))
     return ALLOW
 
 
@@ -168,7 +162,7 @@ def require(user: User | None, action: Action, document: Document) -> None:
         return
     if decision.forbidden:
         raise Forbidden(decision.reasons)
-    raise Conflict(decision.reasons[0], reasons=list(decision.reasons))
+    raise Conflict(decision.reasons[0], reasons=decision.reasons)
 
 
 def can_transition(user: User | None, trigger: str, document: Document) -> Decision:
@@ -177,23 +171,23 @@ def can_transition(user: User | None, trigger: str, document: Document) -> Decis
     role = role_in(user, document.process_id)
     spec = workflow_template(document.workflow).transition(trigger)
     if spec is None:
-        return deny(f"{trigger} is not a step of this workflow")
+        return deny("unknown_step", step=trigger)
     if role is None:
-        return deny("you do not take part in this process")
+        return deny("not_participant")
     proposer = "proposer" in spec.roles and _is_proposer(user, document) and role != Role.OBSERVER
     if role.value not in spec.roles and not proposer:
-        return deny(f"the {role.value} role may not {trigger.replace('_', ' ')}")
+        return deny("role_may_not", role=role.value, action=trigger)
     if spec.member_state_only and user.delegation.kind != DelegationKind.MEMBER_STATE:
-        return deny(f"only member-country delegations may {trigger.replace('_', ' ')}")
+        return deny("member_states_only", action=trigger)
     return ALLOW
 
 
 def can_import(user: User | None, process_id: int) -> Decision:
     role = role_in(user, process_id)
     if role is None:
-        return deny("you do not take part in this process")
+        return deny("not_participant")
     if role not in STAFF:
-        return deny("only the secretariat and the PPT import documents")
+        return deny("import_staff_only")
     return ALLOW
 
 
@@ -206,5 +200,5 @@ def can_see_emails(user: User | None, process_id: int) -> bool:
 def can_withdraw(user: User, amendment_delegation_id: int) -> Decision:
     """Only the proposing delegation withdraws its amendment."""
     if user.delegation_id != amendment_delegation_id:
-        return deny("only the proposing delegation may withdraw its amendment")
+        return deny("withdraw_own_only")
     return ALLOW

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from drafting.text import textdiff
-from drafting.text.textdiff import Applied, Conflict, InvalidPatch
+from drafting.text.textdiff import Applied, InvalidPatch, MergeConflict
 
 # Lower-case words for base texts; replacements are upper-case so they never share letters
 # with the text they replace (that keeps "the text with both edits applied" unambiguous).
@@ -46,7 +46,7 @@ PARAGRAPH = (
 )
 
 
-def applied_text(result: Applied | Conflict) -> str:
+def applied_text(result: Applied | MergeConflict) -> str:
     assert isinstance(result, Applied), result
     return result.text
 
@@ -115,7 +115,7 @@ def test_apply_patch_refuses_rewritten_context(monkeypatch: pytest.MonkeyPatch) 
         "Member States shall take measures to protect",
         "Member States are encouraged to consider protecting",
     )
-    assert textdiff.apply_patch(patch, current) == Conflict(
+    assert textdiff.apply_patch(patch, current) == MergeConflict(
         base="", current=current, proposed="", failed_hunks=(0,)
     )
     # With the library default the same hunk lands in the *other* "shall take" clause.
@@ -137,7 +137,7 @@ def test_big_deletion_refused_when_block_was_rewritten(monkeypatch: pytest.Monke
     heavily = PARAGRAPH.replace(
         "measures to protect", "measures, without delay and as a matter of priority, to protect"
     )
-    assert textdiff.apply_patch(patch, heavily) == Conflict("", heavily, "", (0,))
+    assert textdiff.apply_patch(patch, heavily) == MergeConflict("", heavily, "", (0,))
     # The library default would delete the sentence, addition and all.
     monkeypatch.setattr(textdiff._dmp, "Patch_DeleteThreshold", 0.5)
     assert textdiff.apply_patch(patch, heavily) == Applied(new)
@@ -150,7 +150,7 @@ LONG = "a long replacement spanning far more than thirty-two characters"
 def test_failed_hunks_index_original_hunks_not_split_pieces(
     rewritten: slice, failed: tuple[int, ...]
 ) -> None:
-    """dmp applies long hunks in 32-character pieces; Conflict still names whole hunks."""
+    """dmp applies long hunks in 32-character pieces; MergeConflict still names whole hunks."""
     words = [f"{WORDS[i % len(WORDS)]}{i}" for i in range(200)]
     old = " ".join(words)
     changed = list(words)
@@ -163,7 +163,7 @@ def test_failed_hunks_index_original_hunks_not_split_pieces(
     assert [h.length1 > 32 for h in textdiff.parse_patch(patch)] == [False, True, True, False]
     assert textdiff.apply_patch(patch, old) == Applied(new)
     current = old.replace(" ".join(words[rewritten]), "entirely different wording " * 4)
-    assert textdiff.apply_patch(patch, current) == Conflict("", current, "", failed)
+    assert textdiff.apply_patch(patch, current) == MergeConflict("", current, "", failed)
 
 
 def test_apply_patch_raises_invalid_patch() -> None:
@@ -263,14 +263,14 @@ def test_merge_same_words_rewritten_is_a_conflict() -> None:
     proposed = base.replace("shall take measures", "should take measures")
     current = base.replace("shall take measures", "must take measures")
     result = textdiff.merge(base, proposed, current)
-    assert result == Conflict(base, current, proposed, (0,))
+    assert result == MergeConflict(base, current, proposed, (0,))
 
 
 def test_merge_insertions_at_the_same_place_conflict() -> None:
     base = "The Assembly decides to convene a conference."
     proposed = base.replace("a conference", "a high-level conference")
     current = base.replace("a conference", "a global conference")
-    assert isinstance(textdiff.merge(base, proposed, current), Conflict)
+    assert isinstance(textdiff.merge(base, proposed, current), MergeConflict)
 
 
 def test_merge_refuses_hunk_whose_context_was_rewritten(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -278,7 +278,7 @@ def test_merge_refuses_hunk_whose_context_was_rewritten(monkeypatch: pytest.Monk
     base = PARAGRAPH
     proposed = base.replace("shall take measures", "shall take urgent measures")
     current = base.replace("shall take measures", "must adopt measures")
-    assert textdiff.merge(base, proposed, current) == Conflict(base, current, proposed, (0,))
+    assert textdiff.merge(base, proposed, current) == MergeConflict(base, current, proposed, (0,))
     # It is the threshold that refuses it: the library default would merge the insertion.
     with monkeypatch.context() as patched:
         patched.setattr(textdiff._dmp, "Match_Threshold", 0.5)
@@ -299,7 +299,7 @@ def test_merge_conflict_lists_only_the_failing_hunks() -> None:
     )
     current = base.replace("next session", "following session")
     result = textdiff.merge(base, proposed, current)
-    assert isinstance(result, Conflict)
+    assert isinstance(result, MergeConflict)
     assert result.failed_hunks == (1,)
 
 
@@ -362,7 +362,7 @@ def test_merge_overlapping_rewrites_conflict(case: tuple[list[str], Edit, Edit])
     base = " ".join(words)
     proposed, current = edited(words, mine), edited(words, theirs)
     result = textdiff.merge(base, proposed, current)
-    assert isinstance(result, Conflict)
+    assert isinstance(result, MergeConflict)
     assert (result.base, result.current, result.proposed) == (base, current, proposed)
     assert result.failed_hunks
     # Nothing was merged: the caller still holds exactly the three inputs.

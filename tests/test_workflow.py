@@ -374,3 +374,22 @@ def test_online_rounds_whole_path(auth, demo, runner):
     actions = [a for a, *_ in audit_actions(auth, demo)]
     assert "silence_unbroken" in actions
     assert any(a.startswith("amendment") for a in actions)
+
+
+def test_start_silence_asks_each_condition_once_per_attempt(auth, demo, monkeypatch):
+    from drafting.services.workflow import DocumentChecks
+
+    asked: dict[str, int] = {}
+    for name in ("no_pending_amendments", "no_brackets", "languages_in_step"):
+        original = getattr(DocumentChecks, name)
+
+        def counted(self, _original=original, _name=name):
+            asked[_name] = asked.get(_name, 0) + 1
+            return _original(self)
+
+        monkeypatch.setattr(DocumentChecks, name, counted)
+    as_user(auth, "panama@demo.test")
+    response = transition(auth, demo, "start_silence", deadline=deadline_in(days=3))
+    assert response.status_code == 200
+    assert asked == {"no_pending_amendments": 1, "no_brackets": 1, "languages_in_step": 1}
+    assert state(auth, demo) == "silence_procedure"

@@ -4,6 +4,20 @@ Each template is a module here defining NAME, STATES, INITIAL and TRANSITIONS; a
 module adds a template, with no change to the engine.
 """
 
-from workflows.engine import Blocked, Run, Template, TransitionSpec, all_templates, template
+from workflows.engine import (
+    Blocked,
+    Template,
+    TransitionSpec,
+    WorkflowRun,
+    all_templates,
+    template,
+)
 
-__all__ = ["Blocked", "Run", "Template", "TransitionSpec", "all_templates", "template"]
+__all__ = [
+    "Blocked",
+    "Template",
+    "TransitionSpec",
+    "WorkflowRun",
+    "all_templates",
+    "template",
+]

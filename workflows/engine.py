@@ -1,8 +1,9 @@
 """The small engine: loads templates from this package and runs them with `transitions`.
 
-A Run is the model the Machine drives. Conditions and effects named in the templates are
-answered by two callables the caller supplies (checks, effects), so templates stay pure
-data and this package never touches the database or Flask.
+A WorkflowRun is the model the Machine drives. Conditions and effects named in the templates
+are answered by two callables the caller supplies (checks, effects), so templates stay pure
+data and this package never touches the database or Flask. Refusals are Reasons
+(drafting.reasons, which imports no Flask): codes with parameters, rendered by the app.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ from typing import Any
 
 from transitions import Machine, MachineError
 
-Checks = Callable[[str], list[str]]
+from drafting.reasons import Reason
+
+Checks = Callable[[str], list[Reason]]
 Effects = Callable[..., None]
 
 
 class Blocked(Exception):
     """A transition cannot happen now; `reasons` say why, in words a person can act on."""
 
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__("; ".join(reasons))
+    def __init__(self, reasons: list[Reason]) -> None:
+        super().__init__("; ".join(str(r) for r in reasons))
         self.reasons = reasons
 
 
@@ -67,23 +70,21 @@ class Template:
     transitions: tuple[TransitionSpec, ...]
     editing_states: tuple[str, ...] = ()
     amending_states: tuple[str, ...] = ()
+    deciding_states: tuple[str, ...] = ()  # amendments are accepted or rejected
+    status_states: tuple[str, ...] = ()  # paragraph statuses are set
     final_states: tuple[str, ...] = field(default=("adopted",))
 
     def transition(self, trigger: str) -> TransitionSpec | None:
         return next((t for t in self.transitions if t.trigger == trigger), None)
 
-    def machine_config(self) -> list[dict[str, Any]]:
-        return [
-            {
-                "trigger": t.trigger,
-                "source": list(t.source),
-                "dest": t.dest,
-                "conditions": list(t.conditions),
-                "before": [f"effect_{name}" for name in t.before],
-                "after": [f"effect_{name}" for name in t.after],
-            }
-            for t in self.transitions
-        ]
+    def states_for(self, kind: str) -> tuple[str, ...]:
+        """The states listed for a kind of work: "editing", "amending", "deciding", "status"."""
+        return {
+            "editing": self.editing_states,
+            "amending": self.amending_states,
+            "deciding": self.deciding_states,
+            "status": self.status_states,
+        }[kind]
 
     def mermaid(self, current: str | None = None) -> str:
         """A Mermaid state diagram of the same definition the machine runs."""
@@ -96,59 +97,85 @@ class Template:
         return "\n".join(lines)
 
 
-class Run:
-    """The model a Machine drives for one document during one request."""
+class WorkflowRun:
+    """The model a Machine drives for one document during one request.
+
+    Each attempt (blockers() or fire()) asks every condition once: the answers are kept for
+    that attempt, and the Machine's condition callables read them instead of asking again.
+    """
 
     def __init__(self, template: Template, state: str, checks: Checks, effects: Effects) -> None:
         self.template = template
         self.state = state
         self._checks = checks
         self._effects = effects
-        self._conditions = {c for t in template.transitions for c in t.conditions}
+        self._answers: dict[str, list[Reason]] = {}
         Machine(
             model=self,
             states=list(template.states),
-            transitions=template.machine_config(),
+            transitions=[self._machine_transition(t) for t in template.transitions],
             initial=state,
             auto_transitions=False,
             model_attribute="state",
             ignore_invalid_triggers=False,
         )
 
-    def __getattr__(self, name: str) -> Any:
-        # Conditions and effects named in the template resolve to the caller's callables.
-        if name.startswith("effect_"):
-            effect = name.removeprefix("effect_")
-            return lambda *args, **kwargs: self._effects(effect, **kwargs)
-        if name in self.__dict__.get("_conditions", ()):
-            return lambda *args, **kwargs: not self._checks(name)
-        raise AttributeError(name)
+    def _machine_transition(self, spec: TransitionSpec) -> dict[str, Any]:
+        return {
+            "trigger": spec.trigger,
+            "source": list(spec.source),
+            "dest": spec.dest,
+            "conditions": [self._condition(name) for name in spec.conditions],
+            "before": [self._effect(name) for name in spec.before],
+            "after": [self._effect(name) for name in spec.after],
+        }
 
-    def blockers(self, trigger: str) -> list[str]:
-        """Why `trigger` cannot fire now (state first, then each condition)."""
+    def _condition(self, name: str) -> Callable[..., bool]:
+        def met(*args: Any, **kwargs: Any) -> bool:
+            return not self._answer(name)
+
+        met.__name__ = name
+        return met
+
+    def _effect(self, name: str) -> Callable[..., None]:
+        def run(*args: Any, **kwargs: Any) -> None:
+            self._effects(name, **kwargs)
+
+        run.__name__ = f"effect_{name}"
+        return run
+
+    def _answer(self, condition: str) -> list[Reason]:
+        if condition not in self._answers:
+            self._answers[condition] = list(self._checks(condition))
+        return self._answers[condition]
+
+    def blockers(self, trigger: str) -> list[Reason]:
+        """Why `trigger` cannot fire now (state first, then each condition), asked afresh."""
+        self._answers = {}
         spec = self.template.transition(trigger)
         if spec is None:
-            return [f"{trigger} is not a step of the {self.template.name} workflow"]
+            return [Reason.of("not_in_workflow", step=trigger, workflow=self.template.name)]
         if self.state not in spec.source:
-            sources = " or ".join(s.replace("_", " ") for s in spec.source)
-            return [
-                f"{trigger} is only possible from {sources}, not {self.state.replace('_', ' ')}"
-            ]
-        reasons: list[str] = []
+            return [Reason.of("only_from", step=trigger, sources=spec.source, state=self.state)]
+        reasons: list[Reason] = []
         for condition in spec.conditions:
-            reasons.extend(self._checks(condition))
+            reasons.extend(self._answer(condition))
         return reasons
 
     def fire(self, trigger: str, **kwargs: Any) -> str:
+        """Take the step if nothing blocks it; the Machine reuses this attempt's answers."""
         reasons = self.blockers(trigger)
         if reasons:
             raise Blocked(reasons)
+        refused = [Reason.of("step_refused", step=trigger)]
         try:
             fired = getattr(self, trigger)(**kwargs)
         except MachineError as error:  # pragma: no cover - blockers() checks state first
-            raise Blocked([str(error.value)]) from error
-        if not fired:
-            raise Blocked(self.blockers(trigger) or [f"{trigger} was refused"])
+            raise Blocked(refused) from error
+        finally:
+            self._answers = {}
+        if not fired:  # pragma: no cover - the conditions were all met just above
+            raise Blocked(refused)
         return self.state
 
 
@@ -161,6 +188,8 @@ def _from_module(module: Any) -> Template:
         transitions=tuple(TransitionSpec.from_data(t) for t in module.TRANSITIONS),
         editing_states=tuple(getattr(module, "EDITING_STATES", ())),
         amending_states=tuple(getattr(module, "AMENDING_STATES", ())),
+        deciding_states=tuple(getattr(module, "DECIDING_STATES", ())),
+        status_states=tuple(getattr(module, "STATUS_STATES", ())),
         final_states=tuple(getattr(module, "FINAL_STATES", ("adopted",))),
     )
 

@@ -6,6 +6,9 @@ INITIAL = "proposal"
 STATES = ["proposal", "committee_review", "plenary_reading", "adopted"]
 EDITING_STATES = ["proposal", "committee_review", "plenary_reading"]
 AMENDING_STATES = ["committee_review", "plenary_reading"]
+# Where amendments are decided and paragraph statuses set.
+DECIDING_STATES = ["committee_review", "plenary_reading"]
+STATUS_STATES = ["committee_review", "plenary_reading"]
 
 TRANSITIONS = [
     {

@@ -7,6 +7,9 @@ STATES = ["proposal", "committee_review", "online_round", "silence_procedure", "
 # The state in which the drafting committee may edit the text live.
 EDITING_STATES = ["proposal", "committee_review"]
 AMENDING_STATES = ["online_round", "committee_review"]
+# Where amendments are decided and paragraph statuses set.
+DECIDING_STATES = ["committee_review"]
+STATUS_STATES = ["committee_review"]
 
 TRANSITIONS = [
     {

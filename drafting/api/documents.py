@@ -78,7 +78,7 @@ def import_document():
         raise NotFound("process not found")
     decision = can_import(current_user, process_id)
     if not decision.allowed:
-        if "do not take part" in decision.reasons[0]:
+        if decision.reasons[0].code == "not_participant":
             raise NotFound("process not found")
         raise Forbidden(decision.reasons)
     upload = request.files.get("file")

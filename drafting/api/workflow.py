@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from drafting.api import bp
 from drafting.extensions import db
 from drafting.handlers import body, document_for, optional_string
+from drafting.reasons import as_json
 from drafting.services import workflow
 
 
@@ -15,7 +16,12 @@ from drafting.services import workflow
 @login_required
 def transitions(document_id: int):
     document = document_for(document_id)
-    return jsonify(workflow.options(current_user, document))
+    return jsonify(
+        [
+            {**option, **as_json(option["reasons"])}
+            for option in workflow.options(current_user, document)
+        ]
+    )
 
 
 @bp.post("/documents/<int:document_id>/transitions/<name>")

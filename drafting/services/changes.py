@@ -39,7 +39,7 @@ CURRENT = "current"
 INSERT, EQUAL, DELETE = textdiff.INSERT, textdiff.EQUAL, textdiff.DELETE
 
 
-class Run(NamedTuple):
+class ChangeRun(NamedTuple):
     """One stretch of tracked text: op (-1/0/1), text, delegation code, when it came in."""
 
     op: int
@@ -57,7 +57,7 @@ class ParagraphChanges:
     section: str
     # "unchanged", "changed", "inserted" (not in `from`) or "deleted" (gone in `to`)
     change: str
-    runs: list[Run] = field(default_factory=list)
+    runs: list[ChangeRun] = field(default_factory=list)
     former_number: str | None = None
 
     def ops(self) -> list[list[Any]]:
@@ -226,12 +226,12 @@ class _V(NamedTuple):
     at: datetime
 
 
-def _run(op: int, text: str, who: object) -> Run:
+def _run(op: int, text: str, who: object) -> ChangeRun:
     code, at = who if isinstance(who, tuple) else (None, None)
-    return Run(op, text, code, at)
+    return ChangeRun(op, text, code, at)
 
 
-def _push(out: list[Run], run: Run) -> None:
+def _push(out: list[ChangeRun], run: ChangeRun) -> None:
     if not run.text:
         return
     if out and out[-1][0] == run.op and out[-1][2:] == run[2:]:
@@ -240,7 +240,7 @@ def _push(out: list[Run], run: Run) -> None:
         out.append(run)
 
 
-def extend(runs: Sequence[Run], later: Sequence[_V]) -> tuple[Run, ...]:
+def extend(runs: Sequence[ChangeRun], later: Sequence[_V]) -> tuple[ChangeRun, ...]:
     """Carry tracked runs (from some base to a text T) over versions that followed T.
 
     Text T still holds stays as it was attributed; text T held that a later version removed
@@ -251,7 +251,7 @@ def extend(runs: Sequence[Run], later: Sequence[_V]) -> tuple[Run, ...]:
         return tuple(runs)
     text = "".join(r.text for r in runs if r.op != DELETE)
     tail = textdiff.attribute(text, [(v.text, (v.code, v.at)) for v in later])
-    out: list[Run] = []
+    out: list[ChangeRun] = []
     ti, offset = 0, 0
 
     def insertions() -> None:
@@ -282,7 +282,7 @@ def extend(runs: Sequence[Run], later: Sequence[_V]) -> tuple[Run, ...]:
     return tuple(out)
 
 
-def attribute_chain(chain: Sequence[_V], from_seq: int, to_seq: int) -> tuple[Run, ...]:
+def attribute_chain(chain: Sequence[_V], from_seq: int, to_seq: int) -> tuple[ChangeRun, ...]:
     """Runs from the text at `from_seq` to the text at `to_seq` (0 = no text yet).
 
     Insertions and deletions go to the version that made them; unchanged text to the
@@ -303,7 +303,7 @@ def attribute_chain(chain: Sequence[_V], from_seq: int, to_seq: int) -> tuple[Ru
 class _Entry(NamedTuple):
     to_id: int | None
     to_seq: int
-    runs: tuple[Run, ...]
+    runs: tuple[ChangeRun, ...]
 
 
 _CACHE: OrderedDict[tuple, _Entry] = OrderedDict()
@@ -382,11 +382,11 @@ def _label_or_default(document: Document, label: str | None, *, default_current:
 
 def _attributions(
     document: Document, lang: str, ids: list[int], old: _Side, new: _Side
-) -> dict[int, tuple[Run, ...]]:
+) -> dict[int, tuple[ChangeRun, ...]]:
     """Runs for paragraphs on both sides, from the memo where possible, else computed from
     the versions they still need (extending a memoised attribution by the newer ones)."""
     url = db.engine.url.render_as_string(hide_password=True)
-    out: dict[int, tuple[Run, ...]] = {}
+    out: dict[int, tuple[ChangeRun, ...]] = {}
     jobs: dict[int, tuple[tuple, _Entry | None, int, int, int | None]] = {}
     wants: dict[int, int] = {}
     for pid in ids:
@@ -467,11 +467,11 @@ def change_set(
             t = new.versions.get(node.id)
             upto = [v for v in chain if t and v.seq <= t[1]]
             if upto:
-                entry.runs = [Run(INSERT, upto[-1].text, upto[0].code, upto[0].at)]
+                entry.runs = [ChangeRun(INSERT, upto[-1].text, upto[0].code, upto[0].at)]
         else:
             f = old.versions.get(node.id)
             text = next((v.text for v in chain if f and v.seq == f[1]), "")
             code, at = _deleter_of(node.id, nodes, deleters)
-            entry.runs = [Run(DELETE, text, code, at)] if text else []
+            entry.runs = [ChangeRun(DELETE, text, code, at)] if text else []
         out.append(entry)
     return ChangeSet(document.id, from_label, to_label, lang, out)

@@ -88,7 +88,7 @@ class MergeOutcome:
     """What accepting a modify would store, per language; conflicts keep the three texts."""
 
     texts: dict[str, str]
-    conflicts: dict[str, textdiff.Conflict]
+    conflicts: dict[str, textdiff.MergeConflict]
     current: dict[str, Version | None]
 
 
@@ -96,7 +96,7 @@ def preview(amendment: Amendment, edited: dict[str, str] | None = None) -> Merge
     """The three-way merge of every language of a modify amendment, without storing."""
     edited = edited or {}
     texts: dict[str, str] = {}
-    conflicts: dict[str, textdiff.Conflict] = {}
+    conflicts: dict[str, textdiff.MergeConflict] = {}
     current: dict[str, Version | None] = {}
     langs = [t.lang for t in sorted(amendment.texts, key=lambda t: t.id)]
     langs += [lang for lang in edited if lang not in langs]
@@ -112,7 +112,7 @@ def preview(amendment: Amendment, edited: dict[str, str] | None = None) -> Merge
             db.session.get(Version, proposed.base_version_id) if proposed.base_version_id else None
         )
         result = textdiff.merge(base.text if base else "", proposed.text, now.text if now else "")
-        if isinstance(result, textdiff.Conflict):
+        if isinstance(result, textdiff.MergeConflict):
             conflicts[lang] = result
         else:
             texts[lang] = result.text

@@ -14,6 +14,7 @@ from drafting.extensions import db
 from drafting.models import Document, Paragraph, User, Version
 from drafting.models.base import MAX_ID
 from drafting.models.text import ParagraphStatus, VersionSource
+from drafting.reasons import Reason
 from drafting.services import audit
 from drafting.services.documents import pending_translations
 from drafting.services.errors import BadInput, Conflict, NotFound
@@ -260,7 +261,7 @@ def patched_text(
     if isinstance(exact, textdiff.Applied):
         return rebase(base_text, exact.text, current_text)
     fuzzy = textdiff.apply_patch(patch_text, current_text)
-    if isinstance(fuzzy, textdiff.Conflict):
+    if isinstance(fuzzy, textdiff.MergeConflict):
         raise Conflict(
             "the patch no longer applies; rebase on the current text",
             current=current_payload(current),
@@ -322,7 +323,7 @@ def set_status(document: Document, paragraph_id: int, user: User, status: object
     if status != "open" and bracketed:
         raise Conflict(
             "a bracketed paragraph cannot be agreed; remove the brackets first",
-            reasons=["the text holds brackets"],
+            reasons=[Reason.of("text_bracketed")],
         )
     new = ParagraphStatus(status)
     if status == "open" and bracketed:

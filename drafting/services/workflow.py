@@ -21,18 +21,14 @@ from drafting.models import Amendment, Deadline, Document, User
 from drafting.models.amendments import AmendmentStatus
 from drafting.models.text import DeadlineKind
 from drafting.policy import can_transition
+from drafting.reasons import Reason
 from drafting.services import audit, revisions
 from drafting.services.audit import sha256_of
 from drafting.services.documents import tree
 from drafting.services.errors import BadInput, Conflict, Forbidden, NotFound
-from workflows import Blocked, Run, template
+from workflows import Blocked, WorkflowRun, template
 
 MAX_REASON = 5_000  # as long as a comment; it is kept in the audit log for ever
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "fr": "French", "pt": "Portuguese"}
-
-
-def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code, code)
 
 
 def active_deadline(document: Document) -> Deadline | None:
@@ -72,7 +68,7 @@ def parse_deadline(raw: Any) -> tuple[datetime, str]:
 
 
 class DocumentChecks:
-    """Answers the conditions named in workflow templates, with reasons per paragraph."""
+    """Answers the conditions named in workflow templates, with Reasons per paragraph."""
 
     def __init__(self, document: Document) -> None:
         self.document = document
@@ -84,10 +80,10 @@ class DocumentChecks:
             self._tree = tree(self.document)
         return self._tree
 
-    def __call__(self, condition: str) -> list[str]:
+    def __call__(self, condition: str) -> list[Reason]:
         return getattr(self, condition)()
 
-    def no_pending_amendments(self) -> list[str]:
+    def no_pending_amendments(self) -> list[Reason]:
         count = db.session.scalar(
             select(func.count(Amendment.id)).where(
                 Amendment.document_id == self.document.id,
@@ -96,32 +92,31 @@ class DocumentChecks:
         )
         if not count:
             return []
-        return [f"{count} amendment{'s are' if count > 1 else ' is'} pending"]
+        return [Reason.of("amendments_pending", count=count)]
 
-    def no_brackets(self) -> list[str]:
+    def no_brackets(self) -> list[Reason]:
         return [
-            f"paragraph {p.number} is bracketed"
+            Reason.of("paragraph_bracketed", paragraph=p.number)
             for p in self.paragraphs
             if any("[" in text for text in p.text.values())
         ]
 
-    def languages_in_step(self) -> list[str]:
+    def languages_in_step(self) -> list[Reason]:
         reasons = []
         for p in self.paragraphs:
             for lang in p.translation_pending:
                 if lang not in p.text:
-                    reasons.append(f"{language_name(lang)} text of {p.number} is missing")
+                    reasons.append(Reason.of("text_missing", language=lang, paragraph=p.number))
                     continue
                 others = [other for other in p.text if other != lang]
-                newer = " or ".join(language_name(o) for o in others)
                 reasons.append(
-                    f"{language_name(lang)} text of {p.number} is older than the {newer}"
+                    Reason.of("text_older", language=lang, paragraph=p.number, others=others)
                 )
         return reasons
 
-    def all_agreed(self) -> list[str]:
+    def all_agreed(self) -> list[Reason]:
         return [
-            f"paragraph {p.number} is not agreed yet"
+            Reason.of("paragraph_not_agreed", paragraph=p.number)
             for p in self.paragraphs
             if p.status != "agreed"
         ]
@@ -130,18 +125,18 @@ class DocumentChecks:
         deadline = active_deadline(self.document)
         return deadline if deadline and deadline.kind == DeadlineKind.SILENCE else None
 
-    def silence_running(self) -> list[str]:
+    def silence_running(self) -> list[Reason]:
         deadline = self._silence()
         if deadline is not None and deadline.due_at <= clock.now():
-            return [f"the silence procedure ended unbroken at {format_deadline(deadline)}"]
+            return [Reason.of("silence_ended", time=format_deadline(deadline))]
         return []
 
-    def silence_unbroken_past_deadline(self) -> list[str]:
+    def silence_unbroken_past_deadline(self) -> list[Reason]:
         deadline = self._silence()
         if deadline is None:
-            return ["no silence procedure is under way"]
+            return [Reason.of("no_silence")]
         if deadline.due_at > clock.now():
-            return [f"the silence procedure runs until {format_deadline(deadline)}"]
+            return [Reason.of("silence_runs", time=format_deadline(deadline))]
         return []
 
 
@@ -212,8 +207,10 @@ class DocumentEffects:
         self.document.adopted_at = clock.now()
 
 
-def run_for(document: Document, user: User | None, effects: DocumentEffects | None = None) -> Run:
-    return Run(
+def run_for(
+    document: Document, user: User | None, effects: DocumentEffects | None = None
+) -> WorkflowRun:
+    return WorkflowRun(
         template(document.workflow),
         document.state,
         DocumentChecks(document),
@@ -222,7 +219,8 @@ def run_for(document: Document, user: User | None, effects: DocumentEffects | No
 
 
 def options(user: User, document: Document) -> list[dict[str, Any]]:
-    """Each step of the workflow with whether this user may take it now, and why not."""
+    """Each step of the workflow with whether this user may take it now, and why not
+    (`reasons` are Reasons; the handler renders them for the reader)."""
     run = run_for(document, user)
     answer = []
     for spec in run.template.transitions:
@@ -256,22 +254,20 @@ def transition(
     if spec is None:
         raise NotFound(
             f"{trigger} is not a step of the {document.workflow} workflow",
-            reasons=[f"unknown transition {trigger}"],
+            reasons=[Reason.of("unknown_transition", step=trigger)],
         )
     if not system:
         decision = can_transition(user, trigger, document)
         if not decision.allowed:
             raise Forbidden(decision.reasons)
     if document.is_adopted:
-        raise Conflict(
-            "the document is adopted and can no longer change", reasons=["the document is adopted"]
-        )
+        raise Conflict(Reason.of("document_adopted"), reasons=[Reason.of("adopted")])
     reason = (reason or "").strip() or None
     if reason and len(reason) > MAX_REASON:
         raise BadInput(f"the reason may hold at most {MAX_REASON} characters")
     if spec.reason_required and not reason:
         raise BadInput(
-            f"{trigger.replace('_', ' ')} needs a reason", reasons=["a reason is required"]
+            f"{trigger.replace('_', ' ')} needs a reason", reasons=[Reason.of("reason_required")]
         )
     parsed_deadline = parse_deadline(deadline) if spec.deadline else None
 
@@ -284,7 +280,7 @@ def transition(
     except Blocked as blocked:
         db.session.rollback()
         raise Conflict(
-            f"{trigger.replace('_', ' ')} is not possible now", reasons=blocked.reasons
+            Reason.of("not_possible_now", step=trigger), reasons=blocked.reasons
         ) from None
     document.state = run.state
     details: dict[str, Any] = {"transition": trigger}

@@ -27,8 +27,8 @@ __all__ = [
     "EQUAL",
     "INSERT",
     "Applied",
-    "Conflict",
     "InvalidPatch",
+    "MergeConflict",
     "apply_patch",
     "attribute",
     "char_diff",
@@ -91,7 +91,7 @@ class Applied:
 
 
 @dataclass(frozen=True)
-class Conflict:
+class MergeConflict:
     """A patch or merge with hunks that could not be placed; nothing was changed.
 
     ``failed_hunks`` are indices into the hunks of the patch (for :func:`merge`, the hunks of
@@ -279,7 +279,7 @@ def _apply_hunks(patches: list[patch_obj], text: str) -> tuple[str, list[bool]]:
     return new_text, verdicts
 
 
-def apply_patch(patch_text: str, current: str) -> Applied | Conflict:
+def apply_patch(patch_text: str, current: str) -> Applied | MergeConflict:
     """Apply a client's patch to the server text (differential synchronisation).
 
     The text may have moved on since the patch was made, so hunks are placed fuzzily; the
@@ -292,7 +292,7 @@ def apply_patch(patch_text: str, current: str) -> Applied | Conflict:
     new_text, results = _apply_hunks(patches, current)
     failed = tuple(i for i, ok in enumerate(results) if not ok)
     if failed:
-        return Conflict(base="", current=current, proposed="", failed_hunks=failed)
+        return MergeConflict(base="", current=current, proposed="", failed_hunks=failed)
     return Applied(new_text)
 
 
@@ -369,7 +369,7 @@ def _placeable(
     return all(_apply_hunks([hunk], current)[1])
 
 
-def merge(base: str, proposed: str, current: str) -> Applied | Conflict:
+def merge(base: str, proposed: str, current: str) -> Applied | MergeConflict:
     """Three-way merge: carry the edits ``base -> proposed`` over onto ``current``.
 
     Each hunk of ``make_patch(base, proposed)`` fails when it changes base text that
@@ -405,7 +405,7 @@ def merge(base: str, proposed: str, current: str) -> Applied | Conflict:
             failed.append(index)
         edits.extend(new)
     if failed:
-        return Conflict(base, current, proposed, tuple(failed))
+        return MergeConflict(base, current, proposed, tuple(failed))
     edits.sort()
     parts, pos = [], 0
     for start, end, text in edits:

@@ -6,10 +6,10 @@ from flask import abort, flash, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from drafting import labels
 from drafting.extensions import db
 from drafting.handlers import back_to_paragraph, flash_error, query_revision, viewer, visible_or_404
 from drafting.policy import Action, can
+from drafting.reasons import render
 from drafting.services import paragraphs
 from drafting.services.documents import tree
 from drafting.services.errors import NotFound, ServiceError
@@ -48,7 +48,7 @@ def confirm_translation_form(document_id: int, paragraph_id: int):
     decision = can(current_user, Action.EDIT_TEXT, document)
     try:
         if not decision.allowed:
-            flash(labels.reason_label(decision.reasons[0]), "error")
+            flash(render(decision.reasons[0]), "error")
         else:
             paragraphs.confirm_unchanged(
                 document, paragraph_id, current_user, request.form.get("lang")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, request
 from flask_login import current_user, login_required
 
-from drafting import labels
 from drafting.extensions import db
 from drafting.handlers import back_to_paragraph, flash_error, visible_or_404
 from drafting.policy import Action, can
+from drafting.reasons import render
 from drafting.services import tags
 from drafting.services.errors import ServiceError
 from drafting.web import bp
@@ -28,7 +28,7 @@ def tag_form(document_id: int, paragraph_id: int):
     decision = can(current_user, Action.TAG, document)
     try:
         if not decision.allowed:
-            flash(labels.reason_label(decision.reasons[0]), "error")
+            flash(render(decision.reasons[0]), "error")
         else:
             tags.change_tags(document, paragraph_id, current_user, data)
             db.session.commit()

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from drafting.extensions import db
-from drafting.handlers import visible_or_404
-from drafting.labels import reason_label, transition_label
+from drafting.handlers import flash_error, visible_or_404
+from drafting.labels import transition_label
 from drafting.services import workflow
 from drafting.services.errors import ServiceError
 from drafting.web import bp
@@ -28,8 +28,5 @@ def take_transition(document_id: int, name: str):
         db.session.commit()
         flash(_("%(step)s: done.", step=transition_label(name)), "ok")
     except ServiceError as error:
-        db.session.rollback()
-        reasons = error.extra.get("reasons") or []
-        shown = [reason_label(r) for r in reasons if r != error.message]
-        flash(" ".join([reason_label(error.message), *[f"— {r}" for r in shown]]), "error")
+        flash_error(error)
     return redirect(url_for("web.document", document_id=document_id))

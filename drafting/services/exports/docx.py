@@ -27,8 +27,8 @@ from drafting.services.exports.tracked import (
     DELETE,
     INSERT,
     Comparison,
-    Run,
     TrackedParagraph,
+    TrackedRun,
     compare,
 )
 from drafting.services.exports.wordml import Change, WordDocument
@@ -109,7 +109,7 @@ def _write_tracked(word: WordDocument, tracked: TrackedParagraph, lang: str, not
                 word.tab(p)
             else:
                 first = tracked.label_runs[0]
-                _write_run(word, p, Run(first.op, "\t", first.author))
+                _write_run(word, p, TrackedRun(first.op, "\t", first.author))
     for run in tracked.runs:
         _write_run(word, p, run)
     if tracked.kind != "deleted":

@@ -47,7 +47,7 @@ class Author:
 
 
 @dataclass(frozen=True)
-class Run:
+class TrackedRun:
     op: int  # -1 deleted, 0 unchanged, 1 inserted
     text: str
     author: Author | None  # None for unchanged text
@@ -58,8 +58,8 @@ class TrackedParagraph:
     id: int
     kind: str  # "same" | "inserted" | "deleted"
     row: TextRow  # the newer row, or the older one for a deleted paragraph
-    runs: list[Run] = field(default_factory=list)
-    label_runs: list[Run] = field(default_factory=list)
+    runs: list[TrackedRun] = field(default_factory=list)
+    label_runs: list[TrackedRun] = field(default_factory=list)
     author: Author | None = None  # who inserted / deleted the whole paragraph
 
     def accepted(self) -> str:
@@ -113,7 +113,7 @@ def compare(
     tracked: list[TrackedParagraph] = []
     for entry in change_set.paragraphs:
         runs = [
-            Run(r.op, r.text, None if r.op == EQUAL else author(r.delegation, r.at))
+            TrackedRun(r.op, r.text, None if r.op == EQUAL else author(r.delegation, r.at))
             for r in entry.runs
             if r.text
         ]
@@ -122,7 +122,7 @@ def compare(
             if row is None:
                 continue
             who = next((r.author for r in runs if r.author), None) or numbering
-            label_runs = [Run(DELETE, row.label, who)] if row.label else []
+            label_runs = [TrackedRun(DELETE, row.label, who)] if row.label else []
             tracked.append(TrackedParagraph(entry.id, "deleted", row, runs, label_runs, who))
             continue
         row = new_rows.get(entry.id)
@@ -130,16 +130,16 @@ def compare(
             continue
         if entry.change == "inserted":
             who = next((r.author for r in runs if r.author), None) or numbering
-            label_runs = [Run(INSERT, row.label, who)] if row.label else []
+            label_runs = [TrackedRun(INSERT, row.label, who)] if row.label else []
             tracked.append(TrackedParagraph(entry.id, "inserted", row, runs, label_runs, who))
             continue
         before = old_rows.get(entry.id)
         former = before.label if before else _label_of(entry.former_number)
-        label_runs = [Run(EQUAL, row.label, None)] if row.label else []
+        label_runs = [TrackedRun(EQUAL, row.label, None)] if row.label else []
         if former != row.label:
             label_runs = [
-                *([Run(DELETE, former, numbering)] if former else []),
-                *([Run(INSERT, row.label, numbering)] if row.label else []),
+                *([TrackedRun(DELETE, former, numbering)] if former else []),
+                *([TrackedRun(INSERT, row.label, numbering)] if row.label else []),
             ]
         tracked.append(TrackedParagraph(entry.id, "same", row, runs, label_runs))
     return Comparison(document, older, newer, lang, tracked)
