@@ -12,15 +12,14 @@ A reconnecting client simply joins again: the join acknowledgement is a full sna
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room, leave_room
 
+from drafting.database import edit_lock
 from drafting.errors import error_body
 from drafting.events import room_of
 from drafting.extensions import db
@@ -61,27 +60,8 @@ def origin_check(extra: Iterable[str]) -> Callable[[str | None, dict[str, Any]],
     return allowed
 
 
-_edit_locks: dict[int, threading.Lock] = {}
-_edit_locks_guard = threading.Lock()
-
-
-def edit_lock(document_id: int) -> AbstractContextManager:
-    """On SQLite, edits to one document queue here, in this process, not in the database.
-
-    SQLite's busy handler polls the write lock with growing sleeps (1, 2, 5, 10 … 100 ms),
-    so two edits arriving together would cost the second tens of milliseconds; queueing on
-    a lock wakes it the moment the first commits, and a process broadcasts a paragraph's
-    versions in the order they were stored. PostgreSQL queues writers of a document on the
-    document's row lock (database.lock_row) without polling, and taking it only once the
-    edit is checked lets the checks of several edits run side by side.
-    """
-    if db.engine.dialect.name != "sqlite":
-        return nullcontext()
-    with _edit_locks_guard:
-        return _edit_locks.setdefault(document_id, threading.Lock())
-
-
 def present() -> presence.Presence:
+    """This app's presence registry (in memory, or in Redis when scaled out)."""
     return presence.presence_of(current_app._get_current_object())
 
 
@@ -116,99 +96,115 @@ def _depart(sid: str) -> None:
         _announce(document_id)
 
 
-def register(socketio: SocketIO) -> None:
-    @socketio.on("connect")
-    def connect(auth=None):
-        allowed = origin_check(current_app.config.get("ALLOWED_ORIGINS") or [])
-        if not allowed(request.headers.get("Origin"), request.environ):
-            raise ConnectionRefusedError("sockets may only be opened from this site")
-        if not current_user.is_authenticated:
-            raise ConnectionRefusedError("log in first")
-        db.session.rollback()
-        sessions.attach_socket(request.sid, login_session_id())
-        return True
+def connect(auth: Any = None) -> bool:
+    """Only a logged-in browser on an allowed origin may open a socket."""
+    allowed = origin_check(current_app.config.get("ALLOWED_ORIGINS") or [])
+    if not allowed(request.headers.get("Origin"), request.environ):
+        raise ConnectionRefusedError("sockets may only be opened from this site")
+    if not current_user.is_authenticated:
+        raise ConnectionRefusedError("log in first")
+    db.session.rollback()
+    sessions.attach_socket(request.sid, login_session_id())
+    return True
 
-    @socketio.on("disconnect")
-    def disconnect(*_args):
-        sessions.detach_socket(request.sid)
-        _depart(request.sid)
 
-    @socketio.on("join")
-    def join(data):
-        try:
-            document = get_visible(current_user, _document_id(data))
-            require(viewer(), Action.VIEW, document)
-            state = presence.snapshot(document)
-            state["can_edit"] = can(current_user, Action.EDIT_TEXT, document).allowed
-            me = presence.person(current_user)
-        except ServiceError as error:
-            return _refusal(error)
-        db.session.rollback()  # read only: release the database before talking to anyone
-        previous = present().leave(request.sid)
-        if previous is not None and previous != state["document_id"]:
-            leave_room(room_of(previous))
-            _announce(previous)
-        join_room(room_of(state["document_id"]))
-        present().join(state["document_id"], request.sid, me)
-        people = _announce(state["document_id"])
-        return {**state, "you": me["id"], "people": people}
+def disconnect(*_args: Any) -> None:
+    """A closed socket leaves its room, so the others see the person go."""
+    sessions.detach_socket(request.sid)
+    _depart(request.sid)
 
-    @socketio.on("leave")
-    def leave(_data=None):
-        _depart(request.sid)
-        return {"ok": True}
 
-    @socketio.on("editing")
-    def editing_paragraph(data):
-        document_id = present().document_of(request.sid)
-        if document_id is None:
-            return {"error": "join a document first", "status": 400}
-        paragraph_id = data.get("paragraph_id") if isinstance(data, dict) else None
-        lang = data.get("lang") if isinstance(data, dict) else None
+def join(data: Any) -> dict[str, Any]:
+    """Enter a document's room; the ack is a full snapshot, so rejoining is the resync."""
+    try:
+        document = get_visible(current_user, _document_id(data))
+        require(viewer(), Action.VIEW, document)
+        state = presence.snapshot(document)
+        state["can_edit"] = can(current_user, Action.EDIT_TEXT, document).allowed
+        me = presence.person(current_user)
+    except ServiceError as error:
+        return _refusal(error)
+    db.session.rollback()  # read only: release the database before talking to anyone
+    previous = present().leave(request.sid)
+    if previous is not None and previous != state["document_id"]:
+        leave_room(room_of(previous))
+        _announce(previous)
+    join_room(room_of(state["document_id"]))
+    present().join(state["document_id"], request.sid, me)
+    people = _announce(state["document_id"])
+    return {**state, "you": me["id"], "people": people}
+
+
+def leave(_data: Any = None) -> dict[str, Any]:
+    """Leave the room without closing the socket."""
+    _depart(request.sid)
+    return {"ok": True}
+
+
+def editing_paragraph(data: Any) -> dict[str, Any]:
+    """Say which paragraph (and language) this person is in, for the others' markers."""
+    document_id = present().document_of(request.sid)
+    if document_id is None:
+        return {"error": "join a document first", "status": 400}
+    paragraph_id = data.get("paragraph_id") if isinstance(data, dict) else None
+    lang = data.get("lang") if isinstance(data, dict) else None
+    try:
+        document = get_visible(current_user, document_id)
+        require(viewer(), Action.VIEW, document)
+        if paragraph_id is not None:
+            paragraphs.paragraph_of(document, paragraph_id)
+        if lang is not None and lang not in document.languages:
+            raise BadInput("lang must be one of the document's languages")
+    except ServiceError as error:
+        return _refusal(error)
+    db.session.rollback()
+    present().place(request.sid, paragraph_id, lang if paragraph_id is not None else None)
+    _announce(document_id)
+    return {"ok": True}
+
+
+def edit(data: Any) -> dict[str, Any]:
+    """Apply one patch; the ack (the stored version) comes from the service with the
+    broadcast, and the broadcast leaves on COMMIT."""
+    document_id = present().document_of(request.sid)
+    if document_id is None:
+        return {"error": "join a document first", "status": 400}
+    if not isinstance(data, dict):
+        return {"error": "the event data must be an object", "status": 400}
+    with edit_lock(document_id):  # the whole transaction, from its first query
         try:
             document = get_visible(current_user, document_id)
-            require(viewer(), Action.VIEW, document)
-            if paragraph_id is not None:
-                paragraphs.paragraph_of(document, paragraph_id)
-            if lang is not None and lang not in document.languages:
-                raise BadInput("lang must be one of the document's languages")
+            require(viewer(), Action.EDIT_TEXT, document)
+            saved = paragraphs.apply_edit(
+                document,
+                data.get("paragraph_id"),
+                current_user,
+                data.get("lang"),
+                data.get("base_version"),
+                data.get("patch"),
+                skip_sid=request.sid,
+            )
+            ack = saved.ack  # read before COMMIT expires the version
+            db.session.commit()  # stored before the ack; the broadcast leaves on commit
         except ServiceError as error:
             return _refusal(error)
-        db.session.rollback()
-        present().place(request.sid, paragraph_id, lang if paragraph_id is not None else None)
-        _announce(document_id)
-        return {"ok": True}
+        except Exception:
+            db.session.rollback()  # never leave the next edit waiting on our transaction
+            raise
+    return ack
 
-    @socketio.on("edit")
-    def edit(data):
-        document_id = present().document_of(request.sid)
-        if document_id is None:
-            return {"error": "join a document first", "status": 400}
-        if not isinstance(data, dict):
-            return {"error": "the event data must be an object", "status": 400}
-        with edit_lock(document_id):  # the whole transaction, from its first query
-            try:
-                document = get_visible(current_user, document_id)
-                require(viewer(), Action.EDIT_TEXT, document)
-                saved = paragraphs.apply_edit(
-                    document,
-                    data.get("paragraph_id"),
-                    current_user,
-                    data.get("lang"),
-                    data.get("base_version"),
-                    data.get("patch"),
-                    skip_sid=request.sid,
-                )
-                ack = {
-                    "paragraph_id": saved.version.paragraph_id,
-                    "lang": saved.version.lang,
-                    "version": saved.version.seq,
-                    "text": saved.version.text,
-                }
-                db.session.commit()  # stored before the ack; the broadcast leaves on commit
-            except ServiceError as error:
-                return _refusal(error)
-            except Exception:
-                db.session.rollback()  # never leave the next edit waiting on our transaction
-                raise
-        return ack
+
+HANDLERS: dict[str, Callable[..., Any]] = {
+    "connect": connect,
+    "disconnect": disconnect,
+    "join": join,
+    "leave": leave,
+    "editing": editing_paragraph,
+    "edit": edit,
+}
+
+
+def register(socketio: SocketIO) -> None:
+    """Attach the handlers to this app's Socket.IO server (event names are SPEC §7)."""
+    for event, handler in HANDLERS.items():
+        socketio.on_event(event, handler)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from drafting.extensions import db
 from drafting.models.base import MAX_ID
@@ -77,15 +78,44 @@ RULES: dict[Action, tuple[set[Role], str]] = {
 }
 
 
+ROLES_SEEN = "drafting.roles"  # session.info key: (user id, process id) -> role
+
+
 def role_in(user: User | None, process_id: int) -> Role | None:
-    """The user's role in a process, or None for outsiders and anonymous visitors."""
+    """The user's role in a process, or None for outsiders and anonymous visitors.
+
+    Looked up once per transaction: one page asks `can()` dozens of times. The memo is
+    dropped when the transaction ends or this session writes a membership.
+    """
     if user is None or not getattr(user, "is_authenticated", False):
         return None
-    return db.session.scalar(
-        select(Membership.role).where(
-            Membership.user_id == user.id, Membership.process_id == process_id
+    session = db.session()
+    seen = session.info.setdefault(ROLES_SEEN, {})
+    key = (user.id, process_id)
+    if key not in seen or _writing_memberships(session):
+        seen[key] = session.scalar(
+            select(Membership.role).where(
+                Membership.user_id == user.id, Membership.process_id == process_id
+            )
         )
+    return seen[key]
+
+
+def _writing_memberships(session: Session) -> bool:
+    return any(
+        isinstance(row, Membership) for row in (*session.new, *session.dirty, *session.deleted)
     )
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_roles_on_write(session: Session, _context: object) -> None:
+    if _writing_memberships(session):
+        session.info.pop(ROLES_SEEN, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_roles(session: Session, _transaction: object) -> None:
+    session.info.pop(ROLES_SEEN, None)
 
 
 def get_visible(user: User | None, document_id: int) -> Document:

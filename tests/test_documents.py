@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 
+from support.statements import counting
+
+from drafting.extensions import db
+
 EXPECTED_START = [
     "1",
     "1.a",
@@ -220,3 +224,15 @@ def test_logout_ends_the_session(auth, demo):
     auth.login("panama@demo.test")
     assert auth.logout().status_code == 200
     assert auth.get("/api/documents").status_code == 401
+
+
+def test_document_page_reads_the_database_a_bounded_number_of_times(app, auth, demo, client):
+    """87 statements and 24 role lookups before the page model; 17 and 1 after."""
+    auth.login("panama@demo.test")
+    with app.app_context():
+        engine = db.engine
+    with counting(engine) as seen:
+        response = client.get(f"/documents/{demo.id}")
+    assert response.status_code == 200
+    assert len(seen) <= 25
+    assert seen.memberships == 1

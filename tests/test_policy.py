@@ -5,10 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 from support.roles import ACCOUNTS, ALL, EXPECTED, OBS, TRANSITION_ROLES
+from support.statements import counting
 
 from drafting.extensions import db
-from drafting.models import Document, User
-from drafting.policy import Action, can, can_transition
+from drafting.models import Document, Membership, User
+from drafting.models.people import Role
+from drafting.policy import Action, can, can_transition, role_in
 from workflows import all_templates
 
 
@@ -105,3 +107,22 @@ def test_the_committee_may_not_edit_or_restore_another_delegations_proposal(app,
     assert restore.status_code == 409
     assert demo.paragraph("8.a")["text"] == paragraph["text"]
     assert demo.paragraph("8.a")["version"] == paragraph["version"]
+
+
+def test_a_role_is_read_once_per_transaction_and_again_after_a_membership_write(app, demo):
+    with app.app_context():
+        document = db.session.get(Document, demo.id)
+        mexico = db.session.scalar(select(User).where(User.email == "mexico@demo.test"))
+        with counting(db.engine) as seen:
+            answers = {action: can(mexico, action, document).allowed for action in Action}
+        assert seen.memberships == 1
+        assert not answers[Action.EDIT_TEXT]
+        membership = db.session.scalar(
+            select(Membership).where(
+                Membership.user_id == mexico.id, Membership.process_id == document.process_id
+            )
+        )
+        membership.role = Role.COMMITTEE
+        assert role_in(mexico, document.process_id) == Role.COMMITTEE
+        db.session.rollback()
+        assert role_in(mexico, document.process_id) == Role.DELEGATE

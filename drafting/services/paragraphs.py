@@ -158,9 +158,22 @@ def store_version(
 
 @dataclass(frozen=True)
 class Saved:
+    """A stored edit, with the two messages it produces: the author's ack and the others'
+    broadcast, built side by side so they cannot disagree on the version."""
+
     version: Version
     patch: str
     previous_text: str
+
+    @property
+    def ack(self) -> dict:
+        """What the author's socket gets back: the stored version, to rebase on."""
+        return {
+            "paragraph_id": self.version.paragraph_id,
+            "lang": self.version.lang,
+            "version": self.version.seq,
+            "text": self.version.text,
+        }
 
     def broadcast(self, author: User | None) -> dict:
         return {

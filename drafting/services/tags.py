@@ -174,10 +174,16 @@ class Objective:
     numbers: tuple[str, ...]  # their numbers, for the tooltip
 
 
-def coverage(document: Document, locale: str, visible: dict[int, str]) -> list[Objective]:
+def coverage(
+    document: Document,
+    locale: str,
+    visible: dict[int, str],
+    tagged: dict[int, list[Tag]] | None = None,
+) -> list[Objective]:
     """The 23 objectives with how many (visible, i.e. not deleted) paragraphs carry each;
-    `visible` maps paragraph id to its number."""
-    tags = tags_by_paragraph(document)
+    `visible` maps paragraph id to its number; `tagged` is tags_by_paragraph() if the
+    caller already read it."""
+    tags = tagged if tagged is not None else tags_by_paragraph(document)
     counts: dict[str, list[str]] = {code: [] for code, _, _ in gcm.OBJECTIVES}
     for paragraph_id, number in visible.items():
         for tag in tags.get(paragraph_id, []):

@@ -35,7 +35,7 @@ from drafting.services.documents import ParagraphView, tree
 from drafting.services.errors import BadInput, Conflict, ServiceError
 from drafting.text import textdiff
 from drafting.web import bp
-from drafting.web.pages import panels
+from drafting.web.pages import delegation_colours, panels
 
 # --------------------------------------------------------------------------------------------
 # What the document page's partials need, computed once per request
@@ -80,7 +80,8 @@ def amendment_table(document_id: int):
         statuses=STATUSES,
         delegations=sorted({a.delegation.code for a in everyone}),
         numbers=[p.number for p in paragraphs if p.number and p.status != "deleted"],
-        panel=panels(document),
+        panel=panels(document, viewer()),
+        colours=delegation_colours(document),
     )
 
 
@@ -140,6 +141,7 @@ def conflict_page(amendment_id: int):
     return render_template(
         "amendment_conflict.html",
         document=document,
+        colours=delegation_colours(document),
         view=view,
         three=three,
         diffs=diffs,

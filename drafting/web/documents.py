@@ -6,19 +6,12 @@ from flask import abort, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from drafting import clock
 from drafting.extensions import db
-from drafting.handlers import visible_or_404
+from drafting.handlers import viewer, visible_or_404
 from drafting.models import Document, Membership, Process, User
-from drafting.policy import Action, can, role_in, visible_documents
-from drafting.services import workflow
-from drafting.services.documents import tree
+from drafting.policy import role_in, visible_documents
 from drafting.web import bp
-from workflows import template as workflow_template
-
-
-def viewer():
-    return current_user if current_user.is_authenticated else None
+from drafting.web.pages import document_page
 
 
 @bp.get("/")
@@ -64,28 +57,5 @@ def process(process_id: int):
 @bp.get("/documents/<int:document_id>")
 def document(document_id: int):
     document = visible_or_404(document_id)
-    user = viewer()
-    paragraphs = tree(document)
-    options = (
-        workflow.options(user, document) if user and role_in(user, document.process_id) else []
-    )
-    deadline = workflow.active_deadline(document)
-    rounds = sum(1 for r in document.revisions if r.label.startswith("Rev."))
-    silence_over = bool(
-        deadline and deadline.kind.value == "silence" and deadline.due_at <= clock.now()
-    )
-    return render_template(
-        "document.html",
-        document=document,
-        paragraphs=paragraphs,
-        options=options,
-        deadline=deadline,
-        deadline_label=workflow.format_deadline(deadline) if deadline else None,
-        template=workflow_template(document.workflow),
-        role=role_in(user, document.process_id),
-        can_edit=bool(user) and can(user, Action.EDIT_TEXT, document).allowed,
-        can_status=bool(user) and can(user, Action.SET_STATUS, document).allowed,
-        now_iso=clock.now().isoformat(),
-        round_number=rounds,
-        silence_over=silence_over,
-    )
+    page = document_page(document, viewer())
+    return render_template("document.html", document=document, page=page)

@@ -1,23 +1,24 @@
-"""What the document page's partials need besides the text, computed once per request."""
+"""The document page's model: everything the page and its partials show, computed once per
+request in the view (the templates issue no queries), and pieces other pages reuse."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import (
-    g,
-)
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from drafting import gcm, labels
+from drafting import clock, gcm, labels
 from drafting.extensions import db
-from drafting.handlers import viewer
-from drafting.models import Delegation, Document, Membership, Tag, User
-from drafting.policy import Action, can
-from drafting.services import amendments, discussion, tags
+from drafting.models import Deadline, Delegation, Document, Membership, Tag, User
+from drafting.models.people import Role
+from drafting.policy import Action, can, role_in
+from drafting.services import amendments, discussion, tags, workflow
+from drafting.services.documents import ParagraphView, tree
 from drafting.web import bp
+from workflows import Template as WorkflowTemplate
+from workflows import template as workflow_template
 
 
 @dataclass
@@ -48,23 +49,19 @@ def allowed_actions(user: User | None, document: Document) -> dict[str, bool]:
     return {action.value: can(user, action, document).allowed for action in Action}
 
 
-def panels(document: Document) -> Panels:
-    cache = g.setdefault("drafting_panels", {})
-    if document.id not in cache:
-        user = viewer()
-        found = amendments.for_document(document)
-        per_paragraph: dict[int, list[amendments.AmendmentView]] = {}
-        for view in amendments.views(found, document):
-            per_paragraph.setdefault(view.amendment.paragraph_id, []).append(view)
-        cache[document.id] = Panels(
-            document=document,
-            amendments=per_paragraph,
-            threads=discussion.threads(document),
-            footnotes=discussion.footnotes(document),
-            allowed=allowed_actions(user, document),
-            delegation_id=user.delegation_id if user else None,
-        )
-    return cache[document.id]
+def panels(document: Document, user: User | None) -> Panels:
+    """Amendments, threads and footnotes of the whole document, read in one pass."""
+    per_paragraph: dict[int, list[amendments.AmendmentView]] = {}
+    for view in amendments.views(amendments.for_document(document), document):
+        per_paragraph.setdefault(view.amendment.paragraph_id, []).append(view)
+    return Panels(
+        document=document,
+        amendments=per_paragraph,
+        threads=discussion.threads(document),
+        footnotes=discussion.footnotes(document),
+        allowed=allowed_actions(user, document),
+        delegation_id=user.delegation_id if user else None,
+    )
 
 
 def delegation_colours(document: Document) -> dict[str, Delegation]:
@@ -79,26 +76,19 @@ def delegation_colours(document: Document) -> dict[str, Delegation]:
     return {d.code: d for d in rows}
 
 
-@bp.app_context_processor
-def _helpers() -> dict[str, Any]:
-    return {"paragraph_panels": panels, "delegation_colours": delegation_colours}
-
-
 @bp.record_once
 def _register(state) -> None:
     labels.init_app(state.app)
-    state.app.jinja_env.globals["document_extras"] = document_extras
 
 
 @dataclass
 class Extras:
-    """What the document page shows besides the text: tags, GCM coverage, exports."""
+    """What the document page shows besides the text: tags, GCM coverage, exports (what
+    the viewer may do with them is in Panels.allowed)."""
 
     tags: dict[int, list[Tag]] = field(default_factory=dict)
     coverage: list[tags.Objective] = field(default_factory=list)
     covered: int = 0
-    can_tag: bool = False
-    can_confirm: bool = False
     gcm: list[tuple[str, str]] = field(default_factory=list)
     revisions: list[str] = field(default_factory=list)
 
@@ -106,17 +96,60 @@ class Extras:
         return tags.label_of(tag, str(get_locale()))
 
 
-def document_extras(document: Document, paragraphs) -> Extras:
-    """Called by the document page's partials (the page view stays the workflow's)."""
-    user = viewer()
+def document_extras(document: Document, paragraphs: list[ParagraphView]) -> Extras:
+    """Tags, GCM coverage and downloads; the tags are read once for both."""
     locale = str(get_locale())
-    coverage = tags.coverage(document, locale, {p.id: p.number for p in paragraphs})
+    tagged = tags.tags_by_paragraph(document)
+    coverage = tags.coverage(document, locale, {p.id: p.number for p in paragraphs}, tagged)
     return Extras(
-        tags=tags.tags_by_paragraph(document),
+        tags=tagged,
         coverage=coverage,
         covered=sum(1 for o in coverage if o.count),
-        can_tag=bool(user) and can(user, Action.TAG, document).allowed,
-        can_confirm=bool(user) and can(user, Action.EDIT_TEXT, document).allowed,
         gcm=[(code, es if locale == "es" else en) for code, en, es in gcm.OBJECTIVES],
         revisions=[r.label for r in document.revisions],
+    )
+
+
+@dataclass
+class DocumentPage:
+    """Everything GET /documents/<id> and its partials show, built once in the view so
+    the template asks the database nothing."""
+
+    document: Document
+    paragraphs: list[ParagraphView]
+    panels: Panels
+    extras: Extras
+    colours: dict[str, Delegation]
+    role: Role | None
+    options: list[dict[str, Any]]
+    deadline: Deadline | None
+    deadline_label: str | None
+    template: WorkflowTemplate
+    can_edit: bool
+    now_iso: str
+    round_number: int
+    silence_over: bool
+
+
+def document_page(document: Document, user: User | None) -> DocumentPage:
+    """The document page's model; the viewer's role is read once (policy.role_in)."""
+    paragraphs = tree(document)
+    role = role_in(user, document.process_id)
+    deadline = workflow.active_deadline(document)
+    now = clock.now()
+    return DocumentPage(
+        document=document,
+        paragraphs=paragraphs,
+        panels=panels(document, user),
+        extras=document_extras(document, paragraphs),
+        colours=delegation_colours(document),
+        role=role,
+        options=workflow.options(user, document) if user and role else [],
+        deadline=deadline,
+        deadline_label=workflow.format_deadline(deadline) if deadline else None,
+        template=workflow_template(document.workflow),
+        can_edit=bool(user) and can(user, Action.EDIT_TEXT, document).allowed,
+        now_iso=now.isoformat(),
+        round_number=sum(1 for r in document.revisions if r.label.startswith("Rev.")),
+        silence_over=bool(deadline and deadline.kind.value == "silence" and deadline.due_at <= now),
     )
