@@ -70,7 +70,7 @@ def _refusal(error: ServiceError) -> dict[str, Any]:
     return {**error_body(error), "status": error.status}
 
 
-def _document_id(data: Any) -> int:
+def _document_id(data: Any = None) -> int:
     value = data.get("document_id") if isinstance(data, dict) else None
     if isinstance(value, bool) or not isinstance(value, int):
         raise BadInput("document_id must be an integer")
@@ -114,7 +114,7 @@ def disconnect(*_args: Any) -> None:
     _depart(request.sid)
 
 
-def join(data: Any) -> dict[str, Any]:
+def join(data: Any = None) -> dict[str, Any]:
     """Enter a document's room; the ack is a full snapshot, so rejoining is the resync."""
     try:
         document = get_visible(current_user, _document_id(data))
@@ -141,7 +141,7 @@ def leave(_data: Any = None) -> dict[str, Any]:
     return {"ok": True}
 
 
-def editing_paragraph(data: Any) -> dict[str, Any]:
+def editing_paragraph(data: Any = None) -> dict[str, Any]:
     """Say which paragraph (and language) this person is in, for the others' markers."""
     document_id = present().document_of(request.sid)
     if document_id is None:
@@ -163,7 +163,7 @@ def editing_paragraph(data: Any) -> dict[str, Any]:
     return {"ok": True}
 
 
-def edit(data: Any) -> dict[str, Any]:
+def edit(data: Any = None) -> dict[str, Any]:
     """Apply one patch; the ack (the stored version) comes from the service with the
     broadcast, and the broadcast leaves on COMMIT."""
     document_id = present().document_of(request.sid)

@@ -827,10 +827,11 @@ def test_json_nested_100000_levels_deep_is_a_400(env, raw):
     assert env.snapshot() == before
 
 
-@pytest.mark.xfail(strict=True, reason="join without data: live.py fix pending")
-def test_a_socket_join_without_data_is_answered_400(env, editor):
-    answer = editor.emit("join", callback=True)
-    assert isinstance(answer, dict) and answer.get("status") == 400, answer
+@pytest.mark.parametrize("event", ["join", "edit"])
+def test_a_socket_event_without_data_is_answered_400(env, editor, event):
+    answer = editor.emit(event, callback=True)
+    assert isinstance(answer, dict), answer
+    assert answer["status"] == 400, answer
 
 
 def import_with_symbol(env: Env, symbol: str):
