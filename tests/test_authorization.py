@@ -30,7 +30,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from support.databases import BASE_CONFIG, PG_URL, admin_url
-from test_import_docx import Marked
+from test_importing_docx import Marked
 from test_policy import COM, DEL, OBS, ONLINE, PPT, SEC, TRANSITION_ROLES
 
 from drafting import clock, create_app
