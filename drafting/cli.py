@@ -138,7 +138,9 @@ def deadlines_command() -> None:
 @click.argument("document_id", type=int)
 @with_appcontext
 def verify_command(document_id: int) -> None:
-    """Recompute a document's audit hash chain and, if adopted, its text's SHA-256."""
+    """Recompute a document's audit hash chain, the hash of every record it vouches for and,
+    if adopted, its text's SHA-256; exit 1 and say where if anything does not add up. Keep
+    the chain's length and head it prints somewhere else: they show a rewritten history."""
     from drafting.models import Document
     from drafting.services.audit import verify
 
@@ -152,7 +154,8 @@ def verify_command(document_id: int) -> None:
         sys.exit(1)
     click.echo(
         f"document {document_id}: audit chain intact"
-        + (f", adopted text SHA-256 {document.sha256} matches" if document.sha256 else "")
+        f" ({document.chain_length} entries, head {document.chain_head})"
+        + (f", adopted text SHA-256 {document.sha256} matches" if document.is_adopted else "")
     )
 
 

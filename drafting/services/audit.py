@@ -1,19 +1,63 @@
 """The audit log and tamper evidence: every step recorded and chained by SHA-256, the
-canonical text whose SHA-256 seals an adopted document, and the check that recomputes both."""
+canonical text whose SHA-256 seals an adopted document, and the check that recomputes both.
+
+What the chain vouches for. Each entry hashes its content and the hash of the entry before
+it. The records a step writes (versions, amendments with their texts, co-sponsorships,
+reservations, comments, revisions with their layout) carry a hash of their content, and the
+entry recording the step lists them by table, id and hash (``details["rows"]``). An
+amendment's decision, updated in place by design, is hashed as it stands after filing and
+after every decision (``details["decisions"]``). The document row keeps the chain's length
+and the hash of its last entry, written in the same transaction as the entry.
+
+`verify` recomputes all of it, so a direct change to any of those records shows: a rewritten
+entry, row or decision; a row no entry records, or one recorded twice; an entry whose row is
+gone; entries cut off the end or all deleted; a state the last transition does not explain;
+an adopted text that no longer hashes to its seal.
+
+Limits. The chain and everything it covers live in the same database. Someone who can write
+it and knows this scheme can still forge a consistent shorter history: cut the last entries
+*and* delete every row they recorded *and* rewind the document's chain length, chain head and
+state. Cutting an entry that recorded nothing else (a paragraph's status, tags, a silence
+that ended) and rewinding both chain columns is not detectable from inside the database. The
+answer is an anchor kept outside it: the head and length `flask verify` prints, or the
+adopted text's SHA-256 published with the text; compared later, they show any rewrite. Not
+chained at all: a paragraph's place in the tree and its negotiation status while the
+document is being negotiated (they change in place; once adopted, the sealed Final revision
+and the SHA-256 of the text cover them), deadlines, tags, an amendment's needs-review flag,
+people and memberships.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm import selectinload
 
 from drafting import clock
 from drafting.database import lock_row
 from drafting.extensions import db
-from drafting.models import AuditEntry, Document, User
+from drafting.models import (
+    Amendment,
+    AuditEntry,
+    Comment,
+    CoSponsor,
+    Document,
+    Paragraph,
+    Reservation,
+    Revision,
+    User,
+    Version,
+)
+from drafting.models.integrity import Hashed
 from drafting.services.documents import tree
+from workflows import template
+
+# Entries that set the document's state; the last one must agree with the state column.
+STATE_ACTIONS = frozenset({"import", "transition"})
 
 
 def record(
@@ -24,13 +68,26 @@ def record(
     from_state: str | None = None,
     to_state: str | None = None,
     reason: str | None = None,
+    rows: Iterable[Hashed] = (),
+    decided: Iterable[Amendment] = (),
     **details: Any,
 ) -> AuditEntry:
     """Add one entry; the caller's transaction commits it together with the change it
-    describes, so the log never claims what did not happen."""
+    describes, so the log never claims what did not happen. ``rows`` are the records the
+    step wrote and ``decided`` the amendments whose decision it set: the entry carries their
+    hashes, which is what lets `verify` notice when one of them is changed later."""
     document_id = document.id if document else None
     if document_id is not None:
         lock_row(Document, document_id)  # one writer extends a document's chain at a time
+    db.session.flush()  # new rows get their hashes
+    references = [[row.__tablename__, row.id, row.hash] for row in rows]
+    if any(not ref[2] for ref in references):
+        raise ValueError(f"unhashed rows cannot be recorded: {references}")
+    if references:
+        details["rows"] = references
+    decisions = [[amendment.id, amendment.decision_hash()] for amendment in decided]
+    if decisions:
+        details["decisions"] = decisions
     previous = db.session.scalar(
         select(AuditEntry.hash)
         .where(
@@ -57,16 +114,36 @@ def record(
     entry.hash = entry.compute_hash()
     db.session.add(entry)
     db.session.flush()
+    if document_id is not None:
+        # An UPDATE statement, not an attribute change: the chain grows even once the
+        # document is adopted and frozen.
+        db.session.execute(
+            update(Document)
+            .where(Document.id == document_id)
+            .values(chain_length=Document.chain_length + 1, chain_head=entry.hash)
+        )
     return entry
+
+
+def _entries(document_id: int | None) -> list[AuditEntry]:
+    return list(
+        db.session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.document_id == document_id)
+            .order_by(AuditEntry.id)
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def verify_chain(document_id: int | None) -> list[str]:
     """Problems found when recomputing the chain (empty when intact)."""
+    return _check_links(_entries(document_id))
+
+
+def _check_links(entries: list[AuditEntry]) -> list[str]:
     problems = []
     previous = ""
-    entries = db.session.scalars(
-        select(AuditEntry).where(AuditEntry.document_id == document_id).order_by(AuditEntry.id)
-    )
     for entry in entries:
         if entry.prev_hash != previous:
             problems.append(f"entry {entry.id}: previous hash does not match entry before it")
@@ -92,13 +169,162 @@ def canonical_text(document: Document) -> bytes:
 
 
 def sha256_of(document: Document) -> str:
+    """The SHA-256 that adoption seals (and `verify` recomputes) for the current text."""
     return hashlib.sha256(canonical_text(document)).hexdigest()
 
 
 def verify(document: Document) -> list[str]:
-    problems = verify_chain(document.id)
-    if document.is_adopted:
-        actual = sha256_of(document)
-        if actual != document.sha256:
-            problems.append(f"adopted text SHA-256 is {actual}, recorded {document.sha256}")
+    """Everything about the document's record that does not add up, each problem saying
+    where (entry, table and row id); empty when intact. See the module docstring for what
+    this can and cannot catch."""
+    entries = _entries(document.id)
+    db.session.expire(document)  # read the row and its revisions as they are now
+    rows = hashed_rows(document)
+    return [
+        *_check_links(entries),
+        *_check_ends(document, entries),
+        *_check_rows(rows, entries),
+        *_check_decisions(rows["amendment"], entries),
+        *_check_state(document, entries),
+    ]
+
+
+def _check_ends(document: Document, entries: list[AuditEntry]) -> list[str]:
+    """Entries cut off the end (or all of them) no longer reach the recorded length/head."""
+    problems = []
+    where = f"document {document.id}"
+    if len(entries) != document.chain_length:
+        problems.append(
+            f"{where}: {len(entries)} audit entries found, the document records "
+            f"{document.chain_length} (entries deleted or added)"
+        )
+    head = entries[-1] if entries else None
+    if (head.hash if head else "") != document.chain_head:
+        problems.append(
+            f"{where}: the last audit entry"
+            + (f" (entry {head.id})" if head else " (none left)")
+            + f" is not the chain head the document records ({document.chain_head or 'none'})"
+        )
+    return problems
+
+
+def hashed_rows(document: Document) -> dict[str, list[Hashed]]:
+    """Every record of the document that the chain vouches for, table by table."""
+    fresh = {"populate_existing": True}
+    queries = {
+        "version": select(Version)
+        .join(Paragraph, Paragraph.id == Version.paragraph_id)
+        .where(Paragraph.document_id == document.id),
+        "amendment": select(Amendment)
+        .where(Amendment.document_id == document.id)
+        .options(selectinload(Amendment.texts)),
+        "co_sponsor": select(CoSponsor)
+        .join(Amendment, Amendment.id == CoSponsor.amendment_id)
+        .where(Amendment.document_id == document.id),
+        "reservation": select(Reservation).where(Reservation.document_id == document.id),
+        "comment": select(Comment).where(Comment.document_id == document.id),
+        "revision": select(Revision)
+        .where(Revision.document_id == document.id)
+        .options(selectinload(Revision.paragraph_rows), selectinload(Revision.version_rows)),
+    }
+    return {
+        table: list(db.session.scalars(query.execution_options(**fresh)))
+        for table, query in queries.items()
+    }
+
+
+def _references(
+    entries: list[AuditEntry], key: str, shape: tuple[type, ...]
+) -> list[tuple[int, list]]:
+    """(entry id, reference) for every well-formed reference under details[key]; a
+    malformed one can only come from a rewritten entry, which the chain reports."""
+    out = []
+    for entry in entries:
+        references = (entry.details or {}).get(key, [])
+        for reference in references if isinstance(references, list) else []:
+            if (
+                isinstance(reference, list)
+                and len(reference) == len(shape)
+                and all(isinstance(v, t) for v, t in zip(reference, shape, strict=True))
+            ):
+                out.append((entry.id, reference))
+    return out
+
+
+def _check_rows(rows: dict[str, list[Hashed]], entries: list[AuditEntry]) -> list[str]:
+    """Each row must hash to its stored hash, and be recorded, with that hash, by exactly
+    one entry; each row an entry records must exist."""
+    recorded: dict[tuple[str, int], list[tuple[int, str]]] = {}
+    for entry_id, (table, row_id, row_hash) in _references(entries, "rows", (str, int, str)):
+        recorded.setdefault((table, row_id), []).append((entry_id, row_hash))
+    problems = []
+    for table, found in rows.items():
+        for row in sorted(found, key=lambda r: r.id):
+            where = f"{table} {row.id}"
+            if row.content_hash() != row.hash:
+                problems.append(f"{where}: content does not match its hash")
+            records = recorded.pop((table, row.id), [])
+            if not records:
+                problems.append(f"{where}: no audit entry records it")
+            elif len(records) > 1:
+                ids = ", ".join(str(entry_id) for entry_id, _ in records)
+                problems.append(f"{where}: recorded by several entries ({ids})")
+            for entry_id, row_hash in records:
+                if row_hash != row.hash:
+                    problems.append(f"{where}: hash is not the one entry {entry_id} recorded")
+    for (table, row_id), records in sorted(recorded.items(), key=str):
+        for entry_id, _ in records:
+            problems.append(f"entry {entry_id}: records {table} {row_id}, which is missing")
+    return problems
+
+
+def _check_decisions(amendments: list[Amendment], entries: list[AuditEntry]) -> list[str]:
+    """Decisions change the amendment row in place, so the row must read as the last
+    decision recorded for it."""
+    last: dict[int, tuple[int, str]] = {}
+    for entry_id, (amendment_id, decision) in _references(entries, "decisions", (int, str)):
+        last[amendment_id] = (entry_id, decision)
+    problems = []
+    for amendment in sorted(amendments, key=lambda a: a.id):
+        where = f"amendment {amendment.id}"
+        if amendment.id not in last:
+            problems.append(f"{where}: no audit entry records its decision")
+            continue
+        entry_id, decision = last[amendment.id]
+        if amendment.decision_hash() != decision:
+            problems.append(
+                f"{where}: status, decision or note differ from what entry {entry_id} recorded"
+            )
+    return problems
+
+
+def _check_state(document: Document, entries: list[AuditEntry]) -> list[str]:
+    """The state column must be where the last transition left it, and "adopted" must agree
+    with the sealed Final revision, which is what the application goes by."""
+    problems = []
+    where = f"document {document.id}"
+    last = next((e for e in reversed(entries) if e.action in STATE_ACTIONS and e.to_state), None)
+    if last is not None and document.state != last.to_state:
+        problems.append(
+            f"{where}: state is {document.state}, but entry {last.id} left it {last.to_state}"
+        )
+    final = document.sealed_final
+    adopted_state = document.state in template(document.workflow).final_states
+    if final is None:
+        if adopted_state:
+            problems.append(f"{where}: state is {document.state} but no Final revision is sealed")
+        return problems
+    if not adopted_state:
+        problems.append(
+            f"{where}: revision {final.id} (Final) is sealed, so the document is adopted, "
+            f"but its state is {document.state}"
+        )
+    if document.sha256 != final.sha256:
+        problems.append(
+            f"{where}: SHA-256 {document.sha256} is not the one revision {final.id} (Final) "
+            f"sealed, {final.sha256}"
+        )
+    actual = sha256_of(document)
+    if actual != final.sha256:
+        problems.append(f"adopted text SHA-256 is {actual}, recorded {final.sha256}")
     return problems

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from drafting.extensions import db
 from drafting.models import Document, Membership, Paragraph, Revision, RevisionParagraph, Version
 from drafting.models.people import Role, User
-from drafting.models.text import ParagraphStatus
+from drafting.models.text import ParagraphStatus, sealed_final_exists
 from drafting.services.errors import NotFound
 from drafting.text.numbering import Node, Number, number_tree, reading_order
 
@@ -43,9 +43,16 @@ def visible_documents(user: User) -> list[Document]:
     return list(
         db.session.scalars(
             select(Document)
-            .where((Document.process_id.in_(process_ids)) | (Document.state == "adopted"))
+            .where(Document.process_id.in_(process_ids) | sealed_final_exists())
             .order_by(Document.id)
         )
+    )
+
+
+def published_documents() -> list[Document]:
+    """The adopted documents, which anyone may read."""
+    return list(
+        db.session.scalars(select(Document).where(sealed_final_exists()).order_by(Document.id))
     )
 
 

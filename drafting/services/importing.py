@@ -6,7 +6,7 @@ import re
 
 from drafting import clock
 from drafting.extensions import db
-from drafting.models import Document, Paragraph, Process, User
+from drafting.models import Document, Paragraph, Process, User, Version
 from drafting.models.text import DocumentKind, ParagraphStatus, Section, VersionSource
 from drafting.services import audit, revisions
 from drafting.services.errors import BadInput
@@ -143,20 +143,22 @@ def create_document(
         for p in walk(other):
             validate_text(document, lang, p.text)
     translated = {lang: list(walk(other)) for lang, other in translations.items()}
-    _add_tree(document, user, forest, None, languages[0], originals, translated)
+    stored: list[Version] = []
+    _add_tree(document, user, forest, None, languages[0], originals, translated, stored)
+    draft = revisions.snapshot(document, "Draft", user)
     audit.record(
         "import",
         document=document,
         user=user,
         to_state="proposal",
+        rows=[*stored, draft],
         paragraphs=len(originals),
         languages=languages,
     )
-    revisions.snapshot(document, "Draft", user)
     return document
 
 
-def _add_tree(document, user, forest, parent, lang, originals, translated) -> None:
+def _add_tree(document, user, forest, parent, lang, originals, translated, stored) -> None:
     for position, parsed in enumerate(forest):
         paragraph = Paragraph(
             document_id=document.id,
@@ -168,17 +170,10 @@ def _add_tree(document, user, forest, parent, lang, originals, translated) -> No
         db.session.add(paragraph)
         db.session.flush()
         index = next(i for i, p in enumerate(originals) if p is parsed)
-        store_version(
-            document, paragraph, user, lang, parsed.text, source=VersionSource.IMPORT, audited=False
-        )
-        for other_lang, others in translated.items():
-            store_version(
-                document,
-                paragraph,
-                user,
-                other_lang,
-                others[index].text,
-                source=VersionSource.IMPORT,
-                audited=False,
+        texts = {lang: parsed.text} | {code: t[index].text for code, t in translated.items()}
+        for code, text in texts.items():
+            version = store_version(
+                document, paragraph, user, code, text, source=VersionSource.IMPORT, audited=False
             )
-        _add_tree(document, user, parsed.children, paragraph, lang, originals, translated)
+            stored.append(version)
+        _add_tree(document, user, parsed.children, paragraph, lang, originals, translated, stored)

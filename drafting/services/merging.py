@@ -179,6 +179,7 @@ def _close(
         "amendment_decided",
         document=document,
         user=user,
+        decided=[amendment],
         amendment_id=amendment.id,
         decision=status.value,
         note=note,

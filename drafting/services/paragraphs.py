@@ -110,7 +110,8 @@ def store_version(
     delegation_id: int | None = None,
     audited: bool = True,
 ) -> Version:
-    """Append a version (the paragraph row is locked by the caller) and update the status."""
+    """Append a version (the paragraph row is locked by the caller) and update the status.
+    With ``audited=False`` the caller records the version in its own audit entry."""
     others = latest_by_lang(paragraph.id)
     current = others.get(lang)
     translation_of = None
@@ -146,6 +147,7 @@ def store_version(
             "edit",
             document=document,
             user=user,
+            rows=[version],
             paragraph_id=paragraph.id,
             lang=lang,
             version=version.seq,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from drafting import clock
 from drafting.extensions import db
 from drafting.models import Document, Revision, RevisionParagraph, RevisionVersion, User, Version
 from drafting.services.documents import current_versions, paragraphs_of
@@ -12,11 +13,12 @@ from drafting.services.errors import NotFound
 
 def snapshot(document: Document, label: str, user: User | None) -> Revision:
     """Record which version of every paragraph the document holds now, and where each
-    paragraph stands in the tree."""
+    paragraph stands in the tree; the revision's hash covers all of it."""
     revision = Revision(
-        document_id=document.id,
+        document=document,
         label=label,
         state=document.state,
+        created_at=clock.now(),
         created_by_id=user.id if user else None,
     )
     db.session.add(revision)
@@ -35,7 +37,16 @@ def snapshot(document: Document, label: str, user: User | None) -> Revision:
     for version in current_versions(document.id).values():
         db.session.add(RevisionVersion(revision_id=revision.id, version_id=version.id))
     db.session.flush()
+    revision.hash = revision.content_hash()
     return revision
+
+
+def seal(revision: Revision, sha256: str) -> None:
+    """Store the SHA-256 of the adopted text on the Final revision. From the flush that
+    writes it the document is adopted and frozen, so it must be the document's last change
+    in the transaction (the audit entry recording it follows)."""
+    revision.sha256 = sha256
+    revision.hash = revision.content_hash()
 
 
 def next_round_label(document: Document) -> str:

@@ -13,7 +13,13 @@ from drafting.labels import reason_label, transition_label
 from drafting.models import AuditEntry, Document, Membership, Process, User
 from drafting.policy import Action, can
 from drafting.services import workflow
-from drafting.services.documents import get_visible, role_in, tree, visible_documents
+from drafting.services.documents import (
+    get_visible,
+    published_documents,
+    role_in,
+    tree,
+    visible_documents,
+)
 from drafting.services.errors import NotFound, ServiceError
 from drafting.web import bp
 from workflows import template as workflow_template
@@ -36,7 +42,7 @@ def home():
         documents = visible_documents(current_user)
         memberships = {m.process_id: m.role.value for m in current_user.memberships}
     else:
-        documents = list(db.session.scalars(select(Document).where(Document.state == "adopted")))
+        documents = published_documents()
         memberships = {}
     processes = {d.process_id: d.process for d in documents}
     for process_id in memberships:
