@@ -276,11 +276,43 @@ def test_export_and_import_process_round_trip(auth, demo, runner, app, tmp_path,
         assert "already exist" in result.output
 
 
+def test_backups_leave_password_hashes_out_unless_asked(demo, runner, app, tmp_path, databases):
+    plain_path, full_path = tmp_path / "plain.json", tmp_path / "full.json"
+    pid = process_id(app)
+    assert runner.invoke(args=["export-process", str(pid), "-o", str(plain_path)]).exit_code == 0
+    full = ["export-process", str(pid), "-o", str(full_path), "--with-password-hashes"]
+    assert runner.invoke(args=full).exit_code == 0
+    plain_users = json.loads(plain_path.read_text())["tables"]["user"]
+    full_users = json.loads(full_path.read_text())["tables"]["user"]
+    assert not any("password_hash" in user for user in plain_users)
+    assert all(user["password_hash"].startswith("pbkdf2:") for user in full_users)
+    assert [u["email"] for u in plain_users] == [u["email"] for u in full_users]
+
+    login = {"email": "mexico@demo.test", "password": "demo-password"}
+    with empty_database(app, databases) as (other, _):
+        other_runner = other.test_cli_runner()
+        result = other_runner.invoke(args=["import-process", str(plain_path)])
+        assert result.exit_code == 0, result.output
+        assert "flask set-password" in result.output
+        assert other.test_client().post("/api/login", json=login).status_code == 401
+        result = other_runner.invoke(
+            args=["set-password", "mexico@demo.test", "--password", "a-new-password"]
+        )
+        assert result.exit_code == 0, result.output
+        fresh = {**login, "password": "a-new-password"}
+        assert other.test_client().post("/api/login", json=fresh).status_code == 200
+        assert other_runner.invoke(args=["verify", str(demo.id)]).exit_code == 0
+    with empty_database(app, databases) as (other, _):
+        result = other.test_cli_runner().invoke(args=["import-process", str(full_path)])
+        assert result.exit_code == 0, result.output
+        assert other.test_client().post("/api/login", json=login).status_code == 200
+
+
 def test_a_database_upgraded_from_0001_verifies(auth, demo, app, databases):
     negotiate(auth, demo)
     adopt(auth, demo)
     with app.app_context():
-        backup = export_process(process_id(app))
+        backup = export_process(process_id(app), with_password_hashes=True)
     with empty_database(app, databases, revision="0001_initial") as (other, url):
         load_rows(url, as_before_the_chain(backup))  # what the application wrote before 0002
         with other.app_context():

@@ -10,7 +10,7 @@ from drafting import clock
 from drafting.extensions import db
 from drafting.models import Delegation, Membership, Process, User
 from drafting.models.people import DelegationKind, Role
-from drafting.services.errors import BadInput
+from drafting.services.errors import BadInput, NotFound
 
 
 def delegation(
@@ -36,6 +36,20 @@ def create_user(email: str, name: str, password: str, delegation_: Delegation) -
     user = User(email=email, name=name, delegation_id=delegation_.id)
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_password(email: str, password: str) -> User:
+    """Give an existing account a new password (an account restored from a backup without
+    password hashes has none); sessions opened with the old one end."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"no user {email}")
+    if len(password) < 10:
+        raise BadInput("passwords need at least 10 characters")
+    user.set_password(password)
+    user.session_epoch += 1
     db.session.flush()
     return user
 
