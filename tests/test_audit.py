@@ -153,6 +153,13 @@ def test_verify_detects_a_changed_version_of_a_document_under_review(demo, runne
     assert f"version {version}: content does not match its hash" in result.output
 
 
+def test_verify_detects_a_changed_title_of_a_document_under_review(demo, runner, app):
+    tamper(app, "UPDATE document SET title = 'Another text' WHERE id = :d", d=demo.id)
+    result = verify(runner, demo)
+    assert result.exit_code == 1
+    assert f"document {demo.id}: content does not match its hash" in result.output
+
+
 def test_verify_detects_a_changed_amendment_rationale(auth, demo, runner, app):
     made = negotiate(auth, demo)
     tamper(

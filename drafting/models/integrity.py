@@ -27,6 +27,18 @@ from drafting import clock
 
 # The columns each hashed table's hash covers, in no particular order (keys are sorted).
 COLUMNS: dict[str, tuple[str, ...]] = {
+    # what a document is, fixed when it is created (its state and seal are checked apart)
+    "document": (
+        "process_id",
+        "kind",
+        "title",
+        "symbol",
+        "languages",
+        "workflow",
+        "proposer_delegation_id",
+        "allow_observer_comments",
+        "created_at",
+    ),
     "version": (
         "paragraph_id",
         "lang",
@@ -195,6 +207,15 @@ def _hash_new_rows(session: Session, flush_context, instances) -> None:
     """Every new row of a hashed table carries the hash of its content from its INSERT on."""
     for obj in session.new:
         if isinstance(obj, Hashed) and not obj.hash_has_parts and not obj.hash:
-            if getattr(obj, "created_at", True) is None:
-                obj.created_at = clock.now()  # the column default would come too late
+            _apply_defaults(obj)
             obj.hash = obj.content_hash()
+
+
+def _apply_defaults(obj: Hashed) -> None:
+    """Column defaults are applied by the INSERT, after the hash is taken: apply the hashed
+    columns' defaults now, so the hash covers the values the row will hold."""
+    columns = obj.__table__.c  # type: ignore[attr-defined]
+    for name in COLUMNS[obj.__tablename__]:
+        default = columns[name].default
+        if getattr(obj, name) is None and default is not None:
+            setattr(obj, name, default.arg(None) if default.is_callable else default.arg)

@@ -67,7 +67,10 @@ class VersionSource(enum.StrEnum):
 FINAL = "Final"  # the label of the revision adoption seals
 
 
-class Document(db.Model):
+class Document(Hashed, db.Model):
+    """A text under negotiation; its hash covers what it is (title, symbol, languages, kind,
+    workflow...), fixed at creation, not its state."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[int] = mapped_column(ForeignKey("process.id"), index=True)
     kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))

@@ -2,8 +2,9 @@
 canonical text whose SHA-256 seals an adopted document, and the check that recomputes both.
 
 What the chain vouches for. Each entry hashes its content and the hash of the entry before
-it. The records a step writes (versions, amendments with their texts, co-sponsorships,
-reservations, comments, revisions with their layout) carry a hash of their content, and the
+it. The records a step writes (the document's description, versions, amendments with their
+texts, co-sponsorships, reservations, comments, revisions with their layout) carry a hash of
+their content, and the
 entry recording the step lists them by table, id and hash (``details["rows"]``). An
 amendment's decision, updated in place by design, is hashed as it stands after filing and
 after every decision (``details["decisions"]``). The document row keeps the chain's length
@@ -54,7 +55,7 @@ from drafting.models import (
 )
 from drafting.models.integrity import Hashed
 from drafting.services.documents import tree
-from workflows import template
+from workflows import all_templates
 
 # Entries that set the document's state; the last one must agree with the state column.
 STATE_ACTIONS = frozenset({"import", "transition"})
@@ -212,6 +213,7 @@ def hashed_rows(document: Document) -> dict[str, list[Hashed]]:
     """Every record of the document that the chain vouches for, table by table."""
     fresh = {"populate_existing": True}
     queries = {
+        "document": select(Document).where(Document.id == document.id),
         "version": select(Version)
         .join(Paragraph, Paragraph.id == Version.paragraph_id)
         .where(Paragraph.document_id == document.id),
@@ -309,7 +311,8 @@ def _check_state(document: Document, entries: list[AuditEntry]) -> list[str]:
             f"{where}: state is {document.state}, but entry {last.id} left it {last.to_state}"
         )
     final = document.sealed_final
-    adopted_state = document.state in template(document.workflow).final_states
+    workflow = all_templates().get(document.workflow)  # (a rewritten name is reported above)
+    adopted_state = document.state in (workflow.final_states if workflow else ("adopted",))
     if final is None:
         if adopted_state:
             problems.append(f"{where}: state is {document.state} but no Final revision is sealed")

@@ -151,7 +151,7 @@ def create_document(
         document=document,
         user=user,
         to_state="proposal",
-        rows=[*stored, draft],
+        rows=[document, *stored, draft],
         paragraphs=len(originals),
         languages=languages,
     )

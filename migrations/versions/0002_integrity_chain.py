@@ -4,13 +4,14 @@ Revision ID: 0002_integrity_chain
 Revises: 0001_initial
 Create Date: 2026-12-01 21:30:00.000000
 
-Adds a content hash to every record the audit chain vouches for (versions, amendments,
-co-sponsors, reservations, comments, revisions), the SHA-256 a Final revision seals, and the
-chain's length and head on the document. Rows written before this migration are hashed and
-recorded, with every amendment's decision as it stands, by one `integrity_backfill` entry
-appended to each document's chain, so that `flask verify` passes on an upgraded database
-(and vouches for those rows from the time of the upgrade). Rows some entry already records
-are left alone, so running it again after a downgrade adds nothing twice.
+Adds a content hash to every record the audit chain vouches for (documents, versions,
+amendments, co-sponsors, reservations, comments, revisions), the SHA-256 a Final revision
+seals, and the chain's length and head on the document. Rows written before this migration
+are hashed and recorded, with every amendment's decision as it stands, by one
+`integrity_backfill` entry appended to each document's chain, so that `flask verify` passes
+on an upgraded database (and vouches for those rows from the time of the upgrade). Rows some
+entry already records are left alone, so running it again after a downgrade adds nothing
+twice.
 
 The hashes are computed by drafting.models.integrity, the functions the application uses.
 """
@@ -29,7 +30,15 @@ down_revision = "0001_initial"
 branch_labels = None
 depends_on = None
 
-HASHED = ("version", "amendment", "co_sponsor", "reservation", "comment", "revision")
+HASHED = (
+    "document",
+    "version",
+    "amendment",
+    "co_sponsor",
+    "reservation",
+    "comment",
+    "revision",
+)
 BACKFILL = "integrity_backfill"
 REASON = "records written before the audit chain covered them (migration 0002)"
 
@@ -38,6 +47,8 @@ _TYPES = {
     "created_at": drafting.models.base.UTCDateTime(),
     "decided_at": drafting.models.base.UTCDateTime(),
     "as_child": sa.Boolean(),
+    "allow_observer_comments": sa.Boolean(),
+    "languages": sa.JSON(),
     "details": sa.JSON(),
 }
 
@@ -47,7 +58,9 @@ def _table(name, *columns):
     return sa.table(name, *(sa.column(c, _TYPES.get(c)) for c in dict.fromkeys(columns)))
 
 
-document = _table("document", "id", "process_id", "sha256", "chain_length", "chain_head")
+document = _table(
+    "document", "id", "hash", "sha256", "chain_length", "chain_head", *integrity.COLUMNS["document"]
+)
 paragraph = _table("paragraph", "id", "document_id")
 version = _table("version", "id", "hash", *integrity.COLUMNS["version"])
 amendment = _table(
@@ -133,7 +146,7 @@ def _backfill(connection, doc):
     paragraph_ids = sa.select(paragraph.c.id).where(paragraph.c.document_id == document_id)
     amendment_ids = sa.select(amendment.c.id).where(amendment.c.document_id == document_id)
 
-    rows = []
+    rows = _hash_rows(connection, document, [doc], lambda r: integrity.row_hash("document", r))
     versions = _all(
         connection,
         sa.select(version).where(version.c.paragraph_id.in_(paragraph_ids)).order_by(version.c.id),

@@ -19,7 +19,7 @@ from support.amendments import EIGHT_A, decide, edit, file
 GMT_6 = timezone(timedelta(hours=-6))
 # What migration 0002 added; a database at 0001 has none of it.
 ADDED_COLUMNS = {
-    "document": ("chain_length", "chain_head"),
+    "document": ("hash", "chain_length", "chain_head"),
     "version": ("hash",),
     "amendment": ("hash",),
     "co_sponsor": ("hash",),
