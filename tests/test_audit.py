@@ -160,6 +160,25 @@ def test_verify_detects_a_changed_title_of_a_document_under_review(demo, runner,
     assert f"document {demo.id}: content does not match its hash" in result.output
 
 
+@pytest.mark.parametrize(
+    "change",
+    [
+        "UPDATE paragraph SET status = 'agreed' WHERE id = :p",
+        "UPDATE paragraph SET position = position + 100 WHERE id = :p",
+    ],
+    ids=["status", "place"],
+)
+def test_verify_detects_a_paragraph_moved_or_agreed_behind_the_committee(
+    auth, demo, runner, app, change
+):
+    negotiate(auth, demo)  # the tree was last recorded by a decision, not by the import
+    paragraph = scalar(app, "SELECT MIN(id) FROM paragraph WHERE document_id = :d", d=demo.id)
+    tamper(app, change, p=paragraph)
+    result = verify(runner, demo)
+    assert result.exit_code == 1
+    assert "the paragraphs' places or statuses are not those entry" in result.output
+
+
 def test_verify_detects_a_changed_amendment_rationale(auth, demo, runner, app):
     made = negotiate(auth, demo)
     tamper(

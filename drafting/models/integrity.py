@@ -91,6 +91,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 AMENDMENT_TEXT_COLUMNS = ("lang", "text", "base_version_id")
 REVISION_PARAGRAPH_COLUMNS = ("paragraph_id", "parent_id", "position", "section", "status")
+# A document's paragraph tree as it stands (places and negotiation statuses change in place).
+LAYOUT_COLUMNS = ("id", "parent_id", "position", "section", "status")
 # The columns of an amendment that its decision changes (needs_review is advice, not a
 # decision, and is left out).
 DECISION_COLUMNS = (
@@ -136,6 +138,13 @@ def revision_hash(
     """A revision with where each paragraph stood and which versions it holds."""
     layout = sorted([plain(p[c]) for c in REVISION_PARAGRAPH_COLUMNS] for p in paragraphs)
     return row_hash("revision", row, paragraphs=layout, versions=sorted(version_ids))
+
+
+def layout_hash(paragraphs: Iterable[Mapping[str, Any]]) -> str:
+    """Where every paragraph of a document stands and its negotiation status."""
+    return digest(
+        "layout", {"paragraphs": sorted([plain(p[c]) for c in LAYOUT_COLUMNS] for p in paragraphs)}
+    )
 
 
 def decision_hash(row: Mapping[str, Any]) -> str:

@@ -4,28 +4,26 @@ canonical text whose SHA-256 seals an adopted document, and the check that recom
 What the chain vouches for. Each entry hashes its content and the hash of the entry before
 it. The records a step writes (the document's description, versions, amendments with their
 texts, co-sponsorships, reservations, comments, revisions with their layout) carry a hash of
-their content, and the
-entry recording the step lists them by table, id and hash (``details["rows"]``). An
-amendment's decision, updated in place by design, is hashed as it stands after filing and
-after every decision (``details["decisions"]``). The document row keeps the chain's length
-and the hash of its last entry, written in the same transaction as the entry.
+their content, and the entry recording the step lists them by table, id and hash
+(``details["rows"]``). What changes in place by design is hashed as it stands after each
+step that changes it: an amendment's decision (``details["decisions"]``) and the paragraph
+tree with its negotiation statuses (``details["layout"]``). The document row keeps the
+chain's length and the hash of its last entry, written in the same transaction as the entry.
 
 `verify` recomputes all of it, so a direct change to any of those records shows: a rewritten
-entry, row or decision; a row no entry records, or one recorded twice; an entry whose row is
-gone; entries cut off the end or all deleted; a state the last transition does not explain;
-an adopted text that no longer hashes to its seal.
+entry, row, decision or tree; a row no entry records, or one recorded twice; an entry whose
+row is gone; entries cut off the end or all deleted; a state the last transition does not
+explain; an adopted document whose state was set back; an adopted text that no longer hashes
+to its seal.
 
-Limits. The chain and everything it covers live in the same database. Someone who can write
-it and knows this scheme can still forge a consistent shorter history: cut the last entries
-*and* delete every row they recorded *and* rewind the document's chain length, chain head and
-state. Cutting an entry that recorded nothing else (a paragraph's status, tags, a silence
-that ended) and rewinding both chain columns is not detectable from inside the database. The
-answer is an anchor kept outside it: the head and length `flask verify` prints, or the
-adopted text's SHA-256 published with the text; compared later, they show any rewrite. Not
-chained at all: a paragraph's place in the tree and its negotiation status while the
-document is being negotiated (they change in place; once adopted, the sealed Final revision
-and the SHA-256 of the text cover them), deadlines, tags, an amendment's needs-review flag,
-people and memberships.
+Limits. The chain and everything it covers live in the same database, with no secret. Someone
+who can write it and knows this scheme can still forge a consistent shorter history: cut the
+last entries *and* delete every row they recorded *and* undo what they changed in place *and*
+rewind the document's chain length, chain head and state. An entry that recorded nothing but
+itself (tags, a silence that ended) can be cut that way with the two chain columns alone. The
+answer is an anchor kept outside the database: the length and head `flask verify` prints, or
+the adopted text's SHA-256 published with the text; compared later, they show any rewrite.
+Not chained at all: deadlines, tags, an amendment's needs-review flag, people, memberships.
 """
 
 from __future__ import annotations
@@ -53,7 +51,7 @@ from drafting.models import (
     User,
     Version,
 )
-from drafting.models.integrity import Hashed
+from drafting.models.integrity import LAYOUT_COLUMNS, Hashed, layout_hash
 from drafting.services.documents import tree
 from workflows import all_templates
 
@@ -71,12 +69,14 @@ def record(
     reason: str | None = None,
     rows: Iterable[Hashed] = (),
     decided: Iterable[Amendment] = (),
+    layout: bool = False,
     **details: Any,
 ) -> AuditEntry:
     """Add one entry; the caller's transaction commits it together with the change it
     describes, so the log never claims what did not happen. ``rows`` are the records the
-    step wrote and ``decided`` the amendments whose decision it set: the entry carries their
-    hashes, which is what lets `verify` notice when one of them is changed later."""
+    step wrote, ``decided`` the amendments whose decision it set, and ``layout`` says that it
+    moved paragraphs or changed their status: the entry carries the hashes of all that, which
+    is what lets `verify` notice when one of them is changed later."""
     document_id = document.id if document else None
     if document_id is not None:
         lock_row(Document, document_id)  # one writer extends a document's chain at a time
@@ -89,6 +89,8 @@ def record(
     decisions = [[amendment.id, amendment.decision_hash()] for amendment in decided]
     if decisions:
         details["decisions"] = decisions
+    if layout and document is not None:
+        details["layout"] = current_layout(document)
     previous = db.session.scalar(
         select(AuditEntry.hash)
         .where(
@@ -124,6 +126,16 @@ def record(
             .values(chain_length=Document.chain_length + 1, chain_head=entry.hash)
         )
     return entry
+
+
+def current_layout(document: Document) -> str:
+    """The hash of the document's paragraph tree and statuses as the database holds them."""
+    paragraphs = db.session.execute(
+        select(*(getattr(Paragraph, c) for c in LAYOUT_COLUMNS)).where(
+            Paragraph.document_id == document.id
+        )
+    )
+    return layout_hash(row._mapping for row in paragraphs)
 
 
 def _entries(document_id: int | None) -> list[AuditEntry]:
@@ -186,6 +198,7 @@ def verify(document: Document) -> list[str]:
         *_check_ends(document, entries),
         *_check_rows(rows, entries),
         *_check_decisions(rows["amendment"], entries),
+        *_check_layout(document, entries),
         *_check_state(document, entries),
     ]
 
@@ -298,6 +311,19 @@ def _check_decisions(amendments: list[Amendment], entries: list[AuditEntry]) -> 
                 f"{where}: status, decision or note differ from what entry {entry_id} recorded"
             )
     return problems
+
+
+def _check_layout(document: Document, entries: list[AuditEntry]) -> list[str]:
+    """Paragraphs move and change status in place; the tree must be the one last recorded."""
+    where = f"document {document.id}"
+    last = next((e for e in reversed(entries) if isinstance(e.details.get("layout"), str)), None)
+    if last is None:
+        return [f"{where}: no audit entry records its paragraphs' places and statuses"]
+    if current_layout(document) != last.details["layout"]:
+        return [
+            f"{where}: the paragraphs' places or statuses are not those entry {last.id} recorded"
+        ]
+    return []
 
 
 def _check_state(document: Document, entries: list[AuditEntry]) -> list[str]:

@@ -152,6 +152,7 @@ def create_document(
         user=user,
         to_state="proposal",
         rows=[document, *stored, draft],
+        layout=True,
         paragraphs=len(originals),
         languages=languages,
     )

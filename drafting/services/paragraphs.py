@@ -132,7 +132,8 @@ def store_version(
     )
     db.session.add(version)
     new_status = status_after_edit(paragraph.status, text)
-    if new_status != paragraph.status:
+    status_changed = new_status != paragraph.status
+    if status_changed:
         paragraph.status = new_status
     try:
         db.session.flush()
@@ -148,6 +149,7 @@ def store_version(
             document=document,
             user=user,
             rows=[version],
+            layout=status_changed,
             paragraph_id=paragraph.id,
             lang=lang,
             version=version.seq,
@@ -334,6 +336,7 @@ def set_status(document: Document, paragraph_id: int, user: User, status: object
         "status",
         document=document,
         user=user,
+        layout=True,
         from_state=before.value,
         to_state=new.value,
         paragraph_id=paragraph.id,

@@ -7,8 +7,8 @@ Create Date: 2026-12-01 21:30:00.000000
 Adds a content hash to every record the audit chain vouches for (documents, versions,
 amendments, co-sponsors, reservations, comments, revisions), the SHA-256 a Final revision
 seals, and the chain's length and head on the document. Rows written before this migration
-are hashed and recorded, with every amendment's decision as it stands, by one
-`integrity_backfill` entry appended to each document's chain, so that `flask verify` passes
+are hashed and recorded, with every amendment's decision and the paragraph tree as they
+stand, by one `integrity_backfill` entry appended to each document's chain, so that `flask verify` passes
 on an upgraded database (and vouches for those rows from the time of the upgrade). Rows some
 entry already records are left alone, so running it again after a downgrade adds nothing
 twice.
@@ -61,7 +61,7 @@ def _table(name, *columns):
 document = _table(
     "document", "id", "hash", "sha256", "chain_length", "chain_head", *integrity.COLUMNS["document"]
 )
-paragraph = _table("paragraph", "id", "document_id")
+paragraph = _table("paragraph", "document_id", *integrity.LAYOUT_COLUMNS)
 version = _table("version", "id", "hash", *integrity.COLUMNS["version"])
 amendment = _table(
     "amendment", "id", "hash", *integrity.COLUMNS["amendment"], *integrity.DECISION_COLUMNS
@@ -220,12 +220,18 @@ def _backfill(connection, doc):
         for row in amendments
         if last_decision.get(row["id"]) != integrity.decision_hash(row)
     ]
+    layout = integrity.layout_hash(
+        _all(connection, sa.select(paragraph).where(paragraph.c.document_id == document_id))
+    )
+    recorded_layouts = [
+        (entry["details"] or {}).get("layout")
+        for entry in entries
+        if isinstance((entry["details"] or {}).get("layout"), str)
+    ]
     head = entries[-1]["hash"] if entries else ""
     length = len(entries)
-    if unrecorded or decisions:
-        details = {"rows": unrecorded} if unrecorded else {}
-        if decisions:
-            details["decisions"] = decisions
+    if unrecorded or decisions or recorded_layouts[-1:] != [layout]:
+        details = {"rows": unrecorded, "decisions": decisions, "layout": layout}
         entry = {
             "document_id": document_id,
             "process_id": doc["process_id"],

@@ -110,7 +110,7 @@ def as_before_the_chain(backup: dict[str, Any]) -> dict[str, dict[str, list[dict
     }
     previous: dict[Any, str] = {}
     for entry in sorted(tables["audit_entry"], key=lambda e: e["id"]):
-        for key in ("rows", "decisions"):
+        for key in ("rows", "decisions", "layout"):
             entry["details"].pop(key, None)
         entry["prev_hash"] = previous.get(entry["document_id"], "")
         stamped = {**entry, "at": clock.as_utc(_datetime(entry["at"]))}
