@@ -10,7 +10,7 @@ import json
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
-from support.amendments import edit
+from support.amendments import edit, open_round
 from support.integrity import (
     adopt,
     as_before_the_chain,
@@ -224,6 +224,15 @@ def test_verify_detects_changed_reservations_comments_and_revisions(
     result = verify(runner, demo)
     assert result.exit_code == 1
     assert f"{table} {row}: content does not match its hash" in result.output
+
+
+def test_verify_detects_a_deadline_moved(auth, demo, runner, app):
+    open_round(auth, demo)
+    deadline = scalar(app, "SELECT MAX(id) FROM deadline WHERE document_id = :d", d=demo.id)
+    tamper(app, "UPDATE deadline SET due_at = created_at WHERE id = :row", row=deadline)
+    result = verify(runner, demo)
+    assert result.exit_code == 1
+    assert f"deadline {deadline}: content does not match its hash" in result.output
 
 
 def test_verify_detects_a_deleted_row_an_entry_records(auth, demo, runner, app):

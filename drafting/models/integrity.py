@@ -88,6 +88,8 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "created_at",
     ),
     "revision": ("document_id", "label", "state", "created_at", "created_by_id", "sha256"),
+    # when a round or silence ends, as set (whether it was handled or cancelled changes later)
+    "deadline": ("document_id", "kind", "due_at", "utc_offset", "created_at", "created_by_id"),
 }
 AMENDMENT_TEXT_COLUMNS = ("lang", "text", "base_version_id")
 REVISION_PARAGRAPH_COLUMNS = ("paragraph_id", "parent_id", "position", "section", "status")

@@ -224,8 +224,9 @@ class DeadlineKind(enum.StrEnum):
     SILENCE = "silence"
 
 
-class Deadline(db.Model):
-    """A dated review window; handled exactly once (the claim is an atomic update)."""
+class Deadline(Hashed, db.Model):
+    """A dated review window; handled exactly once (the claim is an atomic update). Its hash
+    covers when it ends, as set, not whether it was handled."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)

@@ -3,7 +3,8 @@ canonical text whose SHA-256 seals an adopted document, and the check that recom
 
 What the chain vouches for. Each entry hashes its content and the hash of the entry before
 it. The records a step writes (the document's description, versions, amendments with their
-texts, co-sponsorships, reservations, comments, revisions with their layout) carry a hash of
+texts, co-sponsorships, reservations, comments, revisions with their layout, the deadlines
+of rounds and silences) carry a hash of
 their content, and the entry recording the step lists them by table, id and hash
 (``details["rows"]``). What changes in place by design is hashed as it stands after each
 step that changes it: an amendment's decision (``details["decisions"]``) and the paragraph
@@ -23,7 +24,8 @@ rewind the document's chain length, chain head and state. An entry that recorded
 itself (tags, a silence that ended) can be cut that way with the two chain columns alone. The
 answer is an anchor kept outside the database: the length and head `flask verify` prints, or
 the adopted text's SHA-256 published with the text; compared later, they show any rewrite.
-Not chained at all: deadlines, tags, an amendment's needs-review flag, people, memberships.
+Not chained at all: tags, whether a deadline was handled, an amendment's needs-review flag,
+people, memberships.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from drafting.models import (
     AuditEntry,
     Comment,
     CoSponsor,
+    Deadline,
     Document,
     Paragraph,
     Reservation,
@@ -241,6 +244,7 @@ def hashed_rows(document: Document) -> dict[str, list[Hashed]]:
         "revision": select(Revision)
         .where(Revision.document_id == document.id)
         .options(selectinload(Revision.paragraph_rows), selectinload(Revision.version_rows)),
+        "deadline": select(Deadline).where(Deadline.document_id == document.id),
     }
     return {
         table: list(db.session.scalars(query.execution_options(**fresh)))

@@ -167,7 +167,7 @@ class DocumentEffects:
         self.user = user
         self.deadline = deadline
         self.deadline_kind = deadline_kind
-        self.revisions: list[Revision] = []  # recorded by the transition's audit entry
+        self.rows: list[Revision | Deadline] = []  # recorded by the transition's audit entry
         self._seal: tuple[Revision, str] | None = None
 
     def __call__(self, effect: str, **kwargs: Any) -> None:
@@ -175,7 +175,7 @@ class DocumentEffects:
 
     def snapshot_round_revision(self) -> None:
         label = revisions.next_round_label(self.document)
-        self.revisions.append(revisions.snapshot(self.document, label, self.user))
+        self.rows.append(revisions.snapshot(self.document, label, self.user))
 
     def snapshot_silence_revision(self) -> None:
         self.snapshot_round_revision()
@@ -184,15 +184,15 @@ class DocumentEffects:
         assert self.deadline is not None
         due_at, offset = self.deadline
         kind = DeadlineKind(self.deadline_kind)
-        db.session.add(
-            Deadline(
-                document_id=self.document.id,
-                kind=kind,
-                due_at=due_at,
-                utc_offset=offset,
-                created_by_id=self.user.id if self.user else None,
-            )
+        deadline = Deadline(
+            document_id=self.document.id,
+            kind=kind,
+            due_at=due_at,
+            utc_offset=offset,
+            created_by_id=self.user.id if self.user else None,
         )
+        db.session.add(deadline)
+        self.rows.append(deadline)
 
     def settle_deadline(self) -> None:
         """The round or silence under way ends now: its deadline will not fire any more."""
@@ -211,7 +211,7 @@ class DocumentEffects:
     def seal_final_text(self) -> None:
         """Take the Final revision; it is sealed by `finish`, once the state has moved."""
         final = revisions.snapshot(self.document, FINAL, self.user)
-        self.revisions.append(final)
+        self.rows.append(final)
         self._seal = (final, sha256_of(self.document))
 
     def finish(self) -> None:
@@ -314,7 +314,7 @@ def transition(
         from_state=before,
         to_state=document.state,
         reason=reason or ("deadline passed" if system else None),
-        rows=effects.revisions,
+        rows=effects.rows,
         **details,
     )
     publish(

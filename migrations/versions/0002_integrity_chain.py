@@ -5,7 +5,7 @@ Revises: 0001_initial
 Create Date: 2026-12-01 21:30:00.000000
 
 Adds a content hash to every record the audit chain vouches for (documents, versions,
-amendments, co-sponsors, reservations, comments, revisions), the SHA-256 a Final revision
+amendments, co-sponsors, reservations, comments, revisions, deadlines), the SHA-256 a Final revision
 seals, and the chain's length and head on the document. Rows written before this migration
 are hashed and recorded, with every amendment's decision and the paragraph tree as they
 stand, by one `integrity_backfill` entry appended to each document's chain, so that `flask verify` passes
@@ -38,6 +38,7 @@ HASHED = (
     "reservation",
     "comment",
     "revision",
+    "deadline",
 )
 BACKFILL = "integrity_backfill"
 REASON = "records written before the audit chain covered them (migration 0002)"
@@ -45,6 +46,7 @@ REASON = "records written before the audit chain covered them (migration 0002)"
 _TYPES = {
     "at": drafting.models.base.UTCDateTime(),
     "created_at": drafting.models.base.UTCDateTime(),
+    "due_at": drafting.models.base.UTCDateTime(),
     "decided_at": drafting.models.base.UTCDateTime(),
     "as_child": sa.Boolean(),
     "allow_observer_comments": sa.Boolean(),
@@ -75,6 +77,7 @@ revision_paragraph = _table(
     "revision_paragraph", "revision_id", *integrity.REVISION_PARAGRAPH_COLUMNS
 )
 revision_version = _table("revision_version", "revision_id", "version_id")
+deadline = _table("deadline", "id", "hash", *integrity.COLUMNS["deadline"])
 audit_entry = _table("audit_entry", "id", "hash", *integrity.ENTRY_COLUMNS)
 
 
@@ -176,6 +179,7 @@ def _backfill(connection, doc):
         (co_sponsor, co_sponsor.c.amendment_id.in_(amendment_ids)),
         (reservation, reservation.c.document_id == document_id),
         (comment, comment.c.document_id == document_id),
+        (deadline, deadline.c.document_id == document_id),
     ):
         found = _all(connection, sa.select(table).where(where).order_by(table.c.id))
         rows += _hash_rows(

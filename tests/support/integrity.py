@@ -26,6 +26,7 @@ ADDED_COLUMNS = {
     "reservation": ("hash",),
     "comment": ("hash",),
     "revision": ("hash", "sha256"),
+    "deadline": ("hash",),
 }
 
 
