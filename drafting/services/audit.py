@@ -4,12 +4,12 @@ canonical text whose SHA-256 seals an adopted document, and the check that recom
 What the chain vouches for. Each entry hashes its content and the hash of the entry before
 it. The records a step writes (the document's description, versions, amendments with their
 texts, co-sponsorships, reservations, comments, revisions with their layout, the deadlines
-of rounds and silences) carry a hash of
-their content, and the entry recording the step lists them by table, id and hash
-(``details["rows"]``). What changes in place by design is hashed as it stands after each
-step that changes it: an amendment's decision (``details["decisions"]``) and the paragraph
-tree with its negotiation statuses (``details["layout"]``). The document row keeps the
-chain's length and the hash of its last entry, written in the same transaction as the entry.
+of rounds and silences) carry a hash of their content, and the entry recording the step
+lists them by table, id and hash (``details["rows"]``). What changes in place by design is
+hashed as it stands after each step that changes it: an amendment's decision
+(``details["decisions"]``) and the paragraph tree with its negotiation statuses
+(``details["layout"]``). The document row keeps the chain's length and the hash of its last
+entry, written in the same transaction as the entry.
 
 `verify` recomputes all of it, so a direct change to any of those records shows: a rewritten
 entry, row, decision or tree; a row no entry records, or one recorded twice; an entry whose
@@ -252,6 +252,10 @@ def hashed_rows(document: Document) -> dict[str, list[Hashed]]:
     }
 
 
+def _details(entry: AuditEntry) -> dict[str, Any]:
+    return entry.details if isinstance(entry.details, dict) else {}
+
+
 def _references(
     entries: list[AuditEntry], key: str, shape: tuple[type, ...]
 ) -> list[tuple[int, list]]:
@@ -259,7 +263,7 @@ def _references(
     malformed one can only come from a rewritten entry, which the chain reports."""
     out = []
     for entry in entries:
-        references = (entry.details or {}).get(key, [])
+        references = _details(entry).get(key, [])
         for reference in references if isinstance(references, list) else []:
             if (
                 isinstance(reference, list)
@@ -320,10 +324,10 @@ def _check_decisions(amendments: list[Amendment], entries: list[AuditEntry]) -> 
 def _check_layout(document: Document, entries: list[AuditEntry]) -> list[str]:
     """Paragraphs move and change status in place; the tree must be the one last recorded."""
     where = f"document {document.id}"
-    last = next((e for e in reversed(entries) if isinstance(e.details.get("layout"), str)), None)
+    last = next((e for e in reversed(entries) if isinstance(_details(e).get("layout"), str)), None)
     if last is None:
         return [f"{where}: no audit entry records its paragraphs' places and statuses"]
-    if current_layout(document) != last.details["layout"]:
+    if current_layout(document) != _details(last)["layout"]:
         return [
             f"{where}: the paragraphs' places or statuses are not those entry {last.id} recorded"
         ]
