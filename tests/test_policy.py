@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from drafting.extensions import db
-from drafting.models import Document, User
+from drafting.models import Document, Revision, User
 from drafting.policy import Action, can, can_transition
 from workflows import all_templates
 
@@ -160,7 +160,9 @@ def test_outsiders_are_refused_everything(app, demo):
         db.session.autoflush = False
         for action in Action:
             assert not can(None, action, document).allowed
-        document.state = "adopted"
+        document.state = "adopted"  # the state column alone publishes nothing
+        assert not can(None, Action.VIEW, document).allowed
+        document.revisions.append(Revision(label="Final", state="adopted", sha256="0" * 64))
         assert can(None, Action.VIEW, document).allowed
         assert not can(None, Action.COMMENT, document).allowed
         db.session.rollback()
