@@ -106,6 +106,24 @@ def create_user_command(
     click.echo(f"created {user.email} ({delegation.code})")
 
 
+@click.command("set-password")
+@click.argument("email")
+@click.password_option()
+@with_appcontext
+def set_password_command(email: str, password: str) -> None:
+    """Set an account's password, e.g. for users restored from a backup without hashes."""
+    from drafting.services import people
+    from drafting.services.errors import ServiceError
+
+    try:
+        user = people.set_password(email, password)
+        db.session.commit()
+    except ServiceError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    click.echo(f"password set for {user.email}")
+
+
 @click.command("create-process")
 @click.option("--name", required=True)
 @click.option("--acronym", default="")
@@ -158,7 +176,9 @@ def deadlines_command() -> None:
 @click.argument("document_id", type=int)
 @with_appcontext
 def verify_command(document_id: int) -> None:
-    """Recompute a document's audit hash chain and, if adopted, its text's SHA-256."""
+    """Recompute a document's audit hash chain, the hash of every record it vouches for and,
+    if adopted, its text's SHA-256; exit 1 and say where if anything does not add up. Keep
+    the chain's length and head it prints somewhere else: they show a rewritten history."""
     from drafting.models import Document
     from drafting.services.audit import verify
 
@@ -172,21 +192,29 @@ def verify_command(document_id: int) -> None:
         sys.exit(1)
     click.echo(
         f"document {document_id}: audit chain intact"
-        + (f", adopted text SHA-256 {document.sha256} matches" if document.sha256 else "")
+        f" ({document.chain_length} entries, head {document.chain_head})"
+        + (f", adopted text SHA-256 {document.sha256} matches" if document.is_adopted else "")
     )
 
 
 @click.command("export-process")
 @click.argument("process_id", type=int)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), required=True)
+@click.option(
+    "--with-password-hashes",
+    is_flag=True,
+    help="Include the users' password hashes (left out by default: users restored without "
+    "them cannot log in until `flask set-password` gives them one).",
+)
 @with_appcontext
-def export_process_command(process_id: int, output: str) -> None:
-    """Write a whole process (documents, versions, amendments, audit) to one JSON file."""
+def export_process_command(process_id: int, output: str, with_password_hashes: bool) -> None:
+    """Write a whole process (documents, versions, amendments, audit, participants' names
+    and e-mails) to one JSON file; password hashes only with --with-password-hashes."""
     from drafting.services.backup import dumps, export_process
     from drafting.services.errors import ServiceError
 
     try:
-        backup = export_process(process_id)
+        backup = export_process(process_id, with_password_hashes=with_password_hashes)
     except ServiceError as error:
         raise click.ClickException(str(error.message)) from None
     with open(output, "w", encoding="utf-8") as handle:
@@ -199,7 +227,8 @@ def export_process_command(process_id: int, output: str) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @with_appcontext
 def import_process_command(path: str) -> None:
-    """Restore a process from an export-process file (into a database without it)."""
+    """Restore a process from an export-process file (into a database without it). Users
+    exported without password hashes cannot log in until `flask set-password` is run."""
     import json
 
     from drafting.services.backup import import_process
@@ -214,6 +243,12 @@ def import_process_command(path: str) -> None:
         db.session.rollback()
         raise click.ClickException(getattr(error, "message", str(error))) from None
     click.echo(f"process {process_id} restored")
+    users = backup["tables"].get("user", [])
+    if any("password_hash" not in user for user in users):
+        click.echo(
+            "the backup holds no password hashes: users new to this database cannot log in "
+            "until `flask set-password EMAIL` gives them a password"
+        )
 
 
 @click.command("seed-tags")
@@ -232,6 +267,7 @@ def register(app: Flask) -> None:
         demo_command,
         demo_if_empty_command,
         create_user_command,
+        set_password_command,
         create_process_command,
         lock_user_command,
         deadlines_command,

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from drafting.extensions import db
 from drafting.models.base import MAX_ID
 from drafting.models.people import DelegationKind, Membership, Role, User
-from drafting.models.text import Document
+from drafting.models.text import Document, sealed_final_exists
 from drafting.reasons import Reason
 from drafting.services.errors import Conflict, Forbidden, NotFound
 from workflows import template as workflow_template
@@ -129,12 +129,20 @@ def get_visible(user: User | None, document_id: int) -> Document:
     return document
 
 
+def published_documents() -> list[Document]:
+    """The adopted documents (a sealed Final revision, whatever the state column says),
+    which anyone may read."""
+    return list(
+        db.session.scalars(select(Document).where(sealed_final_exists()).order_by(Document.id))
+    )
+
+
 def visible_documents(user: User) -> list[Document]:
     process_ids = select(Membership.process_id).where(Membership.user_id == user.id)
     return list(
         db.session.scalars(
             select(Document)
-            .where((Document.process_id.in_(process_ids)) | (Document.state == "adopted"))
+            .where(Document.process_id.in_(process_ids) | sealed_final_exists())
             .order_by(Document.id)
         )
     )

@@ -8,7 +8,7 @@ from support.roles import ACCOUNTS, ALL, EXPECTED, OBS, TRANSITION_ROLES
 from support.statements import counting
 
 from drafting.extensions import db
-from drafting.models import Document, Membership, User
+from drafting.models import Document, Membership, Revision, User
 from drafting.models.people import Role
 from drafting.policy import Action, can, can_transition, role_in
 from workflows import all_templates
@@ -85,7 +85,9 @@ def test_outsiders_are_refused_everything(app, demo):
         db.session.autoflush = False
         for action in Action:
             assert not can(None, action, document).allowed
-        document.state = "adopted"
+        document.state = "adopted"  # the state column alone publishes nothing
+        assert not can(None, Action.VIEW, document).allowed
+        document.revisions.append(Revision(label="Final", state="adopted", sha256="0" * 64))
         assert can(None, Action.VIEW, document).allowed
         assert not can(None, Action.COMMENT, document).allowed
         db.session.rollback()

@@ -10,6 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from drafting.extensions import db
 from drafting.models.base import UTCDateTime, utcnow
+from drafting.models.integrity import (
+    AMENDMENT_TEXT_COLUMNS,
+    COLUMNS,
+    DECISION_COLUMNS,
+    Hashed,
+    amendment_hash,
+    decision_hash,
+    values_of,
+)
 from drafting.models.people import Delegation, User
 
 
@@ -32,7 +41,12 @@ def _enum(cls: type[enum.Enum]) -> Enum:
     return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
 
-class Amendment(db.Model):
+class Amendment(Hashed, db.Model):
+    """A proposed change; its hash covers what was filed (texts included), and its decision,
+    which is updated in place, is hashed on its own by every audited decision."""
+
+    hash_has_parts = True
+
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
     kind: Mapped[AmendmentKind] = mapped_column(_enum(AmendmentKind))
@@ -69,6 +83,17 @@ class Amendment(db.Model):
     def is_pending(self) -> bool:
         return self.status == AmendmentStatus.SUBMITTED
 
+    def content_hash(self) -> str:
+        texts = sorted(self.texts, key=lambda t: t.id)
+        return amendment_hash(
+            values_of(self, COLUMNS["amendment"]),
+            [values_of(t, AMENDMENT_TEXT_COLUMNS) for t in texts],
+        )
+
+    def decision_hash(self) -> str:
+        """The hash of the decision as it stands (status, by whom, when, note)."""
+        return decision_hash(values_of(self, DECISION_COLUMNS))
+
 
 class AmendmentText(db.Model):
     """The proposed wording in one language, with the version it was written against."""
@@ -84,7 +109,7 @@ class AmendmentText(db.Model):
     __table_args__ = (UniqueConstraint("amendment_id", "lang"),)
 
 
-class CoSponsor(db.Model):
+class CoSponsor(Hashed, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     amendment_id: Mapped[int] = mapped_column(ForeignKey("amendment.id"), index=True)
     delegation_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime
 from typing import Any
 
@@ -12,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from drafting.extensions import db
 from drafting.models.base import UTCDateTime, utcnow
+from drafting.models.integrity import ENTRY_COLUMNS, entry_hash, entry_payload, values_of
 from drafting.models.people import Delegation, User
 
 
@@ -35,20 +34,7 @@ class AuditEntry(db.Model):
 
     def canonical(self) -> bytes:
         """The bytes the chain hashes: every field that records what happened."""
-        payload = {
-            "document_id": self.document_id,
-            "process_id": self.process_id,
-            "at": self.at.isoformat(timespec="microseconds") if self.at else None,
-            "user_id": self.user_id,
-            "delegation_id": self.delegation_id,
-            "action": self.action,
-            "from_state": self.from_state,
-            "to_state": self.to_state,
-            "reason": self.reason,
-            "details": self.details or {},
-            "prev_hash": self.prev_hash,
-        }
-        return json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+        return entry_payload(values_of(self, ENTRY_COLUMNS))
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical()).hexdigest()
+        return entry_hash(values_of(self, ENTRY_COLUMNS))

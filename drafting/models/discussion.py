@@ -10,10 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from drafting.extensions import db
 from drafting.models.base import UTCDateTime, utcnow
+from drafting.models.integrity import Hashed
 from drafting.models.people import Delegation, User
 
 
-class Comment(db.Model):
+class Comment(Hashed, db.Model):
     """A threaded comment, optionally anchored to a character range of one version."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -38,7 +39,7 @@ class ReservationKind(enum.StrEnum):
     EXPLANATION = "explanation"
 
 
-class Reservation(db.Model):
+class Reservation(Hashed, db.Model):
     """A reservation or explanation of position, printed as a footnote in the adopted text."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

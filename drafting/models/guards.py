@@ -1,5 +1,6 @@
 """Invariants the model layer enforces whatever the caller: versions and the audit log are
-append-only, and nothing belonging to an adopted document can be written."""
+append-only, and nothing belonging to an adopted document can be written. Adopted means a
+sealed Final revision exists (Document.is_adopted), not what the state column says."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from drafting.models.text import (
     RevisionParagraph,
     RevisionVersion,
     Version,
+    sealed_final_exists,
 )
 
 APPEND_ONLY = (Version, AuditEntry, RevisionParagraph, RevisionVersion)
@@ -59,9 +61,7 @@ def _adopted_in_database(session: Session, document_ids: Iterable[int]) -> set[i
     ids = {i for i in document_ids if i is not None}
     if not ids:
         return set()
-    rows = session.execute(
-        select(Document.id).where(Document.id.in_(ids), Document.state == "adopted")
-    )
+    rows = session.execute(select(Document.id).where(Document.id.in_(ids), sealed_final_exists()))
     return {row[0] for row in rows}
 
 

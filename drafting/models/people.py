@@ -54,6 +54,11 @@ class Delegation(db.Model):
         return f"<Delegation {self.code}>"
 
 
+# The password hash of an account that has no password yet (restored from a backup without
+# hashes): no password matches it.
+NO_PASSWORD = ""
+
+
 class User(UserMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -76,7 +81,9 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password, method=method)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return self.password_hash != NO_PASSWORD and check_password_hash(
+            self.password_hash, password
+        )
 
     def get_id(self) -> str:
         # The epoch in the id lets a password change or lock-out end old sessions.

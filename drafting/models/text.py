@@ -5,11 +5,28 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Enum,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from drafting.extensions import db
 from drafting.models.base import UTCDateTime, utcnow
+from drafting.models.integrity import (
+    COLUMNS,
+    REVISION_PARAGRAPH_COLUMNS,
+    Hashed,
+    revision_hash,
+    values_of,
+)
 from drafting.models.people import Delegation, Process, User
 
 
@@ -47,7 +64,13 @@ class VersionSource(enum.StrEnum):
     REVERT = "revert"
 
 
-class Document(db.Model):
+FINAL = "Final"  # the label of the revision adoption seals
+
+
+class Document(Hashed, db.Model):
+    """A text under negotiation; its hash covers what it is (title, symbol, languages, kind,
+    workflow...), fixed at creation, not its state."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[int] = mapped_column(ForeignKey("process.id"), index=True)
     kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
@@ -61,6 +84,10 @@ class Document(db.Model):
     sha256: Mapped[str | None] = mapped_column(String(64))
     adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # How many audit entries the document's chain holds and the hash of the last one, kept
+    # by audit.record in the same transaction, so that entries cut off the end show.
+    chain_length: Mapped[int] = mapped_column(default=0, server_default="0")
+    chain_head: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     process: Mapped[Process] = relationship()
     proposer: Mapped[Delegation | None] = relationship()
@@ -72,8 +99,15 @@ class Document(db.Model):
     )
 
     @property
+    def sealed_final(self) -> Revision | None:
+        """The Final revision with the SHA-256 adoption sealed, if the document is adopted."""
+        return next((r for r in self.revisions if r.label == FINAL and r.sha256), None)
+
+    @property
     def is_adopted(self) -> bool:
-        return self.state == "adopted"
+        """Adopted means a sealed Final revision exists, whatever the state column says: a
+        state set back in the database does not make the adopted text writable again."""
+        return self.sealed_final is not None
 
     @property
     def current_revision(self) -> Revision | None:
@@ -97,7 +131,7 @@ class Paragraph(db.Model):
     parent: Mapped[Paragraph | None] = relationship(remote_side=[id])
 
 
-class Version(db.Model):
+class Version(Hashed, db.Model):
     """One immutable text of one paragraph in one language; current text = highest seq."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -124,8 +158,11 @@ class Version(db.Model):
     )
 
 
-class Revision(db.Model):
-    """A named snapshot of the whole document, created when a text is circulated."""
+class Revision(Hashed, db.Model):
+    """A named snapshot of the whole document, created when a text is circulated; its hash
+    covers where every paragraph stood and which version of each it holds."""
+
+    hash_has_parts = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
@@ -133,11 +170,22 @@ class Revision(db.Model):
     state: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Set on the Final revision when the document is adopted: SHA-256 of its canonical text.
+    sha256: Mapped[str | None] = mapped_column(String(64))
 
     document: Mapped[Document] = relationship(back_populates="revisions")
     created_by: Mapped[User | None] = relationship()
+    paragraph_rows: Mapped[list[RevisionParagraph]] = relationship(viewonly=True)
+    version_rows: Mapped[list[RevisionVersion]] = relationship(viewonly=True)
 
     __table_args__ = (UniqueConstraint("document_id", "label"),)
+
+    def content_hash(self) -> str:
+        return revision_hash(
+            values_of(self, COLUMNS["revision"]),
+            [values_of(p, REVISION_PARAGRAPH_COLUMNS) for p in self.paragraph_rows],
+            [v.version_id for v in self.version_rows],
+        )
 
 
 class RevisionParagraph(db.Model):
@@ -158,13 +206,27 @@ class RevisionVersion(db.Model):
     version_id: Mapped[int] = mapped_column(ForeignKey("version.id"), primary_key=True)
 
 
+def sealed_final_exists() -> ColumnElement[bool]:
+    """SQL for "the document is adopted" (see Document.is_adopted), to filter queries by."""
+    return (
+        select(Revision.id)
+        .where(
+            Revision.document_id == Document.id,
+            Revision.label == FINAL,
+            Revision.sha256.is_not(None),
+        )
+        .exists()
+    )
+
+
 class DeadlineKind(enum.StrEnum):
     ROUND = "round"
     SILENCE = "silence"
 
 
-class Deadline(db.Model):
-    """A dated review window; handled exactly once (the claim is an atomic update)."""
+class Deadline(Hashed, db.Model):
+    """A dated review window; handled exactly once (the claim is an atomic update). Its hash
+    covers when it ends, as set, not whether it was handled."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)

@@ -229,10 +229,13 @@ def file(document: Document, user: User, proposal: Proposal) -> Amendment:
         )
         db.session.flush()  # ids keep the order given: the first text is the main one
     db.session.refresh(amendment)
+    amendment.hash = amendment.content_hash()  # what was filed, texts included
     audit.record(
         "amendment_filed",
         document=document,
         user=user,
+        rows=[amendment],
+        decided=[amendment],
         amendment_id=amendment.id,
         kind=amendment.kind.value,
         paragraph_id=amendment.paragraph_id,
@@ -259,17 +262,22 @@ def co_sponsor(document: Document, amendment: Amendment, user: User) -> Amendmen
         raise Conflict("your delegation proposed this amendment")
     if any(c.delegation_id == user.delegation_id for c in amendment.co_sponsors):
         return amendment
-    db.session.add(
-        CoSponsor(
-            amendment_id=amendment.id,
-            delegation_id=user.delegation_id,
-            user_id=user.id,
-            created_at=clock.now(),
-        )
+    sponsor = CoSponsor(
+        amendment_id=amendment.id,
+        delegation_id=user.delegation_id,
+        user_id=user.id,
+        created_at=clock.now(),
     )
+    db.session.add(sponsor)
     db.session.flush()
     db.session.refresh(amendment)
-    audit.record("amendment_co_sponsored", document=document, user=user, amendment_id=amendment.id)
+    audit.record(
+        "amendment_co_sponsored",
+        document=document,
+        user=user,
+        rows=[sponsor],
+        amendment_id=amendment.id,
+    )
     announce(document, amendment)
     return amendment
 
@@ -283,7 +291,13 @@ def withdraw(document: Document, amendment: Amendment, user: User) -> Amendment:
     amendment.status = AmendmentStatus.WITHDRAWN
     amendment.decided_by_id = user.id
     amendment.decided_at = clock.now()
-    audit.record("amendment_withdrawn", document=document, user=user, amendment_id=amendment.id)
+    audit.record(
+        "amendment_withdrawn",
+        document=document,
+        user=user,
+        decided=[amendment],
+        amendment_id=amendment.id,
+    )
     announce(document, amendment)
     return amendment
 

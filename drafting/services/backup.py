@@ -1,6 +1,11 @@
 """Export a whole process (people, documents, versions, amendments, audit) as one JSON
 document, and import it into another database with the same ids, so that the audit hash
-chain and the adopted texts' SHA-256 still verify after a restore."""
+chain, the rows it vouches for and the adopted texts' SHA-256 still verify after a restore.
+
+A backup holds the participants' names and e-mail addresses (a restore needs them to know
+who did what) but not their password hashes unless asked for: a leaked backup should not
+hand out material for cracking passwords. Users restored from a backup without hashes
+cannot log in until a password is set for them (`flask set-password EMAIL`)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from sqlalchemy import Table, func, insert, select, text
 
 from drafting.extensions import db
 from drafting.models.base import UTCDateTime
+from drafting.models.people import NO_PASSWORD
 from drafting.services.errors import BadInput, NotFound
 
 FORMAT = "drafting-process-backup/1"
@@ -83,12 +89,17 @@ def _encode(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime) else value
 
 
-def export_process(process_id: int) -> dict[str, Any]:
+def export_process(process_id: int, *, with_password_hashes: bool = False) -> dict[str, Any]:
+    """The backup of one process; password hashes only when asked for."""
     tables = collect(process_id)
+    if not with_password_hashes:
+        for user in tables["user"]:
+            del user["password_hash"]
     ordered = [t.name for t in db.metadata.sorted_tables if t.name in tables]
     return {
         "format": FORMAT,
         "process_id": process_id,
+        "password_hashes": with_password_hashes,
         "tables": {
             name: [{k: _encode(v) for k, v in row.items()} for row in tables[name]]
             for name in ordered
@@ -113,7 +124,8 @@ def _decode(table: Table, row: dict[str, Any]) -> dict[str, Any]:
 
 def import_process(backup: Any) -> int:
     """Insert every row with its original id; refuses if any of them already exists (a
-    restore goes into a database that does not hold this process)."""
+    restore goes into a database that does not hold this process). Users the backup holds
+    without a password hash are created without a password."""
     if not isinstance(backup, dict) or backup.get("format") != FORMAT:
         raise BadInput(f"not a {FORMAT} file")
     tables = backup.get("tables")
@@ -133,6 +145,9 @@ def import_process(backup: Any) -> int:
             )
     for table in ordered:
         rows = [_decode(table, row) for row in tables[table.name]]
+        if table.name == "user":
+            for row in rows:
+                row.setdefault("password_hash", NO_PASSWORD)  # cannot log in until one is set
         if table.name in ("delegation", "tag", "user"):
             rows = _absent(table, rows)
         if table.name == "version" or table.name == "paragraph" or table.name == "comment":

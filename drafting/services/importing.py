@@ -10,6 +10,7 @@ from sqlalchemy import insert
 from drafting import clock
 from drafting.extensions import db
 from drafting.models import Document, Paragraph, Process, User, Version
+from drafting.models.integrity import row_hash
 from drafting.models.text import DocumentKind, ParagraphStatus, Section, VersionSource
 from drafting.services import audit, revisions
 from drafting.services.errors import BadInput, TooLarge
@@ -168,16 +169,18 @@ def create_document(
     for lang, paragraphs in translated.items():
         for p in paragraphs:
             validate_text(document, lang, p.text)
-    _add_tree(document, user, forest, languages[0], originals, translated)
+    stored = _add_tree(document, user, forest, languages[0], originals, translated)
+    draft = revisions.snapshot(document, "Draft", user)
     audit.record(
         "import",
         document=document,
         user=user,
         to_state="proposal",
+        rows=[document, *stored, draft],
+        layout=True,
         paragraphs=len(originals),
         languages=languages,
     )
-    revisions.snapshot(document, "Draft", user)
     return document
 
 
@@ -188,13 +191,14 @@ def _add_tree(
     lang: str,
     originals: list[ParsedParagraph],
     translated: dict[str, list[ParsedParagraph]],
-) -> None:
+) -> list[audit.RowRef]:
     """Paragraphs one tree level per INSERT, then each language's first versions in one
     INSERT: row-by-row inserts held the database's write lock for minutes on a long text.
 
     The rows are what paragraphs.store_version writes for a new paragraph: seq 1, no base,
     each translation following the version stored just before it, the status read from the
-    last text."""
+    last text, and the hash the audit chain vouches for (a bulk INSERT runs no ORM hooks, so
+    it is computed here); the versions are returned for the import's audit entry."""
     index = {id(p): i for i, p in enumerate(originals)}
     texts = [[p.text for p in originals]] + [[p.text for p in t] for t in translated.values()]
     ids: dict[int, int] = {}  # reading-order index -> paragraph id
@@ -218,6 +222,8 @@ def _add_tree(
         level = [(p, pos, child) for _, _, p in level for pos, child in enumerate(p.children)]
     paragraph_ids = [ids[i] for i in range(len(originals))]
     followed: list[int | None] = [None] * len(originals)
+    stored: list[audit.RowRef] = []
+    now = clock.now()
     for code, column in zip([lang, *translated], texts, strict=True):
         rows = [
             {
@@ -227,13 +233,23 @@ def _add_tree(
                 "text": text,
                 "author_id": user.id,
                 "delegation_id": user.delegation_id,
+                "created_at": now,
                 "source": VersionSource.IMPORT,
+                "amendment_id": None,
+                "base_version_id": None,
                 "translation_of_id": followed[i],
             }
             for i, (paragraph_id, text) in enumerate(zip(paragraph_ids, column, strict=True))
         ]
+        for row in rows:
+            row["hash"] = row_hash("version", row)
         followed = list(
             db.session.scalars(
                 insert(Version).returning(Version.id, sort_by_parameter_order=True), rows
             )
         )
+        stored += [
+            audit.RowRef("version", version_id, row["hash"])
+            for version_id, row in zip(followed, rows, strict=True)
+        ]
+    return stored

@@ -179,6 +179,8 @@ def _close(
         "amendment_decided",
         document=document,
         user=user,
+        decided=[amendment],
+        layout=True,  # accepting may delete or insert paragraphs
         amendment_id=amendment.id,
         decision=status.value,
         note=note,
@@ -303,6 +305,7 @@ def _accept_delete(
             "status",
             document=document,
             user=user,
+            layout=True,
             from_state=before.value,
             to_state=ParagraphStatus.DELETED.value,
             paragraph_id=p.id,

@@ -112,7 +112,8 @@ def store_version(
     delegation_id: int | None = None,
     audited: bool = True,
 ) -> Version:
-    """Append a version (the paragraph row is locked by the caller) and update the status."""
+    """Append a version (the paragraph row is locked by the caller) and update the status.
+    With ``audited=False`` the caller records the version in its own audit entry."""
     others = latest_by_lang(paragraph.id)
     current = others.get(lang)
     translation_of = None
@@ -133,7 +134,8 @@ def store_version(
     )
     db.session.add(version)
     new_status = status_after_edit(paragraph.status, text)
-    if new_status != paragraph.status:
+    status_changed = new_status != paragraph.status
+    if status_changed:
         paragraph.status = new_status
     try:
         db.session.flush()
@@ -148,6 +150,8 @@ def store_version(
             "edit",
             document=document,
             user=user,
+            rows=[version],
+            layout=status_changed,
             paragraph_id=paragraph.id,
             lang=lang,
             version=version.seq,
@@ -347,6 +351,7 @@ def set_status(document: Document, paragraph_id: int, user: User, status: object
         "status",
         document=document,
         user=user,
+        layout=True,
         from_state=before.value,
         to_state=new.value,
         paragraph_id=paragraph.id,

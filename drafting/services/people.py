@@ -58,6 +58,17 @@ def change_password(user: User, password: str, *, keep: str | None = None) -> No
     sessions.end_all(user, keep=keep)
 
 
+def set_password(email: str, password: str) -> User:
+    """Give an existing account a new password (an account restored from a backup without
+    password hashes has none); every session opened with the old one ends."""
+    user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
+    if user is None:
+        raise NotFound(f"no user {email}")
+    change_password(user, password)
+    db.session.flush()
+    return user
+
+
 def add_member(user: User, process: Process, role: Role) -> Membership:
     membership = Membership(user_id=user.id, process_id=process.id, role=role)
     db.session.add(membership)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert, literal, select
 
+from drafting import clock
 from drafting.extensions import db
 from drafting.models import (
     Document,
@@ -20,11 +21,12 @@ from drafting.services.errors import NotFound
 
 def snapshot(document: Document, label: str, user: User | None) -> Revision:
     """Record which version of every paragraph the document holds now, and where each
-    paragraph stands in the tree."""
+    paragraph stands in the tree; the revision's hash covers all of it."""
     revision = Revision(
-        document_id=document.id,
+        document=document,
         label=label,
         state=document.state,
+        created_at=clock.now(),
         created_by_id=user.id if user else None,
     )
     db.session.add(revision)
@@ -42,7 +44,17 @@ def snapshot(document: Document, label: str, user: User | None) -> Revision:
     )
     texts = newest_versions(document.id).with_only_columns(here, Version.id)
     db.session.execute(insert(RevisionVersion).from_select(["revision_id", "version_id"], texts))
+    db.session.expire(revision, ["paragraph_rows", "version_rows"])
+    revision.hash = revision.content_hash()
     return revision
+
+
+def seal(revision: Revision, sha256: str) -> None:
+    """Store the SHA-256 of the adopted text on the Final revision. From the flush that
+    writes it the document is adopted and frozen, so it must be the document's last change
+    in the transaction (the audit entry recording it follows)."""
+    revision.sha256 = sha256
+    revision.hash = revision.content_hash()
 
 
 def next_round_label(document: Document) -> str:

@@ -17,9 +17,9 @@ from drafting import clock
 from drafting.database import lock_row
 from drafting.events import publish
 from drafting.extensions import db
-from drafting.models import Amendment, Deadline, Document, User
+from drafting.models import Amendment, Deadline, Document, Revision, User
 from drafting.models.amendments import AmendmentStatus
-from drafting.models.text import DeadlineKind
+from drafting.models.text import FINAL, DeadlineKind, sealed_final_exists
 from drafting.policy import can_transition
 from drafting.reasons import Reason
 from drafting.services import audit, revisions
@@ -163,12 +163,15 @@ class DocumentEffects:
         self.user = user
         self.deadline = deadline
         self.deadline_kind = deadline_kind
+        self.rows: list[Revision | Deadline] = []  # recorded by the transition's audit entry
+        self._seal: tuple[Revision, str] | None = None
 
     def __call__(self, effect: str, **kwargs: Any) -> None:
         getattr(self, effect)()
 
     def snapshot_round_revision(self) -> None:
-        revisions.snapshot(self.document, revisions.next_round_label(self.document), self.user)
+        label = revisions.next_round_label(self.document)
+        self.rows.append(revisions.snapshot(self.document, label, self.user))
 
     def snapshot_silence_revision(self) -> None:
         self.snapshot_round_revision()
@@ -177,15 +180,15 @@ class DocumentEffects:
         assert self.deadline is not None
         due_at, offset = self.deadline
         kind = DeadlineKind(self.deadline_kind)
-        db.session.add(
-            Deadline(
-                document_id=self.document.id,
-                kind=kind,
-                due_at=due_at,
-                utc_offset=offset,
-                created_by_id=self.user.id if self.user else None,
-            )
+        deadline = Deadline(
+            document_id=self.document.id,
+            kind=kind,
+            due_at=due_at,
+            utc_offset=offset,
+            created_by_id=self.user.id if self.user else None,
         )
+        db.session.add(deadline)
+        self.rows.append(deadline)
 
     def settle_deadline(self) -> None:
         """The round or silence under way ends now: its deadline will not fire any more."""
@@ -202,9 +205,18 @@ class DocumentEffects:
         )
 
     def seal_final_text(self) -> None:
-        revisions.snapshot(self.document, "Final", self.user)
-        self.document.sha256 = sha256_of(self.document)
-        self.document.adopted_at = clock.now()
+        """Take the Final revision; it is sealed by `finish`, once the state has moved."""
+        final = revisions.snapshot(self.document, FINAL, self.user)
+        self.rows.append(final)
+        self._seal = (final, sha256_of(self.document))
+
+    def finish(self) -> None:
+        """The step's last writes: the seal that adopts (and from then on freezes) the text."""
+        if self._seal is not None:
+            final, sha256 = self._seal
+            revisions.seal(final, sha256)
+            self.document.sha256 = sha256
+            self.document.adopted_at = clock.now()
 
 
 def run_for(
@@ -274,7 +286,8 @@ def transition(
     lock_row(Document, document.id)
     db.session.refresh(document)
     before = document.state
-    run = run_for(document, user, DocumentEffects(document, user, parsed_deadline, spec.deadline))
+    effects = DocumentEffects(document, user, parsed_deadline, spec.deadline)
+    run = run_for(document, user, effects)
     try:
         run.fire(trigger)
     except Blocked as blocked:
@@ -283,11 +296,13 @@ def transition(
             Reason.of("not_possible_now", step=trigger), reasons=blocked.reasons
         ) from None
     document.state = run.state
+    effects.finish()
+    db.session.flush()  # the state and the seal together: the document is frozen from here
     details: dict[str, Any] = {"transition": trigger}
     if parsed_deadline:
         details["deadline"] = parsed_deadline[0].isoformat()
         details["utc_offset"] = parsed_deadline[1]
-    if document.state == "adopted":
+    if document.is_adopted:
         details["sha256"] = document.sha256
     audit.record(
         "transition",
@@ -296,6 +311,7 @@ def transition(
         from_state=before,
         to_state=document.state,
         reason=reason or ("deadline passed" if system else None),
+        rows=effects.rows,
         **details,
     )
     publish(
@@ -326,7 +342,7 @@ def due() -> list[int]:
                 Deadline.handled_at.is_(None),
                 Deadline.cancelled_at.is_(None),
                 Deadline.due_at <= clock.now(),
-                Document.state != "adopted",
+                ~sealed_final_exists(),
             )
             .order_by(Deadline.due_at)
         )

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from drafting.extensions import db
 from drafting.handlers import viewer, visible_or_404
 from drafting.models import Document, Membership, Process, User
-from drafting.policy import role_in, visible_documents
+from drafting.policy import published_documents, role_in, visible_documents
 from drafting.web import bp
 from drafting.web.pages import document_page
 
@@ -20,7 +20,7 @@ def home():
         documents = visible_documents(current_user)
         memberships = {m.process_id: m.role.value for m in current_user.memberships}
     else:
-        documents = list(db.session.scalars(select(Document).where(Document.state == "adopted")))
+        documents = published_documents()
         memberships = {}
     processes = {d.process_id: d.process for d in documents}
     for process_id in memberships:
