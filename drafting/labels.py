@@ -8,7 +8,6 @@ drafting.reasons, which uses these words for their parameters.
 
 from __future__ import annotations
 
-from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 STATES = {
@@ -87,17 +86,3 @@ def workflow_labels() -> dict[str, str]:
         **{k: str(v) for k, v in STATES.items()},
         **{k: str(v).lower() for k, v in TRANSITIONS.items()},
     }
-
-
-def init_app(app: Flask) -> None:
-    from drafting.reasons import render
-    from workflows.diagram import svg
-
-    app.jinja_env.globals.update(
-        state_label=state_label,
-        transition_label=transition_label,
-        role_label=role_label,
-        language_label=language_label,
-        workflow_diagram=lambda template, current: svg(template, current, workflow_labels()),
-    )
-    app.jinja_env.filters["reason"] = render

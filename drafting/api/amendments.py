@@ -62,22 +62,24 @@ def get_amendment(amendment_id: int):
     return _answer(amendment, document)
 
 
+def _pending_step(amendment_id: int, action: Action, step):
+    """Co-sponsor or withdraw: the policy, the service, the amendment as it now stands."""
+    amendment, document = amendment_for(amendment_id, action)
+    step(document, amendment, current_user)
+    db.session.commit()
+    return _answer(amendment, document)
+
+
 @bp.post("/amendments/<int:amendment_id>/co-sponsor")
 @login_required
 def co_sponsor(amendment_id: int):
-    amendment, document = amendment_for(amendment_id, Action.CO_SPONSOR)
-    amendments.co_sponsor(document, amendment, current_user)
-    db.session.commit()
-    return _answer(amendment, document)
+    return _pending_step(amendment_id, Action.CO_SPONSOR, amendments.co_sponsor)
 
 
 @bp.post("/amendments/<int:amendment_id>/withdraw")
 @login_required
 def withdraw(amendment_id: int):
-    amendment, document = amendment_for(amendment_id, Action.WITHDRAW_AMENDMENT)
-    amendments.withdraw(document, amendment, current_user)
-    db.session.commit()
-    return _answer(amendment, document)
+    return _pending_step(amendment_id, Action.WITHDRAW_AMENDMENT, amendments.withdraw)
 
 
 @bp.post("/amendments/<int:amendment_id>/decision")

@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
 
 from drafting import clock
 from drafting.extensions import db
@@ -242,32 +243,31 @@ def file_amendment(document_id: int):
     return back_to(document.id, f"p-{amendment.paragraph_id}")
 
 
-@bp.post("/amendments/<int:amendment_id>/co-sponsor")
-@login_required
-def co_sponsor(amendment_id: int):
+def _pending_step(amendment_id: int, action: Action, step, done: str) -> Response:
+    """Co-sponsor or withdraw from a button: the policy, the service, a message, back."""
     amendment, document = _amendment_or_404(amendment_id)
     try:
-        require(viewer(), Action.CO_SPONSOR, document)
-        amendments.co_sponsor(document, amendment, current_user)
+        require(viewer(), action, document)
+        step(document, amendment, current_user)
         db.session.commit()
-        flash(_("Your delegation co-sponsors amendment %(id)s.", id=amendment.id), "ok")
+        flash(done, "ok")
     except ServiceError as error:
         flash_error(error)
     return back_to(document.id, f"a-{amendment_id}")
+
+
+@bp.post("/amendments/<int:amendment_id>/co-sponsor")
+@login_required
+def co_sponsor(amendment_id: int):
+    done = _("Your delegation co-sponsors amendment %(id)s.", id=amendment_id)
+    return _pending_step(amendment_id, Action.CO_SPONSOR, amendments.co_sponsor, done)
 
 
 @bp.post("/amendments/<int:amendment_id>/withdraw")
 @login_required
 def withdraw(amendment_id: int):
-    amendment, document = _amendment_or_404(amendment_id)
-    try:
-        require(viewer(), Action.WITHDRAW_AMENDMENT, document)
-        amendments.withdraw(document, amendment, current_user)
-        db.session.commit()
-        flash(_("Amendment %(id)s withdrawn.", id=amendment.id), "ok")
-    except ServiceError as error:
-        flash_error(error)
-    return back_to(document.id, f"a-{amendment_id}")
+    done = _("Amendment %(id)s withdrawn.", id=amendment_id)
+    return _pending_step(amendment_id, Action.WITHDRAW_AMENDMENT, amendments.withdraw, done)
 
 
 @bp.post("/amendments/<int:amendment_id>/decision")

@@ -14,11 +14,13 @@ from drafting.extensions import db
 from drafting.models import Deadline, Delegation, Document, Membership, Tag, User
 from drafting.models.people import Role
 from drafting.policy import Action, can, role_in
+from drafting.reasons import render
 from drafting.services import amendments, discussion, tags, workflow
 from drafting.services.documents import ParagraphView, tree
 from drafting.web import bp
 from workflows import Template as WorkflowTemplate
 from workflows import template as workflow_template
+from workflows.diagram import svg
 
 
 @dataclass
@@ -78,7 +80,16 @@ def delegation_colours(document: Document) -> dict[str, Delegation]:
 
 @bp.record_once
 def _register(state) -> None:
-    labels.init_app(state.app)
+    """The words and pictures every page may use: labels in the reader's language, refusal
+    reasons rendered by the catalogue, the workflow diagram."""
+    state.app.jinja_env.globals.update(
+        state_label=labels.state_label,
+        transition_label=labels.transition_label,
+        role_label=labels.role_label,
+        language_label=labels.language_label,
+        workflow_diagram=lambda template, current: svg(template, current, labels.workflow_labels()),
+    )
+    state.app.jinja_env.filters["reason"] = render
 
 
 @dataclass
