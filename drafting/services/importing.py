@@ -10,7 +10,13 @@ from sqlalchemy import insert
 from drafting import clock
 from drafting.extensions import db
 from drafting.models import Document, Paragraph, Process, User, Version
-from drafting.models.text import DocumentKind, ParagraphStatus, Section, VersionSource
+from drafting.models.text import (
+    DocumentKind,
+    LabelStyle,
+    ParagraphStatus,
+    Section,
+    VersionSource,
+)
 from drafting.services import audit, revisions
 from drafting.services.errors import BadInput, TooLarge
 from drafting.services.paragraphs import status_after_edit, validate_text
@@ -116,6 +122,7 @@ def create_document(
     languages: list[str] | None = None,
     translations: dict[str, list[ParsedParagraph]] | None = None,
     symbol: str = "",
+    label_style: str = "computed",
 ) -> Document:
     """A new document in state `proposal`, proposed by the importing user's delegation, with
     its imported text as revision `Draft`."""
@@ -139,6 +146,10 @@ def create_document(
         kind_value = DocumentKind(kind)
     except ValueError:
         raise BadInput(f"unknown document kind {kind!r}") from None
+    try:
+        label_style_value = LabelStyle(label_style or "computed")
+    except ValueError:
+        raise BadInput(f"label_style must be computed or source; not {label_style!r}") from None
     count = sum(1 for _ in walk(forest))
     if count > MAX_IMPORT_PARAGRAPHS:
         raise TooLarge(
@@ -157,6 +168,7 @@ def create_document(
         workflow=workflow,
         state="proposal",
         proposer_delegation_id=user.delegation_id,
+        label_style=label_style_value,
         created_at=clock.now(),
     )
     db.session.add(document)
@@ -206,6 +218,7 @@ def _add_tree(
                 "parent_id": ids[index[id(parent)]] if parent else None,
                 "position": position,
                 "section": Section(parsed.section),
+                "source_label": parsed.source_label[:20] or None,
                 "status": status_after_edit(ParagraphStatus.OPEN, texts[-1][index[id(parsed)]]),
             }
             for parent, position, parsed in level

@@ -127,7 +127,7 @@ class _Matcher:
             return None
         label = found["label"]
         # A sibling, a child or a sibling of an ancestor of the last matched paragraph.
-        path = self.last.number.split(".") if self.last and self.last.section != "preamble" else []
+        path = self.last.number.split(".") if self.last and self.last.section == "operative" else []
         for cut in range(len(path), -1, -1):
             candidate = ".".join([*path[:cut], label])
             view = self.by_number.get(candidate)
@@ -197,7 +197,7 @@ def _insertion(document, user, marked, after: ParagraphView | None, lang, ration
     ):
         return []  # an existing paragraph that lost its bookmark and label, not a new one
     depth = marked.depth or _depth_from_label(marked.accepted) or after.depth
-    position = "child" if depth > after.depth and after.section != "preamble" else "after"
+    position = "child" if depth > after.depth and after.section == "operative" else "after"
     anchor = after
     while position == "after" and anchor.depth > depth and anchor.parent_id in views:
         anchor = views[anchor.parent_id]
