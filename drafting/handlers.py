@@ -181,6 +181,16 @@ def previewing() -> bool:
     return request.args.get("preview") in ("1", "true") or request.form.get("preview") == "1"
 
 
+def chosen_indexes() -> set[int] | None:
+    """The form's `choose` fields (indexes from the preview); None when none was sent."""
+    values = request.form.getlist("choose")
+    if not values:
+        return None
+    if not all(value.isdigit() and len(value) < 7 for value in values):
+        raise BadInput("choose must hold the numbers of the amendments to file")
+    return {int(value) for value in values}
+
+
 def download(data: bytes | str, mimetype: str, name: str) -> Response:
     """Every file the site hands out. werkzeug writes Content-Disposition by RFC 6266: an
     ASCII `filename="..."` (quotes escaped) and `filename*=UTF-8''...` for any other
