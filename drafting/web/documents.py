@@ -10,7 +10,7 @@ from drafting import clock
 from drafting.extensions import db
 from drafting.handlers import visible_or_404
 from drafting.models import Document, Membership, Process, User
-from drafting.policy import Action, can, role_in, visible_documents
+from drafting.policy import Action, can, can_import, role_in, visible_documents
 from drafting.services import workflow
 from drafting.services.documents import tree
 from drafting.web import bp
@@ -58,6 +58,7 @@ def process(process_id: int):
         documents=documents,
         participants=participants,
         role=role_in(current_user, process_id),
+        may_import=can_import(current_user, process_id).allowed,
     )
 
 
