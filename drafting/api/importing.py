@@ -10,7 +10,7 @@ from drafting.api import bp
 from drafting.extensions import db
 from drafting.handlers import document_for, previewing, uploaded_file
 from drafting.models import Process
-from drafting.policy import can_import
+from drafting.policy import Action, can_import, require
 from drafting.services import importing
 from drafting.services.errors import BadInput, Forbidden, NotFound
 
@@ -80,6 +80,7 @@ def import_translation(document_id: int):
     )
     if previewing():
         return jsonify(alignment.as_json())
+    require(current_user, Action.EDIT_TEXT, document)  # storing is editing the text
     written = importing.store_translation(document, current_user, alignment)
     db.session.commit()
     return jsonify(**alignment.as_json(), written=written)

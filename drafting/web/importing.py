@@ -29,7 +29,7 @@ from drafting.handlers import (
 )
 from drafting.models import Document, Process
 from drafting.models.text import DocumentKind
-from drafting.policy import Action, can, can_import, role_in
+from drafting.policy import Action, can, can_import, require, role_in
 from drafting.services import importing
 from drafting.services.errors import ServiceError
 from drafting.services.exports import markup
@@ -141,7 +141,7 @@ def import_page(process_id: int):
 def translation_page(document_id: int):
     document = visible_or_404(document_id)
     if not can_import(current_user, document.process_id).allowed:
-        abort(403)
+        abort(404 if role_in(current_user, document.process_id) is None else 403)
     others = document.languages[1:]
     context: dict[str, Any] = {
         "document": document,
@@ -159,6 +159,7 @@ def translation_page(document_id: int):
         if previewing():
             context["alignment"] = alignment
             return page("translation", **context)
+        require(current_user, Action.EDIT_TEXT, document)
         written = importing.store_translation(document, current_user, alignment)
         db.session.commit()
     except ServiceError as error:
@@ -184,9 +185,10 @@ def translation_page(document_id: int):
 @login_required
 def markup_page(document_id: int):
     document = visible_or_404(document_id)
-    decision = can(current_user, Action.PROPOSE_AMENDMENT, document)
-    if not decision.allowed:
-        abort(403)
+    try:
+        require(current_user, Action.PROPOSE_AMENDMENT, document)
+    except ServiceError as error:
+        abort(error.status)  # 403: never for this role; 409: not at this stage
     context: dict[str, Any] = {
         "document": document,
         "form": request.form,
