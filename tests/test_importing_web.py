@@ -76,7 +76,6 @@ def test_translation_page_previews_then_stores(client, auth, demo):
     auth.login("secretariat@demo.test")
     url = f"/documents/{demo.id}/translation"
     token = csrf_in(page(client, url))
-    numbers = [p["number"] for p in demo.document()["paragraphs"]]
     spanish = "\n".join(
         f"{p['label']} Texto {p['number']}" if p["label"] else f"Preámbulo {p['number']}"
         for p in demo.document()["paragraphs"]
@@ -101,8 +100,7 @@ def test_translation_page_previews_then_stores(client, auth, demo):
     )
     assert stored.status_code == 302
     assert demo.paragraph("3")["text"]["es"] == "Texto 3"
-    assert demo.paragraph("6.a")["text"]["es"] != "Texto 6.a"
-    assert "6.a" in numbers
+    assert demo.paragraph("6.a")["text"]["es"] != "Texto 6.a"  # not in the file: untouched
 
 
 def test_marked_up_file_previewed_then_one_of_two_filed(client, auth, demo):
