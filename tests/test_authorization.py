@@ -189,6 +189,13 @@ def edits_text(refused: Any = None) -> Then:
     )
 
 
+def shown_with_reasons(who: str, state: str) -> Any:
+    """A page everyone who sees the document may open; it says why they may not act."""
+    if who == ANON:
+        return "login"
+    return 404 if who == OUT and state != ADOPTED else 200
+
+
 def marked_up_form(who: str, state: str) -> Any:
     """The marked-up Word upload page: the amendment rule, as a page and a form post."""
     outcome = on_document(P, 201, login=True)(who, state)
@@ -825,7 +832,7 @@ def all_cases() -> list[Case]:
             "GET",
             "",
             request_of("/processes/{process_id}/import"),
-            staff_only(200, anonymous="login"),
+            process_page(ours=True),  # others of the process see why they may not
             False,
         ),
         Case(
@@ -844,7 +851,7 @@ def all_cases() -> list[Case]:
             "GET",
             "",
             request_of("/documents/{id}/translation"),
-            staff_only(200, anonymous="login"),
+            process_page(ours=True),
             False,
         ),
         Case(
@@ -863,7 +870,7 @@ def all_cases() -> list[Case]:
             "GET",
             "",
             request_of("/documents/{id}/amendments/import"),
-            as_page(on_document(P, 200, login=True)),
+            shown_with_reasons,
             False,
         ),
         Case(

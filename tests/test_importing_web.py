@@ -26,7 +26,14 @@ def test_staff_find_the_import_page_from_the_process_page(client, auth, demo):
     assert f'href="/processes/{pid}/import"' in page(client, f"/processes/{pid}")
     auth.login("mexico@demo.test")
     assert "/import" not in page(client, f"/processes/{pid}")
-    assert client.get(f"/processes/{pid}/import").status_code == 403
+    html = page(client, f"/processes/{pid}/import")
+    assert "only the secretariat and the PPT import documents" in html
+    assert 'name="file"' not in html
+    posted = client.post(
+        f"/processes/{pid}/import",
+        data={"csrf_token": csrf_in(html), "file": (io.BytesIO(TEXT.encode()), "c.txt")},
+    )
+    assert posted.status_code == 403
 
 
 def test_preview_shows_the_tree_and_stores_nothing_then_create(client, auth, demo):
@@ -73,7 +80,7 @@ def test_a_bad_upload_says_why_and_creates_nothing(client, auth, demo):
 
 
 def test_translation_page_previews_then_stores(client, auth, demo):
-    auth.login("secretariat@demo.test")
+    auth.login("panama@demo.test")  # the PPT edits the text in committee review
     url = f"/documents/{demo.id}/translation"
     token = csrf_in(page(client, url))
     spanish = "\n".join(
@@ -132,4 +139,10 @@ def test_marked_up_file_previewed_then_one_of_two_filed(client, auth, demo):
 def test_observers_get_no_marked_up_upload(client, auth, demo):
     auth.login("iom@demo.test")
     assert f"/documents/{demo.id}/amendments/import" not in page(client, f"/documents/{demo.id}")
-    assert client.get(f"/documents/{demo.id}/amendments/import").status_code == 403
+    html = page(client, f"/documents/{demo.id}/amendments/import")
+    assert 'name="file"' not in html
+    posted = client.post(
+        f"/documents/{demo.id}/amendments/import",
+        data={"csrf_token": csrf_in(html), "file": (io.BytesIO(b"PK"), "m.docx")},
+    )
+    assert posted.status_code == 403

@@ -29,7 +29,7 @@ from drafting.handlers import (
 )
 from drafting.models import Document, Process
 from drafting.models.text import DocumentKind
-from drafting.policy import Action, can, can_import, require, role_in
+from drafting.policy import Action, Decision, can, can_import, require, role_in
 from drafting.services import importing
 from drafting.services.errors import ServiceError
 from drafting.services.exports import markup
@@ -62,14 +62,23 @@ def page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     return render_template(f"{template}.html", **context), status
 
 
-def staff_process(process_id: int) -> Process:
-    """A process the caller imports into; anyone else finds no such page."""
+def member_process(process_id: int) -> Process:
+    """A process the caller takes part in; anyone else finds no such page."""
     process = db.session.get(Process, process_id)
     if process is None or role_in(current_user, process_id) is None:
         abort(404)
-    if not can_import(current_user, process_id).allowed:
-        abort(403)
     return process
+
+
+def refused(decision: Decision, context: dict[str, Any], template: str) -> tuple[str, int] | None:
+    """A member who may not use the page sees it with the reason and no form (200); a form
+    they post anyway is refused (403 for the role, 409 for the moment)."""
+    if decision.allowed:
+        return None
+    context["refusal"] = decision.reasons[0]
+    if request.method == "GET":
+        return page(template, **context)
+    return page(template, 403 if decision.forbidden else 409, **context)
 
 
 def workflow_choices() -> list[tuple[str, str]]:
@@ -90,7 +99,7 @@ def workflow_choices() -> list[tuple[str, str]]:
 @bp.route("/processes/<int:process_id>/import", methods=["GET", "POST"])
 @login_required
 def import_page(process_id: int):
-    process = staff_process(process_id)
+    process = member_process(process_id)
     form = request.form
     context: dict[str, Any] = {
         "process": process,
@@ -100,7 +109,11 @@ def import_page(process_id: int):
         "delegations": importing.process_delegations(process),
         "sections": SECTION_LABELS,
         "preview": None,
+        "refusal": None,
     }
+    answer = refused(can_import(current_user, process_id), context, "import")
+    if answer:
+        return answer
     if request.method == "GET":
         return page("import", **context)
     try:
@@ -140,15 +153,18 @@ def import_page(process_id: int):
 @login_required
 def translation_page(document_id: int):
     document = visible_or_404(document_id)
-    if not can_import(current_user, document.process_id).allowed:
-        abort(404 if role_in(current_user, document.process_id) is None else 403)
-    others = document.languages[1:]
+    if role_in(current_user, document.process_id) is None:
+        abort(404)
     context: dict[str, Any] = {
         "document": document,
         "form": request.form,
-        "languages": others,
+        "languages": document.languages[1:],
         "alignment": None,
+        "refusal": None,
     }
+    answer = refused(can_import(current_user, document.process_id), context, "translation")
+    if answer:
+        return answer
     if request.method == "GET":
         return page("translation", **context)
     try:
@@ -185,16 +201,16 @@ def translation_page(document_id: int):
 @login_required
 def markup_page(document_id: int):
     document = visible_or_404(document_id)
-    try:
-        require(current_user, Action.PROPOSE_AMENDMENT, document)
-    except ServiceError as error:
-        abort(error.status)  # 403: never for this role; 409: not at this stage
     context: dict[str, Any] = {
         "document": document,
         "form": request.form,
         "planned": None,
         "kinds": KIND_OF_AMENDMENT,
+        "refusal": None,
     }
+    answer = refused(can(current_user, Action.PROPOSE_AMENDMENT, document), context, "markup")
+    if answer:
+        return answer
     if request.method == "GET":
         return page("markup", **context)
     try:
