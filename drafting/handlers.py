@@ -168,6 +168,30 @@ def query_revision() -> str:
     return (request.args.get("revision") or CURRENT).strip() or CURRENT
 
 
+def uploaded_file() -> tuple[str, bytes]:
+    """The multipart field `file` as (file name, bytes), read no further than the size limit
+    so an oversized upload is refused rather than held in memory."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise BadInput("a file is required (multipart field 'file')")
+    return upload.filename, upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
+
+
+def previewing() -> bool:
+    """`?preview=1` (or a form's preview button): answer what would happen, store nothing."""
+    return request.args.get("preview") in ("1", "true") or request.form.get("preview") == "1"
+
+
+def chosen_indexes() -> set[int] | None:
+    """The form's `choose` fields (indexes from the preview); None when none was sent."""
+    values = request.form.getlist("choose")
+    if not values:
+        return None
+    if not all(value.isdigit() and len(value) < 7 for value in values):
+        raise BadInput("choose must hold the numbers of the amendments to file")
+    return {int(value) for value in values}
+
+
 def download(data: bytes | str, mimetype: str, name: str) -> Response:
     """Every file the site hands out. werkzeug writes Content-Disposition by RFC 6266: an
     ASCII `filename="..."` (quotes escaped) and `filename*=UTF-8''...` for any other

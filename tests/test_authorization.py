@@ -165,6 +165,43 @@ def importer(who: str, state: str) -> int:
     return 201 if who in (SEC, PPT) else 403
 
 
+def staff_only(ok: Any, *, anonymous: Any = 401, then: Then | None = None) -> Expect:
+    """Import pages and calls: the secretariat and the PPT of the process; anyone else of
+    the process is refused, and no one outside it learns that it exists."""
+
+    def expect(who: str, state: str) -> Any:
+        if who == ANON:
+            return anonymous
+        if who == OUT:
+            return 404
+        if who not in (SEC, PPT):
+            return 403
+        return (then(who, state) if then else None) or ok
+
+    return expect
+
+
+def edits_text(refused: Any = None) -> Then:
+    """Storing a translation edits the text: the edit rule's 409 at the wrong moment (or
+    `refused`, what a page shows instead)."""
+    return lambda who, state: (
+        (refused or refusal(E, who, state)) if refusal(E, who, state) else None
+    )
+
+
+def shown_with_reasons(who: str, state: str) -> Any:
+    """A page everyone who sees the document may open; it says why they may not act."""
+    if who == ANON:
+        return "login"
+    return 404 if who == OUT and state != ADOPTED else 200
+
+
+def marked_up_form(who: str, state: str) -> Any:
+    """The marked-up Word upload page: the amendment rule, as a page and a form post."""
+    outcome = on_document(P, 201, login=True)(who, state)
+    return {401: "login", 201: "done"}.get(outcome, outcome)
+
+
 def process_page(ours: bool) -> Expect:
     def expect(who: str, state: str) -> Any:
         if who == ANON:
@@ -360,6 +397,7 @@ def succeeded(outcome: Any) -> bool:
 
 E, V, S, P = Action.EDIT_TEXT, Action.VIEW, Action.SET_STATUS, Action.PROPOSE_AMENDMENT
 REASON = "Paragraph 8.a needs more work."
+TRANSLATION = "1. Agradecer a México el informe.\n".encode()
 
 
 def future() -> str:
@@ -776,6 +814,74 @@ def all_cases() -> list[Case]:
                 },
             ),
             importer,
+            True,
+        ),
+        Case(
+            "api.import_translation",
+            "POST",
+            "",
+            lambda w, who: Req(
+                f"/api/documents/{w.id}/translation",
+                files={"file": (io.BytesIO(TRANSLATION), "es.txt"), "lang": "es"},
+            ),
+            staff_only(200, then=edits_text()),
+            True,
+        ),
+        Case(
+            "web.import_page",
+            "GET",
+            "",
+            request_of("/processes/{process_id}/import"),
+            process_page(ours=True),  # others of the process see why they may not
+            False,
+        ),
+        Case(
+            "web.import_page",
+            "POST",
+            "",
+            lambda w, who: Req(
+                f"/processes/{w.process_id}/import",
+                files={"file": (io.BytesIO(b"1. A new text.\n"), "new.txt"), "title": "New"},
+            ),
+            staff_only("done", anonymous="login"),
+            True,
+        ),
+        Case(
+            "web.translation_page",
+            "GET",
+            "",
+            request_of("/documents/{id}/translation"),
+            process_page(ours=True),
+            False,
+        ),
+        Case(
+            "web.translation_page",
+            "POST",
+            "",
+            lambda w, who: Req(
+                f"/documents/{w.id}/translation",
+                files={"file": (io.BytesIO(TRANSLATION), "es.txt"), "lang": "es"},
+            ),
+            staff_only("done", anonymous="login", then=edits_text(400)),
+            True,
+        ),
+        Case(
+            "web.markup_page",
+            "GET",
+            "",
+            request_of("/documents/{id}/amendments/import"),
+            shown_with_reasons,
+            False,
+        ),
+        Case(
+            "web.markup_page",
+            "POST",
+            "",
+            lambda w, who: Req(
+                f"/documents/{w.id}/amendments/import",
+                files={"file": (io.BytesIO(w.marked), "marked-up.docx"), "choose": "0"},
+            ),
+            marked_up_form,
             True,
         ),
         Case("web.home", "GET", "", request_of("/"), public(200), False),

@@ -189,7 +189,7 @@ BODIES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
 }
 NO_BODY = {"api.co_sponsor", "api.withdraw", "api.logout"}  # the id in the path says it all
-UPLOADS = {"api.import_document", "api.import_amendments"}  # multipart, tested below
+UPLOADS = {"api.import_document", "api.import_amendments", "api.import_translation"}  # multipart
 
 
 def fill(value: Any, env: Env, name: str = "open_round") -> Any:

@@ -155,3 +155,26 @@ def test_adopted_text_carries_its_lifecycle_hash_and_reservations(client, auth, 
     assert text(note) == "Reservation by Mexico: Reserved by MX."
     final = export(client, demo, revision="Final")
     assert final.find(".//a:FRBRversionNumber", NS).get("value") == "Final"
+
+
+def test_closing_paragraphs_go_to_conclusions_after_the_main_body(client, auth, demo):
+    import io
+    from types import SimpleNamespace
+
+    auth.login("secretariat@demo.test")
+    text_file = "1. To meet again in 2019.\n\nAdopted in Panama City, 20 July 2018.\n"
+    response = client.post(
+        "/api/documents/import",
+        data={"file": (io.BytesIO(text_file.encode()), "c.txt"), "title": "Closing"},
+        headers=auth.headers(),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 201, response.get_json()
+    imported = SimpleNamespace(id=response.get_json()["id"])
+    doc = export(client, imported).find("a:doc", NS)
+    assert [p.get("eId") for p in doc.findall("a:mainBody/a:paragraph", NS)] == ["para_1"]
+    (closing,) = doc.findall("a:conclusions/a:container", NS)
+    assert text(closing) == "Adopted in Panama City, 20 July 2018."
+    html = client.get(f"/api/documents/{imported.id}/export?format=html").get_data(as_text=True)
+    assert 'class="para closing"' in html
+    assert html.index("To meet again") < html.index("Adopted in Panama City")

@@ -263,3 +263,80 @@ def test_refusals_leave_nothing_filed(auth, demo):
     auth.login("iom@demo.test")
     assert upload(auth, demo, marked.bytes()).status_code == 403
     assert amendments(auth, demo) == {}
+
+
+def test_preview_lists_the_amendments_and_files_none_then_the_chosen_one_is_filed(auth, demo):
+    marked = export_as(auth, demo, "mexico@demo.test")
+    marked.replace("3.", "UNHCR", "UN Refugee Agency (UNHCR)")
+    marked.replace("6.", "to ratify the commitment", "to reaffirm the commitment")
+    preview = auth.client.post(
+        f"/api/documents/{demo.id}/amendments/import?preview=1",
+        data={"file": (io.BytesIO(marked.bytes()), "m.docx")},
+        headers=auth.headers(),
+        content_type="multipart/form-data",
+    )
+    assert preview.status_code == 200
+    listed_ = preview.get_json()["amendments"]
+    assert [(a["index"], a["paragraph"], a["kind"], a["duplicate"]) for a in listed_] == [
+        (0, "3", "modify", False),
+        (1, "6", "modify", False),
+    ]
+    assert "UN Refugee Agency (UNHCR)" in listed_[0]["new"]
+    assert "UN Refugee Agency" not in listed_[0]["old"]
+    assert amendments(auth, demo) == {}
+    chosen = auth.client.post(
+        f"/api/documents/{demo.id}/amendments/import",
+        data={"file": (io.BytesIO(marked.bytes()), "m.docx"), "choose": "1"},
+        headers=auth.headers(),
+        content_type="multipart/form-data",
+    )
+    assert chosen.status_code == 201
+    (only,) = amendments(auth, demo).values()
+    assert only["paragraph_id"] == demo.paragraph("6")["id"]
+
+
+def test_the_same_file_uploaded_twice_files_nothing_new(auth, demo):
+    marked = export_as(auth, demo, "mexico@demo.test")
+    marked.replace("3.", "UNHCR", "UN Refugee Agency (UNHCR)")
+    marked.delete_paragraph("a.\tTo thank United States for funding")
+    assert upload(auth, demo, marked.bytes()).status_code == 201
+    again = upload(auth, demo, marked.bytes())
+    assert again.status_code == 200
+    assert again.get_json()["amendments"] == []
+    assert [a["paragraph"] for a in again.get_json()["already_filed"]] == ["3", "5.a"]
+    assert len(amendments(auth, demo)) == 2
+
+
+def retyped(demo, tracked_in: str | None = None) -> bytes:
+    """The demo text retyped in Word by someone else: its own labels ("3)"), doubled spaces,
+    no identifier and no bookmarks; a tracked change only in paragraph `tracked_in`."""
+    document = docx.Document()
+    for paragraph in demo.document()["paragraphs"]:
+        label = paragraph["label"].replace(".", ")")
+        text = paragraph["text"]["en"].replace(" ", "  ", 1)
+        p = document.add_paragraph(f"{label}  {text}" if label else text)
+        if paragraph["number"] == tracked_in:
+            p._p.append(
+                parse_xml(
+                    f'<w:ins xmlns:w="{W}" w:id="7" w:author="MX" w:date="2026-01-01T00:00:00Z">'
+                    '<w:r><w:t xml:space="preserve"> Also Canada.</w:t></w:r></w:ins>'
+                )
+            )
+    return saved(document)
+
+
+def test_a_word_file_not_from_the_app_without_tracked_changes_files_nothing(auth, demo):
+    auth.login("mexico@demo.test")
+    response = upload(auth, demo, retyped(demo), "retyped.docx")
+    assert response.status_code == 400
+    assert "no change" in response.get_json()["error"]
+    assert amendments(auth, demo) == {}
+
+
+def test_a_word_file_not_from_the_app_files_only_its_tracked_changes(auth, demo):
+    auth.login("mexico@demo.test")
+    response = upload(auth, demo, retyped(demo, tracked_in="3"), "retyped.docx")
+    assert response.status_code == 201, response.get_json()
+    (only,) = amendments(auth, demo).values()
+    assert only["paragraph_id"] == demo.paragraph("3")["id"]
+    assert only["text"].endswith("Also Canada.")

@@ -127,3 +127,62 @@ def test_text_in_another_encoding_is_refused_with_a_message():
     latin1 = "1. Migración y desarrollo".encode("latin-1")
     with pytest.raises(BadInput, match="not UTF-8"):
         parse_upload("conclusiones.txt", latin1)
+
+
+def sections(forest):
+    return [(p.section, p.label, p.text) for p in walk(forest)]
+
+
+def test_closing_line_after_the_last_paragraph_stays_its_own_paragraph():
+    forest = parse_text(
+        "1. To thank Mexico.\n2. To meet again in 2019.\n\n"
+        "Adopted in Panama City, 15 November 2018.\n"
+    )
+    assert sections(forest) == [
+        ("operative", "1", "To thank Mexico."),
+        ("operative", "2", "To meet again in 2019."),
+        ("closing", "", "Adopted in Panama City, 15 November 2018."),
+    ]
+
+
+def test_closing_line_right_below_the_last_paragraph_is_not_merged_into_it():
+    forest = parse_text("1. To meet again in 2019.\nAdopted in Panama City,\non 15 November 2018.")
+    assert sections(forest) == [
+        ("operative", "1", "To meet again in 2019."),
+        ("closing", "", "Adopted in Panama City, on 15 November 2018."),
+    ]
+
+
+def test_a_list_under_a_new_heading_restarts_its_lettering():
+    forest = parse_text(
+        "1. The meeting agreed:\na) one\nb) two\nc) three\n\nFollow-up\n\na) four\nb) five\n"
+    )
+    assert [c.label for c in forest[0].children] == ["a", "b", "c"]
+    assert [(p.section, p.depth, p.label) for p in forest[1:]] == [
+        ("closing", 0, ""),
+        ("operative", 1, "a"),
+        ("operative", 1, "b"),
+    ]
+    assert [p.source_label for p in forest[2:]] == ["a)", "b)"]
+
+
+def test_a_letter_at_the_top_level_after_a_heading_stays_a_letter():
+    forest = parse_text("Recommendations\n\na. To share data.\nb. To meet.\ni. in person")
+    assert labels(forest) == [(0, ""), (1, "a"), (1, "b"), (2, "i")]
+    assert [p.source_label for p in walk(forest)][1:] == ["a.", "b.", "i."]
+
+
+def test_long_unnumbered_stretch_inside_a_numbered_text_is_split_off():
+    note = "\n".join(f"Line {n} of the concept note." for n in range(1, 42))
+    forest = parse_text(f"1. To take note of the concept note:\n\n{note}\n\n2. To thank IOM.")
+    assert forest[0].text == "To take note of the concept note:"
+    middle = [p for p in forest if p.section == "closing"]
+    assert len(middle) == 41
+    assert middle[0].text == "Line 1 of the concept note."
+    assert [p.label for p in forest if p.section == "operative"] == ["1", "2"]
+
+
+def test_dash_before_a_number_and_source_label_styles_are_kept():
+    forest = parse_text("1) First\n(a) sub a\n- i. sub-sub\n- ii. another\n2) Second")
+    assert labels(forest) == [(1, "1"), (2, "a"), (3, "i"), (3, "ii"), (1, "2")]
+    assert [p.source_label for p in walk(forest)] == ["1)", "(a)", "i.", "ii.", "2)"]

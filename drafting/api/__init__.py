@@ -15,6 +15,7 @@ from drafting.api import (  # noqa: E402,F401  (routes)
     documents,
     exports,
     history,
+    importing,
     paragraphs,
     session,
     tags,

@@ -1,8 +1,8 @@
-"""Processes, documents, paragraphs: reading, importing and writing text."""
+"""Processes and documents: reading them (importing is in api/importing.py)."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import jsonify
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -10,10 +10,8 @@ from drafting.api import bp
 from drafting.extensions import db
 from drafting.handlers import document_for
 from drafting.models import Membership, Process
-from drafting.policy import can_import, visible_documents
-from drafting.services import importing
+from drafting.policy import visible_documents
 from drafting.services.documents import tree
-from drafting.services.errors import BadInput, Forbidden, NotFound
 
 
 def document_summary(document) -> dict:
@@ -60,44 +58,3 @@ def document(document_id: int):
             "adopted_at": document.adopted_at.isoformat() if document.adopted_at else None,
         }
     )
-
-
-@bp.post("/documents/import")
-@login_required
-def import_document():
-    if request.form.get("process_id", "").strip() and not request.form["process_id"].isdigit():
-        raise BadInput("process_id must be an integer")
-    process_id = request.form.get("process_id", type=int)
-    if process_id is None:
-        memberships = [m.process_id for m in current_user.memberships]
-        if len(memberships) != 1:
-            raise BadInput("process_id is required")
-        process_id = memberships[0]
-    process = db.session.get(Process, process_id)
-    if process is None:
-        raise NotFound("process not found")
-    decision = can_import(current_user, process_id)
-    if not decision.allowed:
-        if decision.reasons[0].code == "not_participant":
-            raise NotFound("process not found")
-        raise Forbidden(decision.reasons)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise BadInput("a file is required (multipart field 'file')")
-    data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
-    forest = importing.parse_upload(upload.filename, data)
-    languages = [
-        code.strip() for code in request.form.get("languages", "en").split(",") if code.strip()
-    ]
-    document = importing.create_document(
-        process,
-        current_user,
-        forest,
-        title=request.form.get("title") or upload.filename.rsplit(".", 1)[0],
-        kind=request.form.get("kind", "conclusions"),
-        workflow=request.form.get("workflow", "online_rounds"),
-        languages=languages or ["en"],
-        symbol=request.form.get("symbol", ""),
-    )
-    db.session.commit()
-    return jsonify(id=document.id, state=document.state), 201

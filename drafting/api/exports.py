@@ -3,15 +3,21 @@ amendments."""
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import jsonify, request
 from flask_login import current_user, login_required
 
 from drafting.api import bp
 from drafting.extensions import db
-from drafting.handlers import document_for, download, viewer
+from drafting.handlers import (
+    chosen_indexes,
+    document_for,
+    download,
+    previewing,
+    uploaded_file,
+    viewer,
+)
 from drafting.policy import Action, require
 from drafting.services import exports
-from drafting.services.errors import BadInput
 from drafting.services.exports import markup
 
 
@@ -38,18 +44,17 @@ def export(document_id: int):
 @bp.post("/documents/<int:document_id>/amendments/import")
 @login_required
 def import_amendments(document_id: int):
+    """A delegation's marked-up Word file: `?preview=1` lists what it would file; otherwise
+    it files those `choose`n (every one by default) that were not filed before."""
     document = document_for(document_id)
     require(viewer(), Action.PROPOSE_AMENDMENT, document)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise BadInput("a file is required (multipart field 'file')")
-    data = upload.read(current_app.config["MAX_CONTENT_LENGTH"] + 1)
-    filed = markup.import_markup(
-        document,
-        current_user,
-        data,
-        filename=upload.filename,
-        lang=request.form.get("lang") or None,
+    filename, data = uploaded_file()
+    lang = request.form.get("lang") or None
+    if previewing():
+        planned = markup.plan_markup(document, current_user, data, filename=filename, lang=lang)
+        return jsonify(amendments=[entry.as_json() for entry in planned])
+    filed, skipped = markup.import_markup(
+        document, current_user, data, filename=filename, lang=lang, chosen=chosen_indexes()
     )
     db.session.commit()
     return jsonify(
@@ -58,4 +63,5 @@ def import_amendments(document_id: int):
             {"id": f.amendment.id, "kind": f.amendment.kind.value, "paragraph": f.number}
             for f in filed
         ],
-    ), 201
+        already_filed=[entry.as_json() for entry in skipped],
+    ), (201 if filed else 200)

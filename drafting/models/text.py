@@ -47,6 +47,14 @@ class DocumentKind(enum.StrEnum):
 class Section(enum.StrEnum):
     PREAMBLE = "preamble"
     OPERATIVE = "operative"
+    CLOSING = "closing"  # unnumbered text after the numbered paragraphs
+
+
+class LabelStyle(enum.StrEnum):
+    """How paragraph labels are shown: computed from the tree, or as the source printed them."""
+
+    COMPUTED = "computed"
+    SOURCE = "source"
 
 
 class ParagraphStatus(enum.StrEnum):
@@ -81,6 +89,9 @@ class Document(Hashed, db.Model):
     state: Mapped[str] = mapped_column(String(40), default="proposal")
     proposer_delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegation.id"))
     allow_observer_comments: Mapped[bool] = mapped_column(default=False)
+    label_style: Mapped[LabelStyle] = mapped_column(
+        _enum(LabelStyle), default=LabelStyle.COMPUTED, server_default="computed"
+    )
     sha256: Mapped[str | None] = mapped_column(String(64))
     adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -125,6 +136,8 @@ class Paragraph(db.Model):
     status: Mapped[ParagraphStatus] = mapped_column(
         _enum(ParagraphStatus), default=ParagraphStatus.OPEN
     )
+    # The number as the imported file printed it ("1)", "(a)"), shown in LabelStyle.SOURCE.
+    source_label: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     document: Mapped[Document] = relationship(back_populates="paragraphs")

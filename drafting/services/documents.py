@@ -8,7 +8,7 @@ from sqlalchemy import Select, func, select
 
 from drafting.extensions import db
 from drafting.models import Document, Paragraph, Revision, RevisionParagraph, Version
-from drafting.models.text import ParagraphStatus
+from drafting.models.text import LabelStyle, ParagraphStatus
 from drafting.text.numbering import Node, Number, number_tree, reading_order
 
 
@@ -119,6 +119,24 @@ def revision_numbers(revision: Revision) -> dict[int, Number]:
     return number_tree(node for node, _ in revision_placement(revision))
 
 
+def display_label(document: Document, source_label: str | None, computed: str) -> str:
+    """The label printed before a paragraph: its source label when the document asks for
+    the labels as imported (and the paragraph has one), else the computed one."""
+    if document.label_style == LabelStyle.SOURCE and source_label:
+        return source_label
+    return computed
+
+
+def source_labels(document: Document) -> dict[int, str | None]:
+    """Each paragraph's label as imported, for texts shown in the source's label style."""
+    if document.label_style != LabelStyle.SOURCE:
+        return {}
+    rows = db.session.execute(
+        select(Paragraph.id, Paragraph.source_label).where(Paragraph.document_id == document.id)
+    )
+    return dict(rows.tuples())
+
+
 def tree(document: Document, *, include_deleted: bool = False) -> list[ParagraphView]:
     """Paragraphs in reading order with computed numbers and current texts."""
     paragraphs = {p.id: p for p in paragraphs_of(document)}
@@ -139,7 +157,9 @@ def tree(document: Document, *, include_deleted: bool = False) -> list[Paragraph
             ParagraphView(
                 id=paragraph.id,
                 number=number.number if number else "",
-                label=number.label if number else "",
+                label=display_label(document, paragraph.source_label, number.label)
+                if number
+                else "",
                 parent_id=paragraph.parent_id,
                 depth=number.depth if number else 0,
                 section=paragraph.section.value,

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
-from sqlalchemy import insert
+from flask_babel import gettext
+from sqlalchemy import insert, select
 
 from drafting import clock
+from drafting.database import lock_row
 from drafting.extensions import db
-from drafting.models import Document, Paragraph, Process, User, Version
+from drafting.models import Delegation, Document, Membership, Paragraph, Process, User, Version
 from drafting.models.integrity import row_hash
-from drafting.models.text import DocumentKind, ParagraphStatus, Section, VersionSource
+from drafting.models.text import (
+    DocumentKind,
+    LabelStyle,
+    ParagraphStatus,
+    Section,
+    VersionSource,
+)
 from drafting.services import audit, revisions
+from drafting.services.documents import tree
 from drafting.services.errors import BadInput, TooLarge
-from drafting.services.paragraphs import status_after_edit, validate_text
+from drafting.services.paragraphs import status_after_edit, store_version, validate_text
+from drafting.text.numbering import Node, number_tree
 from drafting.text.parsing import (
     ImportError_,
     Line,
@@ -117,9 +128,11 @@ def create_document(
     languages: list[str] | None = None,
     translations: dict[str, list[ParsedParagraph]] | None = None,
     symbol: str = "",
+    label_style: str = "computed",
+    proposer: Delegation | None = None,
 ) -> Document:
-    """A new document in state `proposal`, proposed by the importing user's delegation, with
-    its imported text as revision `Draft`."""
+    """A new document in state `proposal`, proposed by `proposer` (by default the importing
+    user's delegation), with its imported text as revision `Draft`."""
     from workflows import all_templates
 
     translations = translations or {}
@@ -140,6 +153,10 @@ def create_document(
         kind_value = DocumentKind(kind)
     except ValueError:
         raise BadInput(f"unknown document kind {kind!r}") from None
+    try:
+        label_style_value = LabelStyle(label_style or "computed")
+    except ValueError:
+        raise BadInput(f"label_style must be computed or source; not {label_style!r}") from None
     count = sum(1 for _ in walk(forest))
     if count > MAX_IMPORT_PARAGRAPHS:
         raise TooLarge(
@@ -157,7 +174,8 @@ def create_document(
         languages=languages,
         workflow=workflow,
         state="proposal",
-        proposer_delegation_id=user.delegation_id,
+        proposer_delegation_id=proposer.id if proposer else user.delegation_id,
+        label_style=label_style_value,
         created_at=clock.now(),
     )
     db.session.add(document)
@@ -210,6 +228,7 @@ def _add_tree(
                 "parent_id": ids[index[id(parent)]] if parent else None,
                 "position": position,
                 "section": Section(parsed.section),
+                "source_label": parsed.source_label[:20] or None,
                 "status": status_after_edit(ParagraphStatus.OPEN, texts[-1][index[id(parsed)]]),
             }
             for parent, position, parsed in level
@@ -253,3 +272,176 @@ def _add_tree(
             for version_id, row in zip(followed, rows, strict=True)
         ]
     return stored
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """A parsed paragraph with the number the document will give it."""
+
+    number: str
+    label: str
+    depth: int
+    paragraph: ParsedParagraph
+
+
+def numbered(forest: list[ParsedParagraph]) -> list[Numbered]:
+    """The numbers the app computes for a parsed text, exactly as for a stored tree."""
+    flat = list(walk(forest))
+    index = {id(p): i for i, p in enumerate(flat)}
+    nodes = []
+    for position, p in enumerate(forest):
+        nodes.append(Node(index[id(p)], None, position, p.section))
+    for parent in flat:
+        for position, child in enumerate(parent.children):
+            nodes.append(Node(index[id(child)], index[id(parent)], position, child.section))
+    numbers = number_tree(nodes)
+    return [
+        Numbered(numbers[i].number, numbers[i].label, numbers[i].depth, p)
+        for i, p in enumerate(flat)
+    ]
+
+
+def preview(forest: list[ParsedParagraph], label_style: str = "computed") -> dict:
+    """What an import would create, stored nowhere: each paragraph with its number, the
+    label it would show, its depth, section and text, and warnings on what may be misread."""
+    rows = numbered(forest)
+    warnings: list[str] = []
+    source = label_style == LabelStyle.SOURCE.value
+    previous = ""
+    for row in rows:
+        parsed = row.paragraph
+        computed = row.label.rstrip(".")
+        if parsed.label and parsed.label.lower() != computed:
+            warnings.append(
+                gettext(
+                    "Paragraph %(number)s is numbered “%(source)s” in the file; the app"
+                    " numbers it %(label)s.",
+                    number=row.number,
+                    source=parsed.source_label,
+                    label=row.label,
+                )
+            )
+        if parsed.section == "closing" and previous:
+            warnings.append(
+                gettext(
+                    "Unnumbered text after paragraph %(number)s is kept as a paragraph of its"
+                    " own: “%(text)s”",
+                    number=previous,
+                    text=_excerpt(parsed.text),
+                )
+            )
+        if parsed.section == "operative":
+            previous = row.number
+    return {
+        "paragraphs": [
+            {
+                "number": row.number,
+                "label": (row.paragraph.source_label or row.label) if source else row.label,
+                "source_label": row.paragraph.source_label,
+                "depth": row.depth if row.paragraph.section == "operative" else 0,
+                "section": row.paragraph.section,
+                "text": row.paragraph.text,
+            }
+            for row in rows
+        ],
+        "warnings": warnings,
+    }
+
+
+def _excerpt(text: str, size: int = 60) -> str:
+    return text if len(text) <= size else text[: size - 1].rstrip() + "…"
+
+
+def process_delegations(process: Process) -> list[Delegation]:
+    """The delegations taking part in a process, by code: who may propose a document."""
+    return list(
+        db.session.scalars(
+            select(Delegation)
+            .join(User, User.delegation_id == Delegation.id)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.process_id == process.id)
+            .distinct()
+            .order_by(Delegation.code)
+        )
+    )
+
+
+def proposer_named(process: Process, code: str | None) -> Delegation | None:
+    """The delegation `code` as proposer (None: the importer's own); it must take part."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    for delegation in process_delegations(process):
+        if delegation.code == code:
+            return delegation
+    raise BadInput(f"no delegation {code!r} takes part in this process")
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """A second-language text matched to a document paragraph by paragraph number."""
+
+    lang: str
+    pairs: list[tuple[int, str, str]]  # (paragraph id, number, text in `lang`)
+    unmatched: list[dict]  # {"number", "in": "file" | "document", "text"}
+
+    def as_json(self) -> dict:
+        return {"aligned": len(self.pairs), "unmatched": self.unmatched}
+
+
+def align_translation(document: Document, forest: list[ParsedParagraph], lang: str) -> Alignment:
+    """Pair each paragraph of the uploaded text with the document paragraph of the same
+    number; what is left on either side is reported, so nothing is stored on a guess."""
+    lang = (lang or "").strip()
+    if not LANGUAGE.match(lang):
+        raise BadInput("lang must be a language code such as es or en")
+    if lang == document.languages[0]:
+        raise BadInput(f"{lang} is the document's original language; upload another language")
+    if lang not in document.languages:
+        raise BadInput(
+            f"language {lang!r} is not one of this document's ({', '.join(document.languages)})"
+        )
+    views = {v.number: v for v in tree(document)}
+    uploaded = {row.number: row.paragraph.text for row in numbered(forest)}
+    pairs, unmatched = [], []
+    for number, text in uploaded.items():
+        view = views.get(number)
+        if view is None:
+            unmatched.append({"number": number, "in": "file", "text": _excerpt(text)})
+        else:
+            validate_text(document, lang, text)
+            pairs.append((view.id, number, text))
+    for number, view in views.items():
+        if number not in uploaded:
+            original = view.text.get(document.languages[0], "")
+            unmatched.append({"number": number, "in": "document", "text": _excerpt(original)})
+    return Alignment(lang, pairs, unmatched)
+
+
+def store_translation(document: Document, user: User, alignment: Alignment) -> int:
+    """Write the aligned texts as new versions of that language, in the caller's one
+    transaction, audited once; texts already identical are left alone. Returns how many
+    versions were written."""
+    if not alignment.pairs:
+        raise BadInput("no paragraph of the file matches a paragraph of the document")
+    current = {v.id: v.text.get(alignment.lang) for v in tree(document)}
+    written: list[Version] = []
+    for paragraph_id, _number, text in alignment.pairs:
+        if current.get(paragraph_id) == text:
+            continue
+        lock_row(Paragraph, paragraph_id)
+        paragraph = db.session.get(Paragraph, paragraph_id)
+        written.append(
+            store_version(document, paragraph, user, alignment.lang, text, audited=False)
+        )
+    audit.record(
+        "translation_import",
+        document=document,
+        user=user,
+        rows=written,  # the chain vouches for every version the file wrote
+        layout=True,  # statuses may have changed (brackets in the translation)
+        lang=alignment.lang,
+        paragraphs=len(written),
+        unmatched=len(alignment.unmatched),
+    )
+    return len(written)

@@ -1,5 +1,8 @@
 """Display numbers computed from the paragraph tree: 1. / a. / i. and PP1 for the preamble.
 
+Closing paragraphs ("Adopted in Panama City, ...") are unnumbered: they read as CP1, CP2
+and take no place in the count of the operative paragraphs around them.
+
 Numbers are never stored: inserting or deleting a paragraph renumbers the rest, and the
 same function applied to a revision's tree gives "former 6 b".
 """
@@ -79,13 +82,14 @@ def number_tree(nodes: Iterable[Node]) -> dict[int, Number]:
     ordered = reading_order(nodes)
     numbers: dict[int, Number] = {}
     counters: dict[int | None, int] = defaultdict(int)
-    preamble = 0
+    unnumbered = {"preamble": 0, "closing": 0}
     for node in ordered:
         if node.deleted or (node.parent_id is not None and node.parent_id not in numbers):
             continue
-        if node.section == "preamble" and node.parent_id is None:
-            preamble += 1
-            numbers[node.id] = Number(f"PP{preamble}", "", 1)
+        if node.section in unnumbered and node.parent_id is None:
+            unnumbered[node.section] += 1
+            prefix = "PP" if node.section == "preamble" else "CP"
+            numbers[node.id] = Number(f"{prefix}{unnumbered[node.section]}", "", 1)
             continue
         counters[node.parent_id] += 1
         parent = numbers.get(node.parent_id) if node.parent_id is not None else None

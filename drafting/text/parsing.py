@@ -3,6 +3,11 @@
 Numbers decide depth, not indentation: `1.` is a paragraph, `a.` a sub-paragraph and `i.`
 a sub-sub-paragraph. `i`, `v`, `x`, ... are ambiguous: after `h.` an `i.` continues the
 letters, after `b.` it starts a roman list.
+
+Unnumbered text before the first number is preamble; unnumbered text after a number is its
+own closing paragraph ("Adopted in Panama City, ...") unless it merely continues a
+hard-wrapped line. An unnumbered paragraph ends the open lists, so the list after it starts
+afresh. Each numbered paragraph keeps its source label (`1)`, `(a)`) for display.
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ from dataclasses import dataclass, field
 
 ARTEFACTS = re.compile(r"\[bookmark:[^\]]*\]|\[_?Hlk\d+\]", re.IGNORECASE)
 NUMBERED = re.compile(
-    r"^\s*(?:\(\s*(?P<paren>[0-9]+|[a-zA-Z]{1,6})\s*\)|(?P<plain>[0-9]+|[a-zA-Z]{1,6})\s*[.)])"
+    r"^\s*(?:[-–—•]\s*)?(?:\(\s*(?P<paren>[0-9]+|[a-zA-Z]{1,6})\s*\)|(?P<plain>[0-9]+|[a-zA-Z]{1,6})\s*[.)])"
     r"(?:\s+|$)(?P<text>.*)$"
 )
+SENTENCE_END = re.compile(r"[.;:!?»”\"')\]]$")
 ROMAN_VALUE = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 
 
@@ -25,14 +31,16 @@ class ImportError_(ValueError):
 
 @dataclass
 class ParsedParagraph:
-    depth: int  # 0 for preamble lines, 1..3 for numbered ones
+    depth: int  # 0 for unnumbered (preamble or closing) paragraphs, 1..3 for numbered ones
     text: str
-    label: str = ""
+    label: str = ""  # the bare number: "1", "b", "ii"
     children: list[ParsedParagraph] = field(default_factory=list)
+    section: str = ""  # "preamble" | "operative" | "closing"; from the depth when not given
+    source_label: str = ""  # the number as printed in the source: "1)", "(a)", "b."
 
-    @property
-    def section(self) -> str:
-        return "preamble" if self.depth == 0 else "operative"
+    def __post_init__(self) -> None:
+        if not self.section:
+            self.section = "preamble" if self.depth == 0 else "operative"
 
 
 @dataclass(frozen=True)
@@ -74,48 +82,54 @@ class TreeBuilder:
     def __init__(self) -> None:
         self.roots: list[ParsedParagraph] = []
         self.stack: list[ParsedParagraph] = []  # last paragraph at depth 1, 2, 3
-        self.last_letter: int | None = None
-        self.last_roman: int | None = None
+        self.kinds: list[tuple[str, int]] = []  # (kind, value) of the open list at each depth
         self.pending_blank = False
+        self.numbered = False  # a numbered paragraph has been read
+        self.closing: ParsedParagraph | None = None  # the unnumbered paragraph being read
+
+    def _continues(self, kind: str, value: int) -> bool:
+        """Whether `value` is the next item of the innermost open list of that kind."""
+        for open_kind, open_value in reversed(self.kinds):
+            if open_kind == kind:
+                return value == open_value + 1
+        return False
 
     def kind_of(self, label: str) -> tuple[str, int]:
         if label.isdigit():
             return "number", int(label)
         letter = letter_value(label)
         rom = roman_value(label)
-        depth = len(self.stack)
+        innermost = self.kinds[-1][0] if self.kinds else None
         if letter is not None and rom is not None:
-            continues_letters = self.last_letter is not None and letter == self.last_letter + 1
-            continues_roman = self.last_roman is not None and rom == self.last_roman + 1
-            if depth >= 3 and continues_roman:
+            if innermost == "roman" and self._continues("roman", rom):
                 return "roman", rom
-            if depth >= 2 and continues_letters:
+            if self._continues("letter", letter):
                 return "letter", letter
-            if depth >= 2 and rom == 1:
+            if innermost == "letter" and rom == 1:
                 return "roman", rom
-            if depth >= 3 and continues_letters is False and continues_roman is False:
-                return "letter", letter
             return "letter", letter
-        if rom is not None and (depth >= 2 or letter is None):
+        if rom is not None:
             return "roman", rom
         if letter is not None:
             return "letter", letter
         raise ImportError_(f"cannot read the paragraph number {label!r}")
 
-    def add_numbered(self, label: str, text: str, level: int | None = None) -> None:
+    def add_numbered(
+        self, label: str, text: str, level: int | None = None, source_label: str = ""
+    ) -> None:
         if level is not None:
             depth = max(1, min(level, len(self.stack) + 1))
+            kind, value = "level", 0
         else:
             kind, value = self.kind_of(label)
-            depth = {"number": 1, "letter": 2, "roman": 3}[kind]
-            depth = min(depth, len(self.stack) + 1)
-            if kind == "letter":
-                self.last_letter, self.last_roman = value, None
-            elif kind == "roman":
-                self.last_roman = value
+            open_at = [i for i, (k, _) in enumerate(self.kinds) if k == kind]
+            if open_at:
+                depth = open_at[-1] + 1  # the next item of a list already open
             else:
-                self.last_letter = self.last_roman = None
-        paragraph = ParsedParagraph(depth, text, label)
+                depth = min({"number": 1, "letter": 2, "roman": 3}[kind], len(self.stack) + 1)
+        del self.kinds[depth - 1 :]
+        self.kinds.append((kind, value))
+        paragraph = ParsedParagraph(depth, text, label, source_label=source_label)
         del self.stack[depth - 1 :]
         if depth == 1:
             self.roots.append(paragraph)
@@ -124,29 +138,47 @@ class TreeBuilder:
         self.stack.append(paragraph)
 
     def add_unnumbered(self, text: str) -> None:
-        if not self.stack:
+        last = self.stack[-1] if self.stack else self.closing
+        if last is not None and not self.pending_blank and _wraps(last.text, text):
+            # (Preamble lines stay one paragraph each: titles, places and dates.)
+            # A line without a number right below a line that did not end continues it.
+            last.text = f"{last.text} {text}" if last.text else text
+            return
+        if not self.numbered:
             self.roots.append(ParsedParagraph(0, text))
             return
-        # A line without a number continues the paragraph above (hard-wrapped text).
-        last = self.stack[-1]
-        separator = "\n" if self.pending_blank else " "
-        last.text = f"{last.text}{separator}{text}" if last.text else text
+        # After the numbered text has begun, unnumbered text is a paragraph of its own
+        # that ends the open lists: the list after a heading restarts its lettering.
+        self.closing = ParsedParagraph(0, text, section="closing")
+        self.roots.append(self.closing)
+        self.stack.clear()
+        self.kinds.clear()
 
     def feed(self, line: Line) -> None:
         raw = clean(line.text)
         if not raw:
             self.pending_blank = True
             return
+        match = NUMBERED.match(raw) if line.level is None else None
         if line.level is not None:
             self.add_numbered("", raw, line.level)
+        elif match and (match["text"] or "").strip():
+            label = match["paren"] or match["plain"]
+            printed = raw[: match.start("text")].strip().lstrip("-–—•").strip()
+            self.add_numbered(label, match["text"].strip(), source_label=printed)
         else:
-            match = NUMBERED.match(raw)
-            if match and (match["text"] or "").strip():
-                label = match["paren"] or match["plain"]
-                self.add_numbered(label, match["text"].strip())
-            else:
-                self.add_unnumbered(raw)
+            self.add_unnumbered(raw)
+            self.pending_blank = False
+            return
+        self.numbered = True
+        self.closing = None
         self.pending_blank = False
+
+
+def _wraps(above: str, line: str) -> bool:
+    """Whether `line` reads as the rest of `above`, broken by an editor's line wrap: the
+    line above stops mid-sentence, or this one goes on in lower case."""
+    return bool(above) and (not SENTENCE_END.search(above) or line[:1].islower())
 
 
 def parse_lines(lines: Iterable[Line]) -> list[ParsedParagraph]:

@@ -14,6 +14,7 @@ from drafting.web import (  # noqa: E402,F401  (routes)
     documents,
     exports,
     history,
+    importing,
     pages,
     paragraphs,
     session,

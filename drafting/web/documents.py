@@ -9,7 +9,7 @@ from sqlalchemy import select
 from drafting.extensions import db
 from drafting.handlers import viewer, visible_or_404
 from drafting.models import Document, Membership, Process, User
-from drafting.policy import published_documents, role_in, visible_documents
+from drafting.policy import can_import, published_documents, role_in, visible_documents
 from drafting.web import bp
 from drafting.web.pages import document_page
 
@@ -51,6 +51,7 @@ def process(process_id: int):
         documents=documents,
         participants=participants,
         role=role_in(current_user, process_id),
+        may_import=can_import(current_user, process_id).allowed,
     )
 
 

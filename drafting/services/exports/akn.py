@@ -309,7 +309,8 @@ def build(text: RevisionText, lang: str) -> etree._Element:
         _e(status, "docDate", iso_date(document.adopted_at), date=iso_date(document.adopted_at))
 
     preamble_rows = [r for r in text.rows if r.preamble]
-    operative = [r for r in text.rows if not r.preamble]
+    operative = [r for r in text.rows if not r.unnumbered]
+    closing_rows = [r for r in text.rows if r.closing]
     if preamble_rows:
         preamble = _e(doc, "preamble")
         for index, row in enumerate(preamble_rows, start=1):
@@ -332,6 +333,13 @@ def build(text: RevisionText, lang: str) -> etree._Element:
         _paragraph(body, row, by_parent.get(row.id, []), lang, notes, by_parent)
     if not top:
         _e(body, "p")
+    if closing_rows:
+        conclusions = _e(doc, "conclusions")
+        for index, row in enumerate(closing_rows, start=1):
+            container = _e(conclusions, "container", name="closingParagraph",
+                           eId=f"conclusions__container_{index}")  # fmt: skip
+            p = _e(container, "p", row.text.get(lang, ""))
+            notes.add(p, row.id, f"conclusions__container_{index}")
     return root
 
 

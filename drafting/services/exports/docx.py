@@ -48,6 +48,8 @@ def identifier(document: Document, label: str, lang: str) -> str:
 
 
 def _style(row: TextRow) -> str:
+    if row.closing:
+        return "Closing Paragraph"
     return "Preambular Paragraph" if row.preamble else f"Paragraph Level {min(row.depth, 4)}"
 
 
@@ -76,7 +78,7 @@ def clean(text: RevisionText, lang: str) -> ExportFile:
     _head(word, document, text.label, lang, notes, status_line(document, text.label, lang))
     for row in text.rows:
         p = word.paragraph(_style(row))
-        if row.label and not row.preamble:
+        if row.label and not row.unnumbered:
             word.run(p, row.label)
             word.tab(p)
         word.run(p, row.text.get(lang, ""))
@@ -101,7 +103,7 @@ def _write_tracked(word: WordDocument, tracked: TrackedParagraph, lang: str, not
         tracked.kind == "deleted" and tracked.author
     ) else None  # fmt: skip
     p = word.paragraph(_style(row), inserted=inserted, deleted=deleted)
-    if not row.preamble:
+    if not row.unnumbered:
         for run in tracked.label_runs:
             _write_run(word, p, run)
         if tracked.label_runs:

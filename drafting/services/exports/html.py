@@ -26,6 +26,7 @@ h1 { text-align: center; font-size: 14pt; margin: 1.2em 0 .4em; }
 .para .num { font-weight: normal; }
 .depth-2 { margin-left: 2.4em; } .depth-3 { margin-left: 4.8em; } .depth-4 { margin-left: 7.2em; }
 .preamble { display: block; font-style: italic; text-indent: 2.4em; }
+.closing { display: block; margin-top: 1.2em; }
 .text { white-space: pre-wrap; }
 sup.fn a { text-decoration: none; }
 .notes { border-top: 1px solid #000; margin-top: 2em; font-size: 10pt; }
@@ -65,8 +66,8 @@ def build(text: RevisionText, lang: str) -> etree._Element:
         body.append(E.P(line, **{"class": "status"}))
     for row in text.rows:
         content = E.SPAN(xml_safe(row.text.get(lang, "")), *note_marks(row.id), **{"class": "text"})
-        if row.preamble:
-            body.append(E.P(content, id=f"p{row.id}", **{"class": "para preamble"}))
+        if row.unnumbered:
+            body.append(E.P(content, id=f"p{row.id}", **{"class": f"para {row.section}"}))
         else:
             body.append(
                 E.DIV(

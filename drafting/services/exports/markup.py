@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from drafting.extensions import db
-from drafting.models import Amendment, Document, User, Version
+from drafting.models import Amendment, AmendmentText, Document, User, Version
+from drafting.models.amendments import AmendmentStatus
 from drafting.services import amendments
 from drafting.services.documents import ParagraphView, paragraphs_of, tree
 from drafting.services.errors import BadInput
@@ -127,7 +128,7 @@ class _Matcher:
             return None
         label = found["label"]
         # A sibling, a child or a sibling of an ancestor of the last matched paragraph.
-        path = self.last.number.split(".") if self.last and self.last.section != "preamble" else []
+        path = self.last.number.split(".") if self.last and self.last.section == "operative" else []
         for cut in range(len(path), -1, -1):
             candidate = ".".join([*path[:cut], label])
             view = self.by_number.get(candidate)
@@ -136,12 +137,39 @@ class _Matcher:
         return None
 
 
-def import_markup(
+@dataclass
+class Planned:
+    """One amendment a marked-up file would file: shown in the preview, filed if chosen."""
+
+    index: int
+    number: str  # the paragraph it amends (or the one a new paragraph follows)
+    kind: str
+    old: str
+    new: str
+    proposal: dict
+    base: Version | None
+    duplicate: bool = False  # that delegation already filed exactly this, on the same base
+
+    def as_json(self) -> dict:
+        return {
+            "index": self.index,
+            "paragraph": self.number,
+            "kind": self.kind,
+            "old": self.old,
+            "new": self.new,
+            "duplicate": self.duplicate,
+        }
+
+
+def plan_markup(
     document: Document, user: User, data: bytes, *, filename: str = "", lang: str | None = None
-) -> list[Filed]:
-    """File one amendment per paragraph the delegation changed: `modify` (text with every
-    change accepted, based on the version they read), `delete` (the whole paragraph deleted)
-    or `insert` (a new paragraph). Nothing is filed unless every amendment is valid."""
+) -> list[Planned]:
+    """The amendments a marked-up file holds, filed nowhere: `modify` (text with every
+    change accepted, based on the version they read), `delete` (the whole paragraph
+    deleted) or `insert` (a new paragraph).
+
+    A file the app did not produce (no identifier, no bookmarks) is matched by labels only,
+    and only its real tracked changes count: retyped labels or spacing are no amendment."""
     paragraphs, ident = read(data)
     found = IDENTIFIER.match(ident)
     if found and int(found["id"]) != document.id:
@@ -151,59 +179,145 @@ def import_markup(
     lang = lang or (found.group(3) if found else None) or document.languages[0]
     if lang not in document.languages:
         raise BadInput(f"lang must be one of {', '.join(document.languages)}")
+    ours = bool(found) or any(marked.paragraph_id for marked in paragraphs)
     views = tree(document)
     known = {p.id for p in paragraphs_of(document)}
     matcher = _Matcher(views)
     rationale = f"Marked-up Word file {filename}".strip() if filename else "Marked-up Word file"
-    filed: list[Filed] = []
+    planned: list[Planned] = []
+
+    def plan(number: str, kind: str, old: str, new: str, proposal: dict, base=None) -> None:
+        planned.append(Planned(len(planned), number, kind, old, new, proposal, base))
+
     for marked in paragraphs:
         if marked.style in HEADER_STYLES:
             continue
+        tracked = marked.mark is not None or marked.accepted != marked.rejected
         view = matcher.match(marked)
+        if not ours and not tracked:
+            continue
         if view is None and marked.paragraph_id in known:
             continue  # ours, but deleted since the export: nothing to amend
         if view is None:
-            filed += _insertion(document, user, marked, matcher.last, lang, rationale)
+            insertion = _insertion(document, marked, matcher.last, lang, rationale)
+            if insertion:
+                plan(insertion[0], "insert", "", insertion[1]["text"], insertion[1])
             continue
         base = _version(view.id, lang, marked.version_seq) or view.versions.get(lang)
         base_text = base.text if base else ""
         label = view.label or None
         text = strip_label(marked.accepted, label).strip()
         if marked.mark == "deleted" and not text:
-            filed.append(_file(document, user, {"kind": "delete", "paragraph_id": view.id,
-                                                "lang": lang, "rationale": rationale},
-                               view.number, None))  # fmt: skip
+            plan(view.number, "delete", base_text, "", {"kind": "delete", "paragraph_id": view.id,
+                 "lang": lang, "rationale": rationale})  # fmt: skip
             continue
         if text == base_text.strip():
             continue
-        proposal = {"kind": "modify", "paragraph_id": view.id, "lang": lang, "text": text,
-                    "rationale": rationale}  # fmt: skip
         current = view.versions.get(lang)
         if current is not None and current.text.strip() == text:
             continue  # the text already says this (someone made the same change meanwhile)
-        filed.append(_file(document, user, proposal, view.number, base))
-    if not filed:
+        proposal = {"kind": "modify", "paragraph_id": view.id, "lang": lang, "text": text,
+                    "rationale": rationale}  # fmt: skip
+        plan(view.number, "modify", base_text, text, proposal, base)
+    if not planned:
         raise BadInput("the file holds no change to this document's text")
-    return filed
+    filed_before = _filed_by(document, user)
+    for entry in planned:
+        entry.duplicate = _key(entry, views) in filed_before
+    return planned
 
 
-def _insertion(document, user, marked, after: ParagraphView | None, lang, rationale):
+def _key(entry: Planned, views: list[ParagraphView]) -> tuple:
+    """What makes two amendments the same: kind, paragraph, place, wording and base."""
+    proposal = entry.proposal
+    base = entry.base
+    if base is None and entry.kind != "insert":
+        view = next((v for v in views if v.id == proposal["paragraph_id"]), None)
+        base = view.versions.get(proposal["lang"]) if view else None
+    return (
+        entry.kind,
+        proposal["paragraph_id"],
+        proposal.get("position") == "child",
+        proposal["lang"],
+        (proposal.get("text") or "").strip(),
+        base.id if base is not None and entry.kind != "insert" else None,
+    )
+
+
+def _filed_by(document: Document, user: User) -> set[tuple]:
+    """The amendments the user's delegation has standing on this document, as _key tuples."""
+    rows = db.session.execute(
+        select(Amendment, AmendmentText)
+        .join(AmendmentText, AmendmentText.amendment_id == Amendment.id)
+        .where(
+            Amendment.document_id == document.id,
+            Amendment.delegation_id == user.delegation_id,
+            Amendment.status != AmendmentStatus.WITHDRAWN,
+        )
+    )
+    return {
+        (
+            amendment.kind.value,
+            amendment.paragraph_id,
+            amendment.as_child,
+            text.lang,
+            text.text.strip(),
+            text.base_version_id,
+        )
+        for amendment, text in rows
+    }
+
+
+def import_markup(
+    document: Document,
+    user: User,
+    data: bytes,
+    *,
+    filename: str = "",
+    lang: str | None = None,
+    chosen: set[int] | None = None,
+) -> tuple[list[Filed], list[Planned]]:
+    """File the amendments the file holds (those `chosen` by index, else all), except the
+    ones that delegation has already filed: uploading the same file twice files nothing new.
+    Returns what was filed and what was skipped as already filed. Nothing is filed unless
+    every amendment is valid."""
+    planned = plan_markup(document, user, data, filename=filename, lang=lang)
+    if chosen is not None:
+        unknown = chosen - {entry.index for entry in planned}
+        if unknown:
+            raise BadInput(f"the file holds no amendment number {min(unknown)}")
+        planned = [entry for entry in planned if entry.index in chosen]
+        if not planned:
+            raise BadInput("choose at least one amendment to file")
+    filed = [
+        _file(document, user, entry.proposal, entry.number, entry.base)
+        for entry in planned
+        if not entry.duplicate
+    ]
+    return filed, [entry for entry in planned if entry.duplicate]
+
+
+def _insertion(
+    document: Document, marked: MarkedParagraph, after: ParagraphView | None, lang: str,
+    rationale: str,
+) -> tuple[str, dict] | None:  # fmt: skip
+    """A new paragraph the file adds, as (number it follows, proposal), or None."""
     text = strip_label(marked.accepted, None).strip()
     if not text or after is None or marked.mark == "deleted":
-        return []
+        return None
     views = {v.id: v for v in tree(document)}
     if marked.mark != "inserted" and any(
         (v.text.get(lang) or "").strip() == text for v in views.values()
     ):
-        return []  # an existing paragraph that lost its bookmark and label, not a new one
+        return None  # an existing paragraph that lost its bookmark and label, not a new one
     depth = marked.depth or _depth_from_label(marked.accepted) or after.depth
-    position = "child" if depth > after.depth and after.section != "preamble" else "after"
+    position = "child" if depth > after.depth and after.section == "operative" else "after"
     anchor = after
     while position == "after" and anchor.depth > depth and anchor.parent_id in views:
         anchor = views[anchor.parent_id]
     data = {"kind": "insert", "paragraph_id": anchor.id, "position": position, "lang": lang,
             "text": text, "rationale": rationale}  # fmt: skip
-    return [_file(document, user, data, anchor.number, None)]
+    return anchor.number, data
 
 
 def _depth_from_label(text: str) -> int | None:

@@ -16,7 +16,12 @@ from flask_babel import force_locale, gettext
 from drafting import clock
 from drafting.models import Document, Version
 from drafting.services import revisions
-from drafting.services.documents import revision_placement, tree
+from drafting.services.documents import (
+    display_label,
+    revision_placement,
+    source_labels,
+    tree,
+)
 from drafting.services.errors import BadInput
 from drafting.text.numbering import number_tree, reading_order
 
@@ -45,6 +50,15 @@ class TextRow:
     @property
     def preamble(self) -> bool:
         return self.section == "preamble"
+
+    @property
+    def closing(self) -> bool:
+        return self.section == "closing"
+
+    @property
+    def unnumbered(self) -> bool:
+        """Preamble and closing paragraphs are printed without a number."""
+        return self.section in ("preamble", "closing")
 
 
 @dataclass
@@ -106,6 +120,7 @@ def text_at(document: Document, label: str | None = None) -> RevisionText:
     placement = revision_placement(revision)
     nodes = [node for node, _ in placement]
     numbers = number_tree(nodes)
+    printed = source_labels(document)
     status = {row.paragraph_id: row.status.value for _, row in placement}
     versions: dict[int, dict[str, Version]] = {}
     for (paragraph_id, lang), version in revisions.versions_in(revision).items():
@@ -120,7 +135,7 @@ def text_at(document: Document, label: str | None = None) -> RevisionText:
             TextRow(
                 node.id,
                 number.number,
-                number.label,
+                display_label(document, printed.get(node.id), number.label),
                 number.depth,
                 node.section,
                 status[node.id],

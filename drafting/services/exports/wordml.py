@@ -121,6 +121,8 @@ class WordDocument:
         preamble = paragraph_style("Preambular Paragraph")
         preamble.font.italic = True
         preamble.paragraph_format.first_line_indent = INDENT
+        closing = paragraph_style("Closing Paragraph")
+        closing.paragraph_format.space_before = Pt(12)
         for depth in (1, 2, 3, 4):
             level = paragraph_style(f"Paragraph Level {depth}")
             level.paragraph_format.left_indent = INDENT * depth
