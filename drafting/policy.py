@@ -208,3 +208,32 @@ def can_withdraw(user: User, amendment_delegation_id: int) -> Decision:
     if user.delegation_id != amendment_delegation_id:
         return deny("only the proposing delegation may withdraw its amendment")
     return ALLOW
+
+
+def can_manage_process(user: User | None, process_id: int | None) -> bool:
+    """The secretariat's desk (settings, participants, presidency): the process's secretariat
+    and site administrators; with no process (creating one), any secretariat officer too."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_admin:
+        return True
+    if process_id is None:
+        return (
+            db.session.scalar(
+                select(Membership.id)
+                .where(Membership.user_id == user.id, Membership.role == Role.SECRETARIAT)
+                .limit(1)
+            )
+            is not None
+        )
+    return role_in(user, process_id) == Role.SECRETARIAT
+
+
+def can_see_record(user: User | None, document: Document) -> bool:
+    """The negotiation record (amendments, comments, decision notes, audit, changes):
+    participants always; the public only once adopted and if the process publishes it all
+    (`public_record == "full"`); by default the public gets the text, its SHA-256 and the
+    reservations."""
+    if role_in(user, document.process_id) is not None:
+        return True
+    return document.is_adopted and document.process.public_record == "full"

@@ -6,24 +6,12 @@ import json
 from datetime import timedelta, timezone
 
 from sqlalchemy import text
+from support.adoption import adopt_demo
 
-from drafting import clock, create_app
+from drafting import create_app
 from drafting.extensions import db
 
 GMT_6 = timezone(timedelta(hours=-6))
-
-
-def adopt_demo(auth, demo):
-    auth.login("panama@demo.test")
-    due = (clock.now() + timedelta(hours=1)).astimezone(GMT_6).isoformat(timespec="seconds")
-    assert (
-        auth.post(
-            f"/api/documents/{demo.id}/transitions/start_silence", {"deadline": due}
-        ).status_code
-        == 200
-    )
-    clock.shift(3601)
-    assert auth.post(f"/api/documents/{demo.id}/transitions/adopt").status_code == 200
 
 
 def test_verify_reports_an_intact_chain_and_hash(auth, demo, runner):

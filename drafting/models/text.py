@@ -60,10 +60,13 @@ class Document(db.Model):
     allow_observer_comments: Mapped[bool] = mapped_column(default=False)
     sha256: Mapped[str | None] = mapped_column(String(64))
     adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The presidency (PPT delegation) in office when the document was adopted.
+    adopted_by_delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegation.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     process: Mapped[Process] = relationship()
-    proposer: Mapped[Delegation | None] = relationship()
+    proposer: Mapped[Delegation | None] = relationship(foreign_keys=[proposer_delegation_id])
+    adopted_by: Mapped[Delegation | None] = relationship(foreign_keys=[adopted_by_delegation_id])
     paragraphs: Mapped[list[Paragraph]] = relationship(
         back_populates="document", order_by="Paragraph.id"
     )

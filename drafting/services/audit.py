@@ -12,7 +12,7 @@ from sqlalchemy import select
 from drafting import clock
 from drafting.database import lock_row
 from drafting.extensions import db
-from drafting.models import AuditEntry, Document, User
+from drafting.models import AuditEntry, Document, Process, User
 from drafting.services.documents import tree
 
 
@@ -20,6 +20,7 @@ def record(
     action: str,
     *,
     document: Document | None = None,
+    process: Process | None = None,
     user: User | None = None,
     from_state: str | None = None,
     to_state: str | None = None,
@@ -27,7 +28,9 @@ def record(
     **details: Any,
 ) -> AuditEntry:
     """Add one entry; the caller's transaction commits it together with the change it
-    describes, so the log never claims what did not happen."""
+    describes, so the log never claims what did not happen. A step of a whole process
+    (the presidency handed over) names the `process` and joins the chain of entries without
+    a document."""
     document_id = document.id if document else None
     if document_id is not None:
         lock_row(Document, document_id)  # one writer extends a document's chain at a time
@@ -43,7 +46,7 @@ def record(
     )
     entry = AuditEntry(
         document_id=document_id,
-        process_id=document.process_id if document else None,
+        process_id=document.process_id if document else (process.id if process else None),
         at=clock.now(),
         user_id=user.id if user else None,
         delegation_id=user.delegation_id if user else None,

@@ -25,6 +25,7 @@ from drafting.services import audit, revisions
 from drafting.services.audit import sha256_of
 from drafting.services.documents import tree
 from drafting.services.errors import BadInput, Conflict, Forbidden, NotFound
+from drafting.services.people import presidency_of
 from workflows import Blocked, Run, template
 
 MAX_REASON = 5_000  # as long as a comment; it is kept in the audit log for ever
@@ -210,6 +211,7 @@ class DocumentEffects:
         revisions.snapshot(self.document, "Final", self.user)
         self.document.sha256 = sha256_of(self.document)
         self.document.adopted_at = clock.now()
+        self.document.adopted_by_delegation_id = presidency_of(self.document.process_id)
 
 
 def run_for(document: Document, user: User | None, effects: DocumentEffects | None = None) -> Run:

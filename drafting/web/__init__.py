@@ -16,6 +16,8 @@ from drafting.web import (  # noqa: E402,F401  (routes)
     history,
     pages,
     paragraphs,
+    passwords,
+    processes,
     session,
     tags,
     workflow,
