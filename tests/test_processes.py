@@ -330,3 +330,24 @@ def test_a_delegate_finds_no_desk_pages(auth, client, demo):
     auth.login("mexico@demo.test")
     assert client.get("/processes").status_code == 403
     assert client.get(f"/processes/{process_id(demo)}/participants").status_code == 404
+
+
+@pytest.mark.parametrize(("public_record", "shown"), [("text", False), ("full", True)])
+def test_the_public_page_of_an_adopted_text_shows_comments_only_if_published(
+    auth, client, demo, public_record, shown
+):
+    auth.login(SECRETARIAT)
+    auth.client.patch(
+        f"/api/processes/{process_id(demo)}",
+        json={"public_record": public_record},
+        headers=auth.headers(),
+    )
+    auth.login("mexico@demo.test")
+    paragraph = demo.paragraph("6.b")["id"]
+    remark = {"paragraph_id": paragraph, "body": "A remark only delegates read."}
+    assert auth.post(f"/api/documents/{demo.id}/comments", remark).status_code == 201
+    adopt_demo(auth, demo)
+    auth.logout()
+    page = client.get(f"/documents/{demo.id}")
+    assert page.status_code == 200
+    assert ("A remark only delegates read." in page.get_data(as_text=True)) is shown

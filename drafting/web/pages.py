@@ -15,7 +15,7 @@ from drafting import gcm, labels
 from drafting.extensions import db
 from drafting.handlers import viewer
 from drafting.models import Delegation, Document, Membership, Tag, User
-from drafting.policy import Action, can
+from drafting.policy import Action, can, can_see_record
 from drafting.services import amendments, discussion, tags
 from drafting.web import bp
 
@@ -52,14 +52,16 @@ def panels(document: Document) -> Panels:
     cache = g.setdefault("drafting_panels", {})
     if document.id not in cache:
         user = viewer()
-        found = amendments.for_document(document)
+        # The public of an adopted text sees no amendments or comments unless published.
+        record = can_see_record(user, document)
+        found = amendments.for_document(document) if record else []
         per_paragraph: dict[int, list[amendments.AmendmentView]] = {}
         for view in amendments.views(found, document):
             per_paragraph.setdefault(view.amendment.paragraph_id, []).append(view)
         cache[document.id] = Panels(
             document=document,
             amendments=per_paragraph,
-            threads=discussion.threads(document),
+            threads=discussion.threads(document) if record else {},
             footnotes=discussion.footnotes(document),
             allowed=allowed_actions(user, document),
             delegation_id=user.delegation_id if user else None,

@@ -60,15 +60,18 @@ LANGS = ("en", "es", "fr", "pt")
 @bp.get("/processes")
 @login_required
 def processes_list():
-    if not can_manage_process(current_user, None) and not processes.listing(current_user):
+    """The processes the viewer runs; 403 for someone who runs none and may create none."""
+    listed = processes.listing(current_user)
+    can_create = can_manage_process(current_user, None)
+    if not can_create and not listed:
         abort(403)
+    holders = {p.id: people.presidency_of(p.id) for p in listed}
     return render_template(
         "processes.html",
-        processes=processes.listing(current_user),
-        can_create=can_manage_process(current_user, None),
+        processes=listed,
+        can_create=can_create,
         presidency={
-            p.id: db.session.get(Delegation, people.presidency_of(p.id) or 0)
-            for p in processes.listing(current_user)
+            pid: db.session.get(Delegation, d) if d else None for pid, d in holders.items()
         },
     )
 
