@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 from support.adoption import adopt_demo
 from support.amendments import csrf_in
+from support.live_server import free_port
 
 from drafting import clock
 from drafting.extensions import db
@@ -351,3 +352,21 @@ def test_the_public_page_of_an_adopted_text_shows_comments_only_if_published(
     page = client.get(f"/documents/{demo.id}")
     assert page.status_code == 200
     assert ("A remark only delegates read." in page.get_data(as_text=True)) is shown
+
+
+@pytest.mark.app_config(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())
+def test_a_mail_server_that_is_down_leaves_the_person_added_and_says_so(auth, client):
+    pid = new_process(auth)
+    page = client.get(f"/processes/{pid}/participants")
+    form = {
+        "csrf_token": csrf_in(page.get_data(as_text=True)),
+        "email": "down@conf.test",
+        "name": "Dana",
+        "delegation": "MX",
+        "role": "delegate",
+    }
+    response = client.post(f"/processes/{pid}/participants", data=form, follow_redirects=True)
+    assert response.status_code == 200
+    assert "the invitation mail could not be sent" in response.get_data(as_text=True)
+    emails = [p["email"] for p in auth.get(f"/api/processes/{pid}/participants").get_json()]
+    assert "down@conf.test" in emails

@@ -67,9 +67,9 @@ def _link(user: User) -> str:
     return url_for("web.set_password", token=token_for(user), _external=True)
 
 
-def send_invitation(user: User, process: Process) -> None:
-    """Mail a new participant the link that sets their first password."""
-    mail.send(
+def send_invitation(user: User, process: Process) -> bool:
+    """Mail a new participant the link that sets their first password (False: not sent)."""
+    return mail.send(
         user,
         _l("You are invited to %(process)s", process=process.name),
         "invitation",

@@ -5,6 +5,7 @@ MAIL_SERVER is configured, else one .eml file per message in instance/mail/ (the
 from __future__ import annotations
 
 import logging
+import smtplib
 import time
 import uuid
 from pathlib import Path
@@ -31,13 +32,15 @@ class EmailBackend(BaseEmailBackend):
         for message in email_messages:
             name = f"{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:12]}.eml"
             (folder / name).write_bytes(message.message().as_bytes())
-            log.warning("mail written to %s: %r to %s", folder / name, message.subject, message.to)
+            log.info("mail written to %s: %r to %s", folder / name, message.subject, message.to)
         return len(email_messages)
 
 
-def send(to_user: User, subject: LazyString | str, template: str, **context: Any) -> None:
+def send(to_user: User, subject: LazyString | str, template: str, **context: Any) -> bool:
     """Render templates/mail/<template>.txt and the subject (a lazy_gettext string) in the
-    recipient's language (their account's, else the site default) and send it."""
+    recipient's language (their account's, else the site default) and send it. False when
+    the mail server refused or could not be reached: the change it announces is already
+    committed, so the failure is logged rather than turned into an error page."""
     locale = to_user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         translated = str(subject)
@@ -49,5 +52,9 @@ def send(to_user: User, subject: LazyString | str, template: str, **context: Any
         to=[to_user.email],
         connection=mail.get_connection(),
     )
-    message.send()
-    log.info("mail sent: %r to %s", translated, to_user.email)
+    try:
+        message.send()
+    except (OSError, smtplib.SMTPException):
+        log.exception("mail to %s could not be sent: %r", to_user.email, translated)
+        return False
+    return True

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from drafting import clock
 from drafting.extensions import db
 from drafting.models import Delegation, Membership, Process, User
+from drafting.models.base import MAX_ID
 from drafting.models.people import DelegationKind, Role
 from drafting.services import audit, people
 from drafting.services.errors import BadInput, Conflict, NotFound
@@ -109,7 +110,7 @@ def listing(user: User) -> list[Process]:
 
 
 def get(process_id: int) -> Process:
-    process = db.session.get(Process, process_id) if 0 < process_id < 2**31 else None
+    process = db.session.get(Process, process_id) if 0 < process_id <= MAX_ID else None
     if process is None:
         raise NotFound("process not found")
     return process
@@ -222,7 +223,7 @@ def add(process: Process, data: dict[str, Any]) -> tuple[User, bool]:
 
 
 def member(process: Process, user_id: int) -> User:
-    user = db.session.get(User, user_id) if 0 < user_id < 2**31 else None
+    user = db.session.get(User, user_id) if 0 < user_id <= MAX_ID else None
     if user is None:
         raise NotFound("this person does not take part in this process")
     return user

@@ -168,8 +168,12 @@ def participants(process_id: int):
     except ServiceError as error:
         flash_error(error)
         return _participants_page(process, dict(form), 400)
-    if invite:
-        invitations.send_invitation(user, process)
+    if invite and not invitations.send_invitation(user, process):
+        flash(
+            _("%(name)s is added, but the invitation mail could not be sent.", name=user.name),
+            "error",
+        )
+    elif invite:
         flash(
             _(
                 "%(name)s is added; an invitation was mailed to %(email)s.",
