@@ -11,18 +11,28 @@ from drafting.handlers import body, viewer
 from drafting.models import Process
 from drafting.policy import can_manage_process
 from drafting.services import invitations, processes
-from drafting.services.errors import Forbidden
+from drafting.services.errors import BadInput, Forbidden
 
 NOT_STAFF = "only the secretariat of this process or a site administrator may do this"
 
 
 def managed(process_id: int | None) -> Process | None:
     """The process (None when creating one) if the caller runs the desk for it; else 403
-    (404 for a process that does not exist)."""
+    (404 for a process that does not exist). Writes read their body first, so a malformed
+    one is a 400 for everyone, as on every other route."""
     process = processes.get(process_id) if process_id is not None else None
     if not can_manage_process(viewer(), process_id):
         raise Forbidden([NOT_STAFF])
     return process
+
+
+def fields() -> dict:
+    """The JSON body of a desk write: every one of them needs some fields, so an empty or
+    non-JSON body is a 400 whoever sends it, before any permission is looked up."""
+    data = body()
+    if not data:
+        raise BadInput("send the fields as a JSON object")
+    return data
 
 
 def process_json(process: Process) -> dict:
@@ -41,8 +51,9 @@ def process_json(process: Process) -> dict:
 @bp.post("/processes")
 @login_required
 def create_process():
+    data = fields()
     managed(None)
-    process = processes.create(current_user, body())
+    process = processes.create(current_user, data)
     db.session.commit()
     return jsonify({"id": process.id}), 201
 
@@ -56,8 +67,9 @@ def get_process(process_id: int):
 @bp.patch("/processes/<int:process_id>")
 @login_required
 def update_process(process_id: int):
+    data = fields()
     process = managed(process_id)
-    processes.update(process, body())
+    processes.update(process, data)
     db.session.commit()
     return jsonify(process_json(process))
 
@@ -72,8 +84,9 @@ def list_participants(process_id: int):
 @bp.post("/processes/<int:process_id>/participants")
 @login_required
 def add_participant(process_id: int):
+    data = fields()
     process = managed(process_id)
-    user, invite = processes.add(process, body())
+    user, invite = processes.add(process, data)
     db.session.commit()
     if invite:
         invitations.send_invitation(user, process)
@@ -83,9 +96,10 @@ def add_participant(process_id: int):
 @bp.patch("/processes/<int:process_id>/participants/<int:user_id>")
 @login_required
 def change_participant(process_id: int, user_id: int):
+    data = fields()
     process = managed(process_id)
     user = processes.member(process, user_id)
-    processes.change(process, user, body())
+    processes.change(process, user, data)
     db.session.commit()
     found = next(p for p in processes.participants(process) if p.user.id == user.id)
     return jsonify(found.as_json())
@@ -103,7 +117,8 @@ def remove_participant(process_id: int, user_id: int):
 @bp.post("/processes/<int:process_id>/presidency")
 @login_required
 def hand_over_presidency(process_id: int):
+    data = fields()
     process = managed(process_id)
-    delegation = processes.hand_over(process, body().get("delegation"), current_user)
+    delegation = processes.hand_over(process, data.get("delegation"), current_user)
     db.session.commit()
     return jsonify({"ppt": delegation.code})
