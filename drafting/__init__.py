@@ -41,7 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from drafting import cli, concurrency, database, errors, health, i18n, live, security
     from drafting.api import bp as api_bp
-    from drafting.extensions import csrf, db, limiter, login_manager, migrate, socketio
+    from drafting.extensions import csrf, db, limiter, login_manager, mail, migrate, socketio
     from drafting.web import bp as web_bp
 
     health.configure_logging()
@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     limiter.init_app(app)
+    mail.init_app(app)
     socketio.init_app(
         app,
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],

@@ -80,12 +80,14 @@ def demo_if_empty_command() -> None:
     type=click.Choice(["secretariat", "ppt", "committee", "delegate", "observer"]),
     default=None,
 )
+@click.option("--admin", is_flag=True, help="a site administrator (may create processes)")
 @click.password_option()
 @with_appcontext
 def create_user_command(
-    email, name, code, delegation_name, kind, process_id, role, password
+    email, name, code, delegation_name, kind, process_id, role, admin, password
 ) -> None:
-    """Create an account (and its delegation if new), optionally with a role in a process."""
+    """Create an account (and its delegation if new), optionally with a role in a process;
+    --admin makes a site administrator."""
     from drafting.models import Process
     from drafting.models.people import DelegationKind, Role
     from drafting.services import people
@@ -94,6 +96,7 @@ def create_user_command(
     try:
         delegation = people.delegation(code, delegation_name or code, DelegationKind(kind))
         user = people.create_user(email, name, password, delegation)
+        user.is_admin = admin
         if process_id is not None:
             process = db.session.get(Process, process_id)
             if process is None or role is None:

@@ -48,6 +48,23 @@ def rate_limit_storage(message_queue: str | None) -> str:
     return "memory://"
 
 
+def mail_settings(instance_path: str) -> dict[str, Any]:
+    """SMTP when MAIL_SERVER is set; otherwise each message becomes an .eml file in
+    instance/mail/, so a fresh install works offline (drafting/services/mail.py)."""
+    server = os.environ.get("MAIL_SERVER")
+    return {
+        "MAIL_BACKEND": "smtp" if server else "drafting.services.mail.EmailBackend",
+        "MAIL_SERVER": server or "localhost",
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes"),
+        "MAIL_TIMEOUT": 10,
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "drafting@localhost"),
+        "MAIL_FILE_PATH": str(Path(instance_path) / "mail"),
+    }
+
+
 def from_env(instance_path: str) -> dict[str, Any]:
     """The app's configuration as Flask config keys."""
     secure = os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes")
@@ -81,4 +98,5 @@ def from_env(instance_path: str) -> dict[str, Any]:
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "es"],
         "ALLOWED_ORIGINS": [o for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o],
+        **mail_settings(instance_path),
     }

@@ -6,6 +6,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
@@ -32,6 +33,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 socketio = SocketIO()
 babel = Babel()
+mail = Mail()
 # Only the login routes carry limits (drafting/throttle.py); nothing is limited by default.
 # Strategy and prefix are fixed here because Flask-Limiter keeps the first app's values.
 limiter = Limiter(

@@ -17,10 +17,10 @@ from werkzeug.wrappers import Response
 from drafting.extensions import db
 from drafting.models import Document, User
 from drafting.models.base import MAX_ID
-from drafting.policy import Action, get_visible, require
+from drafting.policy import Action, can_see_record, get_visible, require
 from drafting.reasons import render
 from drafting.services import sessions
-from drafting.services.errors import BadInput, NotFound, ServiceError
+from drafting.services.errors import BadInput, Forbidden, NotFound, ServiceError
 from drafting.services.exports.revision_text import CURRENT
 
 
@@ -55,6 +55,31 @@ def document_for(document_id: int, action: Action = Action.VIEW) -> Document:
     """Load a document the caller can see (else 404) and check `action` (403 / 409)."""
     document = get_visible(viewer(), document_id)
     require(viewer(), action, document)
+    return document
+
+
+RECORD_NOT_PUBLIC = "only the adopted text and the reservations of this document are public"
+
+
+def require_record(document: Document) -> None:
+    """The negotiation record (amendments, comments, audit, changes) is the participants'
+    unless the process publishes it (policy.can_see_record); others get 403."""
+    if not can_see_record(viewer(), document):
+        raise Forbidden([RECORD_NOT_PUBLIC])
+
+
+def record_for(document_id: int) -> Document:
+    """A document whose negotiation record the caller may read (404 / 403 otherwise)."""
+    document = document_for(document_id)
+    require_record(document)
+    return document
+
+
+def record_or_403(document_id: int) -> Document:
+    """For pages: the document if its record is open to the viewer, else 404 / 403."""
+    document = visible_or_404(document_id)
+    if not can_see_record(viewer(), document):
+        abort(403)
     return document
 
 

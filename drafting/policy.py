@@ -78,27 +78,36 @@ RULES: dict[Action, tuple[set[Role], str]] = {
 }
 
 
-ROLES_SEEN = "drafting.roles"  # session.info key: (user id, process id) -> role
+ROLES_SEEN = "drafting.roles"  # session.info key: user id -> {process id: role}
+
+
+def roles_of(user: User | None) -> dict[int, Role]:
+    """Every role the user holds, by process; read once per transaction (one page asks
+    `can()` dozens of times, and its navigation asks whether the user runs any process).
+    The memo is dropped when the transaction ends or this session writes a membership."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return {}
+    session = db.session()
+    seen = session.info.setdefault(ROLES_SEEN, {})
+    if user.id not in seen or _writing_memberships(session):
+        seen[user.id] = dict(
+            session.execute(
+                select(Membership.process_id, Membership.role).where(Membership.user_id == user.id)
+            ).all()
+        )
+    return seen[user.id]
 
 
 def role_in(user: User | None, process_id: int) -> Role | None:
-    """The user's role in a process, or None for outsiders and anonymous visitors.
+    """The user's role in a process, or None for outsiders and anonymous visitors."""
+    return roles_of(user).get(process_id)
 
-    Looked up once per transaction: one page asks `can()` dozens of times. The memo is
-    dropped when the transaction ends or this session writes a membership.
-    """
+
+def runs_a_process(user: User | None) -> bool:
+    """Whether the desk is for this user: a site administrator or a process's secretariat."""
     if user is None or not getattr(user, "is_authenticated", False):
-        return None
-    session = db.session()
-    seen = session.info.setdefault(ROLES_SEEN, {})
-    key = (user.id, process_id)
-    if key not in seen or _writing_memberships(session):
-        seen[key] = session.scalar(
-            select(Membership.role).where(
-                Membership.user_id == user.id, Membership.process_id == process_id
-            )
-        )
-    return seen[key]
+        return False
+    return bool(user.is_admin) or Role.SECRETARIAT in roles_of(user).values()
 
 
 def _writing_memberships(session: Session) -> bool:
@@ -240,3 +249,32 @@ def can_withdraw(user: User, amendment_delegation_id: int) -> Decision:
     if user.delegation_id != amendment_delegation_id:
         return deny("withdraw_own_only")
     return ALLOW
+
+
+def can_manage_process(user: User | None, process_id: int | None) -> bool:
+    """The secretariat's desk (settings, participants, presidency): the process's secretariat
+    and site administrators; with no process (creating one), any secretariat officer too."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_admin:
+        return True
+    if process_id is None:
+        return (
+            db.session.scalar(
+                select(Membership.id)
+                .where(Membership.user_id == user.id, Membership.role == Role.SECRETARIAT)
+                .limit(1)
+            )
+            is not None
+        )
+    return role_in(user, process_id) == Role.SECRETARIAT
+
+
+def can_see_record(user: User | None, document: Document) -> bool:
+    """The negotiation record (amendments, comments, decision notes, audit, changes):
+    participants always; the public only once adopted and if the process publishes it all
+    (`public_record == "full"`); by default the public gets the text, its SHA-256 and the
+    reservations."""
+    if role_in(user, document.process_id) is not None:
+        return True
+    return document.is_adopted and document.process.public_record == "full"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 from support.databases import BASE_CONFIG, FIXTURES, ROOT, DatabaseFactory
+from support.mail import mailbox  # noqa: F401  (fixture: a real SMTP server)
 
 from drafting import clock, create_app
 from drafting.extensions import db

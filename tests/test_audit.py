@@ -10,9 +10,9 @@ import json
 import pytest
 from flask_migrate import upgrade
 from sqlalchemy import text
+from support.adoption import adopt_demo as adopt
 from support.amendments import edit, open_round
 from support.integrity import (
-    adopt,
     as_before_the_chain,
     empty_database,
     load_rows,
@@ -22,7 +22,7 @@ from support.integrity import (
 )
 
 from drafting.extensions import db
-from drafting.models import FrozenDocument, Process, Version
+from drafting.models import Document, FrozenDocument, Process, Version
 from drafting.models.text import VersionSource
 from drafting.services.backup import export_process
 
@@ -383,7 +383,10 @@ def audit_seen_by(app, demo, email: str | None):
 
 
 def test_only_the_process_staff_see_e_mails_in_the_audit_log(auth, demo, app):
-    adopt(auth, demo)  # published: anyone may read the record
+    with app.app_context():  # a process that publishes the whole record on adoption
+        db.session.get(Document, demo.id).process.public_record = "full"
+        db.session.commit()
+    adopt(auth, demo)
     for email in (None, "mexico@demo.test", "iom@demo.test"):
         response = audit_seen_by(app, demo, email)
         assert response.status_code == 200

@@ -37,7 +37,7 @@ from support.roles import COM, DEL, OBS, ONLINE, PPT, SEC, TRANSITION_ROLES
 from drafting import clock, create_app
 from drafting.config import database_url
 from drafting.extensions import db, socketio
-from drafting.models import Document, Paragraph, Process, Version
+from drafting.models import Document, Paragraph, Process, User, Version
 from drafting.models.people import DelegationKind, Role
 from drafting.policy import Action
 from drafting.services import importing, people
@@ -202,6 +202,174 @@ def marked_up_form(who: str, state: str) -> Any:
     return {401: "login", 201: "done"}.get(outcome, outcome)
 
 
+def desk(ok: Any, *, others: int = 403, anonymous: Any = 401) -> Expect:
+    """The secretariat's desk: the process's secretariat only (no site administrator in
+    this table); everyone else `others`."""
+    return lambda who, state: anonymous if who == ANON else (ok if who == SEC else others)
+
+
+def desk_cases() -> list[Case]:
+    """Processes, participants and the presidency (SPEC §9), over JSON and as pages."""
+    base = "/api/processes/{process_id}"
+    person = base + "/participants/{participant}"
+    page = "/processes/{process_id}"
+    new_person = {"email": "new@desk.test", "name": "New", "delegation": "MX", "role": "delegate"}
+    settings = {"name": "A new process", "languages": ["en"], "timezone": "UTC"}
+    return [
+        Case(
+            "api.create_process",
+            "POST",
+            "",
+            request_of("/api/processes", settings),
+            desk(201),
+            True,
+        ),
+        Case("api.get_process", "GET", "", request_of(base), desk(200), False),
+        Case(
+            "api.update_process", "PATCH", "", request_of(base, {"acronym": "X"}), desk(200), True
+        ),
+        Case(
+            "api.list_participants", "GET", "", request_of(base + "/participants"), desk(200), False
+        ),
+        Case(
+            "api.add_participant",
+            "POST",
+            "",
+            request_of(base + "/participants", new_person),
+            desk(201),
+            True,
+        ),
+        Case(
+            "api.change_participant",
+            "PATCH",
+            "",
+            request_of(person, {"head": True}),
+            desk(200),
+            True,
+        ),
+        Case("api.remove_participant", "DELETE", "", request_of(person), desk(204), True),
+        Case(
+            "api.hand_over_presidency",
+            "POST",
+            "",
+            request_of(base + "/presidency", {"delegation": "CR"}),
+            desk(200),
+            True,
+        ),
+        Case(
+            "web.processes_list",
+            "GET",
+            "",
+            request_of("/processes"),
+            desk(200, anonymous="login"),
+            False,
+        ),
+        Case(
+            "web.process_new",
+            "GET",
+            "",
+            request_of("/processes/new"),
+            desk(200, anonymous="login"),
+            False,
+        ),
+        Case(
+            "web.process_new",
+            "POST",
+            "",
+            request_of("/processes/new", {**settings, "languages": "en"}, web=True),
+            desk("done", anonymous="login"),
+            True,
+        ),
+        Case(
+            "web.process_edit",
+            "GET",
+            "",
+            request_of(page + "/edit"),
+            desk(200, others=404, anonymous="login"),
+            False,
+        ),
+        Case(
+            "web.process_edit",
+            "POST",
+            "",
+            request_of(page + "/edit", {**settings, "languages": "en"}, web=True),
+            desk("done", others=404, anonymous="login"),
+            True,
+        ),
+        Case(
+            "web.participants",
+            "GET",
+            "",
+            request_of(page + "/participants"),
+            desk(200, others=404, anonymous="login"),
+            False,
+        ),
+        Case(
+            "web.participants",
+            "POST",
+            "",
+            request_of(page + "/participants", new_person, web=True),
+            desk("done", others=404, anonymous="login"),
+            True,
+        ),
+        Case(
+            "web.participant_change",
+            "POST",
+            "",
+            request_of(
+                "/processes/{process_id}/participants/{participant}",
+                {"role": "committee"},
+                web=True,
+            ),
+            desk("done", others=404, anonymous="login"),
+            True,
+        ),
+        Case(
+            "web.participant_remove",
+            "POST",
+            "",
+            request_of("/processes/{process_id}/participants/{participant}/remove", {}, web=True),
+            desk("done", others=404, anonymous="login"),
+            True,
+        ),
+        Case(
+            "web.presidency",
+            "POST",
+            "",
+            request_of(page + "/presidency", {"delegation": "CR"}, web=True),
+            desk("done", others=404, anonymous="login"),
+            True,
+        ),
+        Case("web.forgot_password", "GET", "", request_of("/password/forgot"), public(200), False),
+        Case(
+            "web.forgot_password",
+            "POST",
+            "",
+            request_of("/password/forgot", {"email": "mexico@demo.test"}, web=True),
+            public("done"),
+            False,
+        ),
+        Case(
+            "web.set_password",
+            "GET",
+            "a forged link",
+            request_of("/password/set/forged"),
+            public(400),
+            False,
+        ),
+        Case(
+            "web.set_password",
+            "POST",
+            "a forged link",
+            request_of(
+                "/password/set/forged", {"password": "x" * 12, "confirm": "x" * 12}, web=True
+            ),
+            public(400),
+            False,
+        ),
+    ]
+
+
 def process_page(ours: bool) -> Expect:
     def expect(who: str, state: str) -> Any:
         if who == ANON:
@@ -288,6 +456,7 @@ class World:
     foreign_process_id: int
     foreign_paragraph: int
     marked: bytes  # a marked-up Word export, for the amendment import
+    participant: int  # Canada's delegate, whom the secretariat's desk changes or removes
     clients: dict[str, Any] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -350,6 +519,10 @@ def anonymous_token(client) -> str:
 def send(client, token: str, case: Case, req: Req):
     if case.method == "GET":
         return client.get(req.path)
+    if case.method in ("PATCH", "DELETE"):
+        return client.open(
+            req.path, method=case.method, json=req.json or {}, headers={"X-CSRFToken": token}
+        )
     if req.files is not None:
         return client.post(
             req.path,
@@ -432,6 +605,33 @@ READS = [
     ("web.print_view", "/documents/{id}/print", False),
     ("web.parallel_view", "/documents/{id}/parallel", False),
 ]
+
+# The negotiation record: once adopted, the public (anonymous or outsider) sees it only if
+# the process publishes it (public_record "full"); the demo keeps the default "text".
+RECORD = {
+    "api.audit_log",
+    "api.list_amendments",
+    "api.get_amendment",
+    "api.merge_preview",
+    "api.tracked_changes",
+    "api.list_comments",
+    "web.audit",
+    "web.amendment_table",
+    "web.compilation",
+    "web.compilation_download",
+    "web.tracked_changes",
+}
+
+
+def record_only(expect: Expect) -> Expect:
+    """What the public could read of an adopted document, minus its record (403)."""
+
+    def closed(who: str, state: str):
+        outcome = expect(who, state)
+        return 403 if state == ADOPTED and who in (ANON, OUT) and outcome == 200 else outcome
+
+    return closed
+
 
 AMENDMENT = {"kind": "modify", "paragraph_id": "$paragraph", "lang": "en", "rationale": "Shorter."}
 # An amendment is always the caller's delegation's: a delegation field is ignored.
@@ -728,6 +928,8 @@ def all_cases() -> list[Case]:
     cases = []
     for endpoint, path, needs_login in READS:
         expect = on_document(V, 200, login=needs_login)
+        if endpoint in RECORD:
+            expect = record_only(expect)
         web = not endpoint.startswith("api.")
         cases.append(
             Case(endpoint, "GET", "", request_of(path), as_page(expect) if web else expect, False)
@@ -936,6 +1138,7 @@ def all_cases() -> list[Case]:
             process_page(ours=False),
             False,
         ),
+        *desk_cases(),
         Case("health.healthz", "GET", "", request_of("/healthz"), public(200), False),
         Case("static", "GET", "", request_of("/static/css/app.css"), public(200), False),
     ]
@@ -1093,6 +1296,7 @@ def build(app, document_id: int, state: str) -> World:
     with app.app_context():
         assert db.session.get(Document, document_id).state == state
         process_id = db.session.get(Document, document_id).process_id
+        canada_id = db.session.scalar(select(User.id).where(User.email == EMAIL[CANADA]))
     exported = actor.as_(DEL).client.get(f"{doc}/export?format=docx")
     assert exported.status_code == 200
     marked = Marked(exported.data)
@@ -1111,6 +1315,7 @@ def build(app, document_id: int, state: str) -> World:
         foreign_process_id=foreign_process,
         foreign_paragraph=foreign_paragraph,
         marked=marked.bytes(),
+        participant=canada_id,
     )
 
 

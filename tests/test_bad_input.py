@@ -130,6 +130,15 @@ def assert_refusals(env: Env, cases: list[tuple[str, Any, int, str]]) -> None:
 
 DEADLINE = "2030-11-30T17:00:00-06:00"
 BODIES: dict[str, tuple[str, dict[str, Any]]] = {
+    "api.create_process": (
+        "/api/processes",
+        {"name": "A process", "languages": ["en"], "timezone": "UTC", "public_record": "text"},
+    ),
+    "api.add_participant": (
+        "/api/processes/1/participants",
+        {"email": "new@x.test", "name": "New", "delegation": "MX", "role": "delegate"},
+    ),
+    "api.hand_over_presidency": ("/api/processes/1/presidency", {"delegation": "CR"}),
     "api.login": ("/api/login", {"email": "nobody@example.org", "password": "a-password"}),
     "api.set_locale": ("/api/me/locale", {"locale": "en"}),
     "api.new_version": (

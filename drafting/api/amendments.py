@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from drafting.api import bp
 from drafting.extensions import db
-from drafting.handlers import body, document_for, viewer
+from drafting.handlers import body, document_for, record_for, require_record, viewer
 from drafting.models import Amendment, Document
 from drafting.policy import Action, require
 from drafting.services import amendments, merging
@@ -20,6 +20,7 @@ def amendment_for(amendment_id: int, action: Action = Action.VIEW) -> tuple[Amen
     if amendment is None:
         raise NotFound("amendment not found")
     document = document_for(amendment.document_id)
+    require_record(document)
     require(viewer(), action, document)
     return amendment, document
 
@@ -43,7 +44,7 @@ def file_amendment(document_id: int):
 
 @bp.get("/documents/<int:document_id>/amendments")
 def list_amendments(document_id: int):
-    document = document_for(document_id)
+    document = record_for(document_id)
     paragraph = request.args.get("paragraph_id")
     if paragraph is not None and not paragraph.isdigit():
         raise BadInput("paragraph_id must be an integer")

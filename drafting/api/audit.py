@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from drafting.api import bp
 from drafting.extensions import db
-from drafting.handlers import document_for, viewer
+from drafting.handlers import record_for, viewer
 from drafting.models import AuditEntry
 from drafting.policy import can_see_emails
 
@@ -34,7 +34,7 @@ def audit_json(entry: AuditEntry, *, emails: bool) -> dict:
 
 @bp.get("/documents/<int:document_id>/audit")
 def audit_log(document_id: int):
-    document = document_for(document_id)
+    document = record_for(document_id)
     entries = db.session.scalars(
         select(AuditEntry).where(AuditEntry.document_id == document.id).order_by(AuditEntry.id)
     )

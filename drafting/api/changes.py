@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from drafting.api import bp
-from drafting.handlers import document_for
+from drafting.handlers import record_for
 from drafting.services import changes
 
 
 @bp.get("/documents/<int:document_id>/changes")
 def tracked_changes(document_id: int):
-    document = document_for(document_id)
+    document = record_for(document_id)
     return jsonify(
         changes.changes(
             document,

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from drafting.api import bp
 from drafting.extensions import db
-from drafting.handlers import body, document_for, viewer
+from drafting.handlers import body, document_for, record_for, viewer
 from drafting.policy import Action, require
 from drafting.services import discussion
 from drafting.services.errors import BadInput
@@ -15,7 +15,7 @@ from drafting.services.errors import BadInput
 
 @bp.get("/documents/<int:document_id>/comments")
 def list_comments(document_id: int):
-    document = document_for(document_id)
+    document = record_for(document_id)
     paragraph = request.args.get("paragraph_id")
     if paragraph is not None and not paragraph.isdigit():
         raise BadInput("paragraph_id must be an integer")

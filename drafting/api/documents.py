@@ -56,5 +56,6 @@ def document(document_id: int):
             "paragraphs": [p.as_json() for p in tree(document)],
             "sha256": document.sha256 if document.is_adopted else None,
             "adopted_at": document.adopted_at.isoformat() if document.adopted_at else None,
+            "adopted_by": document.adopted_by.code if document.adopted_by else None,
         }
     )

@@ -7,7 +7,7 @@ import hashlib
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -69,6 +69,8 @@ class User(UserMixin, db.Model):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     session_epoch: Mapped[int] = mapped_column(default=0)
+    # A site administrator may create processes without being the secretariat of one.
+    is_admin: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     delegation: Mapped[Delegation] = relationship(lazy="joined")
@@ -101,6 +103,11 @@ class Process(db.Model):
     acronym: Mapped[str] = mapped_column(String(40), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="America/Panama")
     description: Mapped[str] = mapped_column(String(2000), default="")
+    languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en", "es"])
+    # What the public sees of an adopted document: "text" (the text, its SHA-256 and the
+    # reservations) or "full" (the whole record, never e-mails).
+    public_record: Mapped[str] = mapped_column(String(10), default="text")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="process")
@@ -113,6 +120,7 @@ class Membership(db.Model):
     role: Mapped[Role] = mapped_column(
         Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
     )
+    head: Mapped[bool] = mapped_column(default=False)  # head of their delegation
 
     user: Mapped[User] = relationship(back_populates="memberships")
     process: Mapped[Process] = relationship(back_populates="memberships")

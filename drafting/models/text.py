@@ -94,6 +94,8 @@ class Document(Hashed, db.Model):
     )
     sha256: Mapped[str | None] = mapped_column(String(64))
     adopted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The presidency (PPT delegation) in office when the document was adopted.
+    adopted_by_delegation_id: Mapped[int | None] = mapped_column(ForeignKey("delegation.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # How many audit entries the document's chain holds and the hash of the last one, kept
     # by audit.record in the same transaction, so that entries cut off the end show.
@@ -101,7 +103,8 @@ class Document(Hashed, db.Model):
     chain_head: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
     process: Mapped[Process] = relationship()
-    proposer: Mapped[Delegation | None] = relationship()
+    proposer: Mapped[Delegation | None] = relationship(foreign_keys=[proposer_delegation_id])
+    adopted_by: Mapped[Delegation | None] = relationship(foreign_keys=[adopted_by_delegation_id])
     paragraphs: Mapped[list[Paragraph]] = relationship(
         back_populates="document", order_by="Paragraph.id"
     )

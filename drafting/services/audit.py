@@ -50,6 +50,7 @@ from drafting.models import (
     Deadline,
     Document,
     Paragraph,
+    Process,
     Reservation,
     Revision,
     User,
@@ -77,6 +78,7 @@ def record(
     action: str,
     *,
     document: Document | None = None,
+    process: Process | None = None,
     user: User | None = None,
     from_state: str | None = None,
     to_state: str | None = None,
@@ -90,7 +92,9 @@ def record(
     describes, so the log never claims what did not happen. ``rows`` are the records the
     step wrote, ``decided`` the amendments whose decision it set, and ``layout`` says that it
     moved paragraphs or changed their status: the entry carries the hashes of all that, which
-    is what lets `verify` notice when one of them is changed later."""
+    is what lets `verify` notice when one of them is changed later. A step of a whole
+    process (the presidency handed over) names the `process` and joins the chain of entries
+    without a document."""
     document_id = document.id if document else None
     if document_id is not None:
         lock_row(Document, document_id)  # one writer extends a document's chain at a time
@@ -117,7 +121,7 @@ def record(
     )
     entry = AuditEntry(
         document_id=document_id,
-        process_id=document.process_id if document else None,
+        process_id=document.process_id if document else (process.id if process else None),
         at=clock.now(),
         user_id=user.id if user else None,
         delegation_id=user.delegation_id if user else None,

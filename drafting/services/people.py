@@ -31,15 +31,19 @@ def delegation(
     return found
 
 
-def create_user(email: str, name: str, password: str, delegation_: Delegation) -> User:
+def create_user(email: str, name: str, password: str | None, delegation_: Delegation) -> User:
+    """An account; without a password (an invited person) it cannot log in until the
+    invitation link sets one (services/invitations.py)."""
     email = email.strip().lower()
-    if "@" not in email:
+    if "@" not in email or len(email) > 254:
         raise BadInput("an email address is required")
-    _check_password(password)
+    if password is not None:
+        _check_password(password)
     if db.session.scalar(select(User).where(func.lower(User.email) == email)):
         raise BadInput(f"a user {email} already exists")
-    user = User(email=email, name=name, delegation_id=delegation_.id)
-    user.set_password(password)
+    user = User(email=email, name=name, delegation_id=delegation_.id, password_hash="")
+    if password is not None:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
     return user
@@ -76,7 +80,27 @@ def add_member(user: User, process: Process, role: Role) -> Membership:
     return membership
 
 
-def _membership(process: Process, user: User) -> Membership:
+def presidency_of(process_id: int) -> int | None:
+    """The delegation holding the PPT in a process (one at a time), if any."""
+    return db.session.scalar(
+        select(User.delegation_id)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.process_id == process_id, Membership.role == Role.PPT)
+        .limit(1)
+    )
+
+
+def role_of(process: Process, user: User) -> Role | None:
+    """The person's role in the process, None if they take no part."""
+    return db.session.scalar(
+        select(Membership.role).where(
+            Membership.process_id == process.id, Membership.user_id == user.id
+        )
+    )
+
+
+def membership(process: Process, user: User) -> Membership:
+    """The person's membership of the process; 404 when they take no part."""
     found = db.session.scalar(
         select(Membership).where(Membership.process_id == process.id, Membership.user_id == user.id)
     )
@@ -88,17 +112,17 @@ def _membership(process: Process, user: User) -> Membership:
 def set_role(process: Process, user: User, role: Role) -> Membership:
     """A new role counts at once: on commit, the person's open sockets on the process's
     documents leave their rooms and are told (`access_changed`), then join again with it."""
-    membership = _membership(process, user)
-    if membership.role != role:
-        membership.role = role
+    found = membership(process, user)
+    if found.role != role:
+        found.role = role
         db.session.flush()
         _evict_on_commit(process, user, "role_changed")
-    return membership
+    return found
 
 
 def remove_member(process: Process, user: User) -> None:
     """Removing a person cuts their open sockets off the process's documents on commit."""
-    db.session.delete(_membership(process, user))
+    db.session.delete(membership(process, user))
     db.session.flush()
     _evict_on_commit(process, user, "removed")
 

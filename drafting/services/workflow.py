@@ -26,6 +26,7 @@ from drafting.services import audit, revisions
 from drafting.services.audit import sha256_of
 from drafting.services.documents import tree
 from drafting.services.errors import BadInput, Conflict, Forbidden, NotFound
+from drafting.services.people import presidency_of
 from workflows import Blocked, WorkflowRun, template
 
 MAX_REASON = 5_000  # as long as a comment; it is kept in the audit log for ever
@@ -214,6 +215,7 @@ class DocumentEffects:
         """The step's last writes: the seal that adopts (and from then on freezes) the text."""
         if self._seal is not None:
             final, sha256 = self._seal
+            self.document.adopted_by_delegation_id = presidency_of(self.document.process_id)
             revisions.seal(final, sha256)
             self.document.sha256 = sha256
             self.document.adopted_at = clock.now()

@@ -17,6 +17,8 @@ from drafting.web import (  # noqa: E402,F401  (routes)
     importing,
     pages,
     paragraphs,
+    passwords,
+    processes,
     session,
     tags,
     workflow,

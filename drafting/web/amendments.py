@@ -26,6 +26,7 @@ from drafting.handlers import (
     download,
     flash_error,
     query_language,
+    record_or_403,
     viewer,
     visible_or_404,
 )
@@ -52,7 +53,7 @@ STATUSES = ["submitted", "accepted", "merged", "rejected", "withdrawn", "superse
 
 @bp.get("/documents/<int:document_id>/amendments")
 def amendment_table(document_id: int):
-    document = visible_or_404(document_id)
+    document = record_or_403(document_id)
     paragraphs = tree(document, include_deleted=True)
     by_number = {p.number: p.id for p in paragraphs if p.number}
     filters = {
@@ -178,13 +179,13 @@ def _compilation(document: Document, lang: str) -> dict[str, Any]:
 
 @bp.get("/documents/<int:document_id>/compilation")
 def compilation(document_id: int):
-    document = visible_or_404(document_id)
+    document = record_or_403(document_id)
     return render_template("compilation.html", **_compilation(document, query_language(document)))
 
 
 @bp.get("/documents/<int:document_id>/compilation.html")
 def compilation_download(document_id: int):
-    document = visible_or_404(document_id)
+    document = record_or_403(document_id)
     lang = query_language(document)
     # A file opened away from the site: its stylesheet travels inside it.
     css = (Path(current_app.static_folder or "") / "css" / "compilation.css").read_text("utf-8")

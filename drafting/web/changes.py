@@ -9,7 +9,7 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from drafting.handlers import query_language, visible_or_404
+from drafting.handlers import query_language, record_or_403, visible_or_404
 from drafting.models import Document
 from drafting.services import changes
 from drafting.services.errors import NotFound, ServiceError
@@ -78,7 +78,7 @@ def _change_set(document: Document, from_label: str | None, to_label: str | None
 
 @bp.get("/documents/<int:document_id>/changes")
 def tracked_changes(document_id: int):
-    document = visible_or_404(document_id)
+    document = record_or_403(document_id)
     lang = query_language(document)
     change_set = _change_set(
         document, request.args.get("from") or None, request.args.get("to") or None, lang

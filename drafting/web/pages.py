@@ -13,7 +13,7 @@ from drafting import clock, gcm, labels
 from drafting.extensions import db
 from drafting.models import Deadline, Delegation, Document, Membership, Tag, User
 from drafting.models.people import Role
-from drafting.policy import Action, can, role_in
+from drafting.policy import Action, can, can_see_record, role_in, runs_a_process
 from drafting.reasons import render
 from drafting.services import amendments, discussion, tags, workflow
 from drafting.services.documents import ParagraphView, tree
@@ -52,14 +52,17 @@ def allowed_actions(user: User | None, document: Document) -> dict[str, bool]:
 
 
 def panels(document: Document, user: User | None) -> Panels:
-    """Amendments, threads and footnotes of the whole document, read in one pass."""
+    """Amendments, threads and footnotes of the whole document, read in one pass; the public
+    of an adopted text sees no amendments or comments unless the process publishes them."""
+    record = can_see_record(user, document)
+    found = amendments.for_document(document) if record else []
     per_paragraph: dict[int, list[amendments.AmendmentView]] = {}
-    for view in amendments.views(amendments.for_document(document), document):
+    for view in amendments.views(found, document):
         per_paragraph.setdefault(view.amendment.paragraph_id, []).append(view)
     return Panels(
         document=document,
         amendments=per_paragraph,
-        threads=discussion.threads(document),
+        threads=discussion.threads(document) if record else {},
         footnotes=discussion.footnotes(document),
         allowed=allowed_actions(user, document),
         delegation_id=user.delegation_id if user else None,
@@ -87,6 +90,7 @@ def _register(state) -> None:
         transition_label=labels.transition_label,
         role_label=labels.role_label,
         language_label=labels.language_label,
+        runs_a_process=runs_a_process,
         workflow_diagram=lambda template, current: svg(template, current, labels.workflow_labels()),
     )
     state.app.jinja_env.filters["reason"] = render

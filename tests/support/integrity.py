@@ -42,17 +42,6 @@ def scalar(app, sql: str, **params: Any) -> Any:
         return db.session.execute(text(sql), params).scalar()
 
 
-def adopt(auth, demo) -> None:
-    """Silence, an hour without objection, and adoption by the PPT."""
-    auth.login("panama@demo.test")
-    due = (clock.now() + timedelta(hours=1)).astimezone(GMT_6).isoformat(timespec="seconds")
-    response = auth.post(f"/api/documents/{demo.id}/transitions/start_silence", {"deadline": due})
-    assert response.status_code == 200, response.get_json()
-    clock.shift(3601)
-    response = auth.post(f"/api/documents/{demo.id}/transitions/adopt")
-    assert response.status_code == 200, response.get_json()
-
-
 def negotiate(auth, demo) -> dict[str, int]:
     """Edits in both languages, an amendment rejected after a co-sponsor joined, one
     withdrawn, one accepted (a new paragraph), a reservation and a comment; nothing pending,

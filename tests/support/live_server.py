@@ -58,10 +58,11 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def serve(databases, workdir: Path) -> Iterator[LiveServer]:
-    """Start the server on a copy of the demo database; stop it and drop the copy after."""
+def serve(databases, workdir: Path, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """Start the server on a copy of the demo database; stop it and drop the copy after.
+    `env` adds settings (e.g. MAIL_SERVER and MAIL_PORT of a test's SMTP server)."""
     database_url = databases.new()
-    server = start(database_url, workdir, free_port(), databases.demo_id)
+    server = start(database_url, workdir, free_port(), databases.demo_id, env=env)
     try:
         yield server
     finally:
@@ -102,6 +103,7 @@ def start(
     scheduler: bool = False,
     queue: str = "",
     async_mode: str = "threading",
+    env: dict[str, str] | None = None,
 ) -> LiveServer:
     """A server process on an existing database (restarts, several processes side by side)."""
     env = {
@@ -117,6 +119,7 @@ def start(
         "SOCKETIO_ASYNC_MODE": async_mode,
         "LOG_LEVEL": "WARNING",
         "RATELIMIT_ENABLED": "0",
+        **(env or {}),
     }
     log = workdir / f"server-{port}-{time.monotonic_ns()}.log"
     with log.open("wb") as out:
