@@ -5,22 +5,15 @@ process publishes."""
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from support.browser import launch_options, skip_without_chromium
 from support.live_server import serve
 from support.mail import smtp_server
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-if os.environ.get("CI") != "true" and not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is not installed (CI=true installs it and runs these tests)",
-        allow_module_level=True,
-    )
+skip_without_chromium()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
@@ -43,9 +36,7 @@ def desk(databases, tmp_path_factory):
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
-        )
+        chromium = playwright.chromium.launch(**launch_options())
         yield chromium
         chromium.close()
 

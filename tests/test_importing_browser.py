@@ -3,43 +3,17 @@ delegate's marked-up Word file previewed and one of its two amendments filed."""
 
 from __future__ import annotations
 
-import asyncio
-import os
-from pathlib import Path
-
 import pytest
+from support.browser import run_async, skip_without_chromium
 from support.formats import Marked
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run"]
-
-if os.environ.get("CI") != "true" and not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is not installed (CI=true installs it and runs these tests)",
-        allow_module_level=True,
-    )
-
-from playwright.async_api import async_playwright  # noqa: E402
+skip_without_chromium()
 
 pytestmark = pytest.mark.browser
 
 
 def run(scenario, live_server) -> None:
-    async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=ARGS
-            )
-            try:
-                await scenario(browser)
-            finally:
-                await browser.close()
-
-    try:
-        asyncio.run(main())
-    except Exception:
-        print(live_server.log_tail())
-        raise
+    run_async(scenario, live_server)
 
 
 async def logged_in(browser, server, email: str):

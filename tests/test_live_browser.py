@@ -7,53 +7,25 @@ loses its connection and catches up; the workflow moves on under an open page.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+from support.browser import run_async, skip_without_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 OFFLINE = "Offline — your changes are kept and will be sent on reconnect"
 
-if os.environ.get("CI") != "true" and not CHROMIUM.exists():
-    pytest.skip(
-        f"{CHROMIUM} is not installed (CI=true installs it and runs these tests)",
-        allow_module_level=True,
-    )
+skip_without_chromium()
 
-from playwright.async_api import BrowserContext, Page, async_playwright  # noqa: E402
+from playwright.async_api import BrowserContext, Page  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
 
 def run(scenario, live_server) -> None:
     """Run an async scenario with a fresh Chromium; the server log helps when it fails."""
-
-    async def main() -> None:
-        async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=ARGS
-            )
-            try:
-                await scenario(Browser(browser, live_server))
-            finally:
-                await browser.close()
-
-    try:
-        asyncio.run(main())
-    except Exception:
-        print(live_server.log_tail())
-        raise
+    run_async(scenario, live_server, wrap=lambda browser: Browser(browser, live_server))
 
 
 class Browser:
