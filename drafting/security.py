@@ -9,7 +9,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 
-from drafting.extensions import db, login_manager
+from drafting.extensions import login_manager
 from drafting.models import User
 from drafting.models.base import MAX_ID
 from drafting.services import sessions
@@ -50,10 +50,8 @@ def load_user(token: str) -> User | None:
         user_id, epoch = (int(part) for part in token.split(":", 1))
     except ValueError:
         return None
-    user = db.session.get(User, user_id)
+    user = sessions.user_of(session.get(sessions.COOKIE_KEY), user_id)
     if user is None or user.session_epoch != epoch:
-        return None
-    if not sessions.is_live(session.get(sessions.COOKIE_KEY), user.id):
         return None
     return user
 

@@ -25,19 +25,19 @@ def start(user: User) -> str:
     return record.id
 
 
-def is_live(login_id: object, user_id: int) -> bool:
-    """Whether the cookie's session still stands: started for this user and not ended."""
+def user_of(login_id: object, user_id: int) -> User | None:
+    """The user whose cookie names this session, if the session still stands (started for
+    this user and not ended): one query, since every request and socket event asks it."""
     if not isinstance(login_id, str) or not login_id:
-        return False
-    return (
-        db.session.scalar(
-            select(LoginSession.id).where(
-                LoginSession.id == login_id,
-                LoginSession.user_id == user_id,
-                LoginSession.ended_at.is_(None),
-            )
+        return None
+    return db.session.scalar(
+        select(User)
+        .join(LoginSession, LoginSession.user_id == User.id)
+        .where(
+            User.id == user_id,
+            LoginSession.id == login_id,
+            LoginSession.ended_at.is_(None),
         )
-        is not None
     )
 
 
