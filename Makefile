@@ -47,6 +47,7 @@ bench: install
 	$(BIN)/python bench/changes.py
 	$(BIN)/python bench/export.py
 	$(BIN)/python bench/page.py
+	$(BIN)/python bench/importing.py
 	$(BIN)/python bench/scale.py
 	$(BIN)/python bench/live.py
 
