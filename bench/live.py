@@ -14,6 +14,14 @@ when its copy of a paragraph differs from the stored text at the end. Exits 1 if
 redis://127.0.0.1:6379/0, and for more than one process a shared database: SQLite works,
 --database-url postgresql://... too); clients are spread over them. The database given with
 --database-url is RESET (the demo is loaded into it).
+
+--profile etherpad --authors A --viewers V replays the load of Etherpad's own load test
+(SPEC §13): one document of A paragraphs, each owned by one author who appends 4 characters
+to its end every 200 ms with at most one change in flight (what is typed meanwhile joins the
+next change, sent when the answer arrives); V viewers only receive; 5 s of warm-up, then 30 s
+measured. Its figure is the p95 of send -> receive over every (edit, other client) pair; an
+author's paragraph must end as exactly what it typed. With --json the last line printed is
+one JSON object (the medians) with ``p95``, ``lost`` and ``diverged`` at the top level.
 """
 
 from __future__ import annotations
@@ -41,6 +49,9 @@ sys.path.insert(0, str(ROOT))
 PASSWORD = "bench-password"
 FAST_HASH = "pbkdf2:sha256:1000"  # bench accounts only; logging in 100 clients stays quick
 LANG = "en"
+ETHERPAD_INTERVAL = 0.2  # seconds between an author's changes (SPEC §13)
+ETHERPAD_WARMUP = 5.0  # seconds before the measured window
+ETHERPAD_MEASURED = 30.0
 
 
 # --------------------------------------------------------------------------------------------
@@ -48,8 +59,11 @@ LANG = "en"
 # --------------------------------------------------------------------------------------------
 
 
-def prepare(env: dict[str, str], clients: int, editors: int, paragraphs: int) -> dict[str, Any]:
-    """Load the demo and the bench accounts; returns the document and paragraphs to edit."""
+def prepare(
+    env: dict[str, str], clients: int, editors: int, paragraphs: int, own_paragraphs: bool = False
+) -> dict[str, Any]:
+    """Load the demo and the bench accounts; returns the document and paragraphs to edit.
+    With `own_paragraphs` the editors type into a new document with one paragraph each."""
     os.environ.update(env)
     from sqlalchemy import select
 
@@ -76,16 +90,44 @@ def prepare(env: dict[str, str], clients: int, editors: int, paragraphs: int) ->
             user = people.create_user(email, f"Bench {index}", PASSWORD, delegation)
             people.add_member(user, process, Role.COMMITTEE if editor else Role.DELEGATE)
             accounts.append({"email": email, "editor": editor})
+        if own_paragraphs:
+            document = authors_document(process, editors)
         targets = [
             p.id
             for p in tree(document)
             if p.section == "operative" and p.depth == 1 and "[" not in p.text.get(LANG, "")
         ][:paragraphs]
-        result = {"document_id": document.id, "paragraphs": targets, "accounts": accounts}
+        initial = {p.id: p.text.get(LANG, "") for p in tree(document) if p.id in targets}
+        result = {
+            "document_id": document.id,
+            "paragraphs": targets,
+            "initial": initial,
+            "accounts": accounts,
+        }
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return result
+
+
+def authors_document(process: Any, authors: int) -> Any:
+    """A document in committee review with one short paragraph per author (SPEC §13)."""
+    from drafting.extensions import db
+    from drafting.models import User
+    from drafting.services.importing import create_document
+    from drafting.services.workflow import transition
+    from drafting.text.parsing import ParsedParagraph
+
+    secretariat = db.session.scalar(db.select(User).where(User.email == "secretariat@demo.test"))
+    forest = [
+        ParsedParagraph(depth=1, text=f"Paragraph of author {n}.", label=str(n))
+        for n in range(1, authors + 1)
+    ]
+    document = create_document(
+        process, secretariat, forest, title="Load test", workflow="online_rounds", languages=[LANG]
+    )
+    transition(secretariat, document, "submit", reason="bench: the load test's document")
+    return document
 
 
 def free_port() -> int:
@@ -157,12 +199,15 @@ def login(url: str, email: str) -> str:
 class BenchClient:
     """A logged-in socket with a replica of every edited paragraph."""
 
-    def __init__(self, spec: dict, cookie: str, document_id: int, targets: list[int]):
+    def __init__(
+        self, spec: dict, cookie: str, document_id: int, targets: list[int], chained: bool = False
+    ):
         from sioclient import LeanSocket  # bench/sioclient.py
 
         from drafting.text.replica import Replica
 
         self.index, self.document_id, self.targets = spec["index"], document_id, targets
+        self.own = spec["paragraph_id"] if spec["editor"] else None
         self.socket = LeanSocket(spec["url"], cookie, self.on_event)
         self.received: dict[tuple[int, int], float] = {}
         self.sent: list[tuple[int, int, float, float]] = []  # paragraph, version, sent, acked
@@ -170,6 +215,7 @@ class BenchClient:
         self.errors: list[str] = []
         self.Replica = Replica
         self.replicas: dict[int, Any] = {}
+        self.chained = chained  # send what was typed meanwhile as soon as the answer comes
 
     async def connect(self) -> None:
         await self.socket.connect()
@@ -200,6 +246,13 @@ class BenchClient:
         self.typed.append(word)
         await self.send(paragraph_id)
 
+    async def append(self, paragraph_id: int, chunk: str) -> None:
+        """Type `chunk` at the end of the paragraph, then send if nothing is in flight."""
+        replica = self.replicas[paragraph_id]
+        replica.edit(replica.local + chunk)
+        self.typed.append(chunk)
+        await self.send(paragraph_id)
+
     async def send(self, paragraph_id: int) -> None:
         edit = self.replicas[paragraph_id].outgoing()
         if edit is None:
@@ -213,6 +266,8 @@ class BenchClient:
             else:
                 self.sent.append((paragraph_id, ack["version"], started, acked))
             self.replicas[paragraph_id].acknowledged(ack)
+            if self.chained:
+                asyncio.get_running_loop().create_task(self.send(paragraph_id))
 
         data = {
             "paragraph_id": paragraph_id,
@@ -231,6 +286,7 @@ class BenchClient:
             "received": [[p, v, t] for (p, v), t in self.received.items()],
             "sent": self.sent,
             "typed": self.typed,
+            "own": self.own,
             "errors": self.errors,
             "texts": {p: r.local for p, r in self.replicas.items()},
             "settled": self.settled(),
@@ -248,8 +304,10 @@ def worker(specs: list[dict], setup: dict, rate: float, duration: float, events,
 
 
 async def drive(specs, cookies, setup, rate, duration, events, out) -> None:
+    etherpad = setup.get("profile") == "etherpad"
+    loop = etherpad_loop if etherpad else edit_loop
     clients = [
-        BenchClient(spec, cookie, setup["document_id"], setup["paragraphs"])
+        BenchClient(spec, cookie, setup["document_id"], setup["paragraphs"], etherpad)
         for spec, cookie in zip(specs, cookies, strict=True)
     ]
     for first in range(0, len(clients), 10):  # a few at a time, as people arrive
@@ -258,7 +316,7 @@ async def drive(specs, cookies, setup, rate, duration, events, out) -> None:
     await asyncio.to_thread(events["go"].wait)
     start = time.monotonic()
     editors = [(s, c) for s, c in zip(specs, clients, strict=True) if s["editor"]]
-    await asyncio.gather(*(edit_loop(c, s, rate, start, start + duration) for s, c in editors))
+    await asyncio.gather(*(loop(c, s, rate, start, start + duration) for s, c in editors))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not all(c.settled() for _, c in editors):
         for _, client in editors:  # whatever was typed while the last edit was in flight
@@ -285,6 +343,18 @@ async def edit_loop(client: BenchClient, spec: dict, rate: float, start: float, 
         tick += 1 / rate
 
 
+async def etherpad_loop(client: BenchClient, spec: dict, rate: float, start: float, stop: float):
+    """Etherpad's load test: 4 characters at the end of one's own paragraph every 200 ms."""
+    rng = random.Random(spec["index"])
+    tick = start + rng.random() * ETHERPAD_INTERVAL
+    count = 0
+    while tick < stop:
+        await asyncio.sleep(max(0.0, tick - time.monotonic()))
+        count += 1
+        await client.append(spec["paragraph_id"], f" {count % 1000:03d}")
+        tick += ETHERPAD_INTERVAL
+
+
 # --------------------------------------------------------------------------------------------
 # Orchestration and the report
 # --------------------------------------------------------------------------------------------
@@ -309,9 +379,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--message-queue", default=None, help="e.g. redis://127.0.0.1:6379/0")
-    parser.add_argument("--async-mode", choices=("threading", "gevent"), default="threading")
+    parser.add_argument(
+        "--async-mode", choices=("threading", "gevent"), default=None, help="default: the server's"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument(
+        "--profile", choices=("default", "etherpad"), default="default", help="etherpad: SPEC §13"
+    )
+    parser.add_argument("--authors", type=int, default=10, help="etherpad profile: authors")
+    parser.add_argument("--viewers", type=int, default=0, help="etherpad profile: viewers")
     args = parser.parse_args(argv)
+    if args.profile == "etherpad":
+        args.clients, args.editors = args.authors + args.viewers, args.authors
+        args.paragraphs, args.duration = args.authors, ETHERPAD_WARMUP + ETHERPAD_MEASURED
+        args.warmup = ETHERPAD_WARMUP
+    else:
+        args.warmup = 0.0
     if args.editors > args.clients:
         parser.error("--editors cannot exceed --clients")
     if args.processes > 1 and not args.message_queue:
@@ -326,7 +409,38 @@ def main(argv: list[str] | None = None) -> int:
         print_medians(runs)
     if args.json:
         print(json.dumps(runs, indent=2))
+        print(json.dumps(summary_of(runs)))
     return 1 if any(f["lost_edits"] or f["diverged_clients"] for f in runs) else 0
+
+
+def summary_of(runs: list[dict]) -> dict:
+    """One line for scripts: the medians of the runs, `p95` at the top level (SPEC §13)."""
+
+    def median(key: str, part: str) -> float:
+        return round(statistics.median(r[key][part] for r in runs), 2)
+
+    first = runs[0]
+    return {
+        "profile": first["profile"],
+        "authors": first["editors"],
+        "viewers": first["clients"] - first["editors"],
+        "server_processes": first["server_processes"],
+        "async_mode": first["async_mode"],
+        "database": first["database"],
+        "runs": len(runs),
+        "p50": median("receive_ms", "p50"),
+        "p95": median("receive_ms", "p95"),
+        "p99": median("receive_ms", "p99"),
+        "ack_p50": median("ack_ms", "p50"),
+        "ack_p95": median("ack_ms", "p95"),
+        "edits_per_s": round(statistics.median(r["edits_per_s"] for r in runs), 1),
+        "offered_per_s": first["offered_per_s"],
+        "server_cpu_ms_per_edit": round(
+            statistics.median(r["server_cpu_ms_per_edit"] for r in runs), 2
+        ),
+        "lost": sum(r["lost_edits"] for r in runs),
+        "diverged": sum(r["diverged_clients"] for r in runs),
+    }
 
 
 def one_run(args) -> dict:
@@ -338,7 +452,7 @@ def one_run(args) -> dict:
             "DRAFTING_INSTANCE": str(workdir / "instance"),
             "DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'bench.db'}",
             "SOCKETIO_MESSAGE_QUEUE": args.message_queue or "",
-            "SOCKETIO_ASYNC_MODE": args.async_mode,
+            "SOCKETIO_ASYNC_MODE": args.async_mode or os.environ.get("SOCKETIO_ASYNC_MODE", ""),
             "SECRET_KEY": "bench-secret",
             "DRAFTING_SCHEDULER": "0",
             "LOG_LEVEL": "WARNING",
@@ -347,7 +461,10 @@ def one_run(args) -> dict:
             "RATELIMIT_ENABLED": "0",
         }
         print(f"preparing: demo + {args.clients} accounts ...", flush=True)
-        setup = prepare(env, args.clients, args.editors, args.paragraphs)
+        setup = prepare(
+            env, args.clients, args.editors, args.paragraphs, args.profile == "etherpad"
+        )
+        setup["profile"] = args.profile
         servers = start_servers(env, args.processes, workdir)
         print("server pid(s):", " ".join(str(p.pid) for _, p in servers), flush=True)
         try:
@@ -399,6 +516,7 @@ def run_clients(args, setup: dict, urls: list[str], pids: list[int]) -> dict:
     client_cpu = sum(cpu_seconds(p.pid) for p in workers)
     started = time.monotonic()
     events["go"].set()
+    measured_from = started + args.warmup
     wait_for(out, "settled", len(workers), timeout=args.duration + 60)
     elapsed = time.monotonic() - started
     server_cpu = sum(cpu_seconds(pid) for pid in pids) - server_cpu
@@ -418,8 +536,10 @@ def run_clients(args, setup: dict, urls: list[str], pids: list[int]) -> dict:
         p["id"]: p["text"][LANG]
         for p in http.get(f"{urls[0]}/api/documents/{setup['document_id']}").json()["paragraphs"]
     }
-    figures = figures_of(results, stored, args, elapsed)
+    figures = figures_of(results, stored, setup, args, elapsed, measured_from)
     figures["cpu_s"] = {"server": round(server_cpu, 1), "clients": round(client_cpu, 1)}
+    edits = sum(len(r["sent"]) for r in results)
+    figures["server_cpu_ms_per_edit"] = round(server_cpu * 1000 / edits, 2) if edits else None
     with open("/proc/loadavg") as loadavg:
         figures["load_average_1min"] = float(loadavg.read().split()[0])
     return figures
@@ -440,14 +560,23 @@ def wait_for(out, kind: str, count: int, timeout: float = 120, collect: str | No
     return collected
 
 
-def figures_of(results: list[dict], stored: dict[int, str], args, elapsed: float) -> dict:
+def figures_of(
+    results: list[dict],
+    stored: dict[int, str],
+    setup: dict,
+    args,
+    elapsed: float,
+    measured_from: float,
+) -> dict:
+    """Latencies of the edits sent in the measured window; losses and divergence of all."""
     received = {r["index"]: {(p, v): t for p, v, t in r["received"]} for r in results}
-    latencies, acks, missing_deliveries, lost = [], [], 0, 0
-    edits = 0
+    latencies, pairs, acks, missing_deliveries, lost = [], [], [], 0, 0
+    edits = measured = 0
     for result in results:
         for paragraph_id, version, started, acked in result["sent"]:
             edits += 1
-            acks.append((acked - started) * 1000)
+            in_window = started >= measured_from
+            measured += in_window
             times = []
             for other, seen in received.items():
                 if other == result["index"]:
@@ -457,44 +586,62 @@ def figures_of(results: list[dict], stored: dict[int, str], args, elapsed: float
                     missing_deliveries += 1
                 else:
                     times.append(at)
-            if len(times) == len(received) - 1:
-                latencies.append((max(times) - started) * 1000)
-            else:
+            if len(times) < len(received) - 1:
                 lost += 1
-    final_text = " ".join(stored.values())
-    words = set(re.findall(r"e\d+w\d+x", final_text))
-    missing_words = [w for r in results for w in r["typed"] if w not in words]
+            if not in_window:
+                continue
+            acks.append((acked - started) * 1000)
+            pairs.extend((at - started) * 1000 for at in times)
+            if len(times) == len(received) - 1:
+                latencies.append((max(times, default=started) - started) * 1000)
+    if setup.get("profile") == "etherpad":  # an author's paragraph is exactly what it typed
+        initial = {int(k): v for k, v in setup["initial"].items()}
+        missing = sum(
+            1
+            for r in results
+            if r["own"] is not None and stored[r["own"]] != initial[r["own"]] + "".join(r["typed"])
+        )
+        offered = args.editors / ETHERPAD_INTERVAL
+    else:
+        words = set(re.findall(r"e\d+w\d+x", " ".join(stored.values())))
+        missing = sum(1 for r in results for w in r["typed"] if w not in words)
+        offered = args.editors * args.rate
     diverged = sum(
         1
         for r in results
         if not r["settled"] or any(stored[int(p)] != text for p, text in r["texts"].items())
     )
+    window = max(elapsed - args.warmup, 1e-9)
+
+    def spread(values: list[float]) -> dict:
+        return {
+            "p50": round(percentile(values, 50), 1),
+            "p95": round(percentile(values, 95), 1),
+            "p99": round(percentile(values, 99), 1),
+            "max": round(max(values), 1) if values else None,
+            "mean": round(statistics.fmean(values), 1) if values else None,
+        }
+
     return {
+        "profile": setup.get("profile", "default"),
         "clients": len(results),
         "editors": args.editors,
         "rate": args.rate,
         "duration_s": round(elapsed, 1),
+        "warmup_s": args.warmup,
         "server_processes": args.processes,
-        "async_mode": args.async_mode,
+        "async_mode": args.async_mode or os.environ.get("SOCKETIO_ASYNC_MODE") or "default",
         "database": (args.database_url or "sqlite").split(":")[0].split("+")[0],
         "edits": edits,
-        "edits_per_s": round(edits / elapsed, 1) if elapsed else 0.0,
+        "edits_per_s": round(measured / window, 1),
+        "offered_per_s": round(offered, 1),
         "deliveries": edits * (len(results) - 1) - missing_deliveries,
-        "latency_ms": {
-            "p50": round(percentile(latencies, 50), 1),
-            "p95": round(percentile(latencies, 95), 1),
-            "p99": round(percentile(latencies, 99), 1),
-            "max": round(max(latencies), 1) if latencies else None,
-            "mean": round(statistics.fmean(latencies), 1) if latencies else None,
-        },
-        "ack_ms": {
-            "p50": round(percentile(acks, 50), 1),
-            "p95": round(percentile(acks, 95), 1),
-            "p99": round(percentile(acks, 99), 1),
-        },
+        "latency_ms": spread(latencies),  # until every other client has it
+        "receive_ms": spread(pairs),  # each (edit, other client) pair
+        "ack_ms": spread(acks),
         "edit_errors": sum(len(r["errors"]) for r in results),
-        "lost_edits": lost + len(missing_words),
-        "missing_words": len(missing_words),
+        "lost_edits": lost + missing,
+        "missing_typing": missing,
         "diverged_clients": diverged,
     }
 
@@ -533,6 +680,12 @@ def print_report(args, f: dict) -> None:
         f"p99 {lat['p99']} ms (max {lat['max']} ms)"
     )
     ack = f["ack_ms"]
+    pair = f["receive_ms"]
+    print(
+        f"send -> receive, each (edit, other client): p50 {pair['p50']} ms, "
+        f"p95 {pair['p95']} ms, p99 {pair['p99']} ms; {f['edits_per_s']} of "
+        f"{f['offered_per_s']} edits/s offered; server CPU {f['server_cpu_ms_per_edit']} ms/edit"
+    )
     print(
         f"edit -> stored and acknowledged to its author: p50 {ack['p50']} ms, "
         f"p95 {ack['p95']} ms, p99 {ack['p99']} ms"
