@@ -9,7 +9,9 @@ process on SQLite, the document's row lock on PostgreSQL.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
@@ -30,29 +32,54 @@ def engine_options(uri: str) -> dict:
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
 
 
-def configure_sqlite(engine: Engine) -> None:
-    """WAL, busy timeout, foreign keys, and transactions that take the write lock at BEGIN."""
+def configure_sqlite(engine: Engine, cooperative: bool = False) -> None:
+    """WAL, busy timeout, foreign keys, and transactions that take the write lock at BEGIN.
+
+    `cooperative` (gevent): SQLite's own busy handler sleeps inside C, which would stop every
+    greenlet of the process, the one holding the lock included, until the timeout; so the
+    wait for the lock is a loop of BEGIN attempts with sleeps that let the others run."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={0 if cooperative else BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if cooperative:
+            begin_yielding(connection.connection.driver_connection)
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def begin_yielding(dbapi_connection: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting for another writer with sleeps that yield (gevent patches
+    time.sleep), up to the busy timeout."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    pause = 0.0005
+    while True:
+        try:
+            dbapi_connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
 
 
 def init_engine(app: Flask) -> None:
+    from drafting import concurrency
+
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            configure_sqlite(engine)
+            configure_sqlite(engine, cooperative=concurrency.active() == "gevent")
 
 
 def locked(model: type[T], ident: int) -> T | None:

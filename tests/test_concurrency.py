@@ -3,8 +3,11 @@ no 500 — on SQLite (BEGIN IMMEDIATE) and on PostgreSQL (row locks) alike."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -141,3 +144,54 @@ def test_a_deadline_is_acted_on_once_by_competing_schedulers(app, demo):
         outcomes = [o for result in pool.map(scheduler, range(4)) for o in result]
     assert [outcome for _, outcome in outcomes] == ["round_closed"]
     assert client.get(f"/api/documents/{demo.id}").get_json()["state"] == "committee_review"
+
+
+SQLITE_UNDER_GEVENT = """
+import sys
+from gevent import monkey
+monkey.patch_all()
+import gevent
+from sqlalchemy import create_engine
+from drafting import database
+
+database.BUSY_TIMEOUT_MS = 3000
+engine = create_engine("sqlite:///" + sys.argv[1])
+database.configure_sqlite(engine, cooperative=sys.argv[2] == "cooperative")
+with engine.begin() as connection:
+    connection.exec_driver_sql("CREATE TABLE log (what TEXT)")
+order = []
+
+def holder():
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO log VALUES ('holder')")
+        gevent.sleep(0.3)  # yields while holding the write lock, as a request reading its body
+        order.append("holder committed")
+
+def waiter():
+    gevent.sleep(0.05)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO log VALUES ('waiter')")
+    order.append("waiter committed")
+
+gevent.joinall([gevent.spawn(holder), gevent.spawn(waiter)], raise_error=True)
+print(",".join(order))
+"""
+
+
+def test_under_gevent_a_writer_waiting_for_sqlite_lets_the_lock_holder_finish(tmp_path):
+    """SQLite's busy handler sleeps in C: it would stall the holder's greenlet too."""
+
+    def run(mode: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", SQLITE_UNDER_GEVENT, str(tmp_path / f"{mode}.db"), mode],
+            cwd=Path(__file__).resolve().parent.parent,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    cooperative = run("cooperative")
+    assert cooperative.returncode == 0, cooperative.stderr
+    assert cooperative.stdout.strip() == "holder committed,waiter committed"
+    blocking = run("blocking")  # the C busy handler: the holder never gets to commit in time
+    assert blocking.returncode != 0 and "database is locked" in blocking.stderr

@@ -9,6 +9,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import requests
+from support.live_server import serve
+
 
 def test_healthz_reports_the_database(client, demo):
     response = client.get("/healthz")
@@ -16,6 +19,12 @@ def test_healthz_reports_the_database(client, demo):
     body = response.get_json()
     assert body["status"] == "ok" and body["problems"] == []
     assert body["async_mode"] == "threading"  # tests, the CLI and WSGI imports never patch
+
+
+def test_the_server_runs_gevent_unless_asked_for_threads(databases, tmp_path):
+    with serve(databases, tmp_path) as server:  # SOCKETIO_ASYNC_MODE empty, as by default
+        health = requests.get(f"{server.url}/healthz", timeout=5).json()
+    assert health["async_mode"] == "gevent"
 
 
 def test_an_unknown_async_mode_stops_the_server_with_a_clear_message(tmp_path):

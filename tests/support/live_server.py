@@ -102,10 +102,11 @@ def start(
     *,
     scheduler: bool = False,
     queue: str = "",
-    async_mode: str = "threading",
+    async_mode: str = "",
     env: dict[str, str] | None = None,
 ) -> LiveServer:
-    """A server process on an existing database (restarts, several processes side by side)."""
+    """A server process on an existing database (restarts, several processes side by side);
+    `async_mode` empty runs the server's default, as `make run` does."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
