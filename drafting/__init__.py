@@ -62,6 +62,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         logger=False,
         engineio_logger=False,
     )
+    if not app.config["WEBSOCKET_COMPRESSION"]:
+        app.wsgi_app = live.WithoutCompression(app.wsgi_app)  # type: ignore[method-assign]
     security.init_app(app)
     errors.init_app(app)
     health.init_app(app)
