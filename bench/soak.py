@@ -1,0 +1,680 @@
+"""Soak test under faults: ``python bench/soak.py --ops 20000 [--seed S] [--json]``.
+
+Starts the server (``python -m drafting.server``) on a fresh database holding the demo and
+drives --clients sockets with the browser's algorithm (drafting/text/replica.py, the same as
+static/js/editor.js) through a seeded random schedule of operations: typing, deleting and
+pasting at random places of shared paragraphs and of each client's own, in English and
+Spanish; clean reconnects; typing offline and resynchronising. Faults are injected on the
+same schedule: a socket cut with a TCP reset, a socket closed cleanly, the server killed
+with SIGKILL and restarted (with --processes 2, one of two processes killed while the other
+serves; with --db-restart-command, the database restarted under the running server).
+
+Checked at the end of every slice, once everything is quiet: every acknowledged edit is in
+the stored history with the text it was acknowledged with; every client's text equals the
+stored text; no version sequence has a gap or a duplicate; the audit chain verifies
+(``flask verify``); the server log shows no traceback and no 500; the server's memory
+(sampled RSS) did not keep growing. A failing slice is run again on ever shorter prefixes of
+its schedule (halving) and the shortest prefix that still fails is printed with its seed,
+so the case can become a regression test.
+
+--ops N runs slices of --slice operations, each with its own seed (seed, seed+1, ...) and a
+fresh server and database. With --json the last line printed is one JSON object: ``ops``,
+``lost``, ``diverged``, ``faults`` (count per kind), ``seconds``, ``peak_rss_mb``, ``seed``.
+The exit status is 1 on any loss, divergence or failed check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from live import free_port, login, prepare  # noqa: E402  (bench/live.py)
+from sioclient import LeanSocket  # noqa: E402
+
+from drafting.text.replica import Replica  # noqa: E402
+
+LANGS = ("en", "es")
+LETTERS = "abcdefghijklmnopqrstuvwxyz áéíñóú"
+FAULT_KINDS = ("socket_reset", "socket_close", "server_kill", "process_kill", "database_restart")
+QUIET_TIMEOUT = 60.0
+
+
+# --------------------------------------------------------------------------------------------
+# The schedule: a pure function of the seed, so a prefix of it replays exactly
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Op:
+    client: int
+    kind: str  # type | delete | paste | pause | reconnect | offline | a fault kind
+    paragraph: int = 0  # index into the shared targets, or -1 for the client's own
+    lang: str = "en"
+    at: float = 0.0  # where, as a fraction of the text's length
+    size: int = 0
+    text: str = ""
+
+
+def schedule(seed: int, ops: int, clients: int, paragraphs: int, faults: tuple[str, ...]):
+    """The operations of one slice; faults spread evenly, their order drawn from the seed."""
+    rng = random.Random(seed)
+    fault_every = max(ops // (4 * len(faults) + 1), 50) if faults else 0
+    kinds = list(faults) * 4
+    rng.shuffle(kinds)
+    out: list[Op] = []
+    for index in range(ops):
+        client = rng.randrange(clients)
+        if fault_every and index and index % fault_every == 0 and kinds:
+            out.append(Op(client, kinds.pop()))
+            continue
+        roll = rng.random()
+        own = rng.random() < 0.4
+        where = dict(
+            paragraph=-1 if own else rng.randrange(paragraphs),
+            lang=rng.choice(LANGS),
+            at=rng.random(),
+        )
+        if roll < 0.62:
+            word = "".join(rng.choice(LETTERS) for _ in range(rng.randint(1, 7)))
+            out.append(Op(client, "type", text=word, **where))
+        elif roll < 0.84:
+            out.append(Op(client, "delete", size=rng.randint(1, 8), **where))
+        elif roll < 0.88:
+            chunk = " ".join(
+                "".join(rng.choice(LETTERS[:26]) for _ in range(rng.randint(2, 9)))
+                for _ in range(rng.randint(3, 10))
+            )
+            out.append(Op(client, "paste", text=f" {chunk} ", **where))
+        elif roll < 0.995:
+            out.append(Op(client, "pause", size=rng.randint(1, 15)))
+        elif roll < 0.998:
+            out.append(Op(client, "reconnect"))
+        else:
+            out.append(Op(client, "offline", size=rng.randint(3, 30)))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Clients
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Acked:
+    paragraph_id: int
+    lang: str
+    version: int
+    text: str
+
+
+@dataclass
+class SoakClient:
+    """One person's socket and replicas; reconnects as the browser does."""
+
+    index: int
+    cookie: str
+    document_id: int
+    targets: list[int]
+    own: int
+    urls: list[str]
+    replicas: dict[tuple[int, str], Replica] = field(default_factory=dict)
+    acked: list[Acked] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    socket: LeanSocket | None = None
+    online: bool = False
+    offline_for: int = 0  # operations still to type without a connection
+    lost: set[tuple[int, str]] = field(default_factory=set)  # in flight when the socket died
+
+    async def connect(self, deadline: float = 90.0) -> None:
+        """Connect to any server that answers, join, resynchronise from the snapshot."""
+        if self.online:
+            cut(self, reset=False)
+        give_up = time.monotonic() + deadline
+        attempt = 0
+        while True:
+            url = self.urls[(self.index + attempt) % len(self.urls)]
+            attempt += 1
+            try:
+                self.socket = LeanSocket(url, self.cookie, self.on_event)
+                await self.socket.connect()
+                snapshot = await self.socket.call("join", {"document_id": self.document_id})
+                if "error" in snapshot:
+                    raise ConnectionError(snapshot["error"])
+                break
+            except Exception as error:  # refused, reset, timed out: try again shortly
+                if self.socket is not None:
+                    await self.socket.close()
+                if time.monotonic() > give_up:
+                    raise RuntimeError(f"client {self.index} could not reconnect") from error
+                await asyncio.sleep(0.1)
+        self.online = True
+        asyncio.get_running_loop().create_task(self._watch(self.socket))
+        self.resync(snapshot)
+
+    def resync(self, snapshot: dict) -> None:
+        for paragraph in snapshot["paragraphs"]:
+            for lang in LANGS:
+                key = (paragraph["id"], lang)
+                if paragraph["id"] not in self.targets and paragraph["id"] != self.own:
+                    continue
+                text, version = paragraph["text"].get(lang, ""), paragraph["version"].get(lang, 0)
+                if key not in self.replicas:
+                    if "[" in text or "]" in text:
+                        continue  # a deleted bracket would be refused; typing adds none
+                    self.replicas[key] = Replica(text, version)
+                elif key in self.replicas:
+                    self.replicas[key].remote(version, text)
+        for key in list(self.lost):
+            replica = self.replicas[key]
+            self.lost.discard(key)
+            if replica.inflight is not None:
+                self.transmit(key, replica.inflight)  # the same edit again; the server knows it
+        for key in self.replicas:
+            self.flush(key)
+
+    async def _watch(self, sock: LeanSocket) -> None:
+        """Notice the connection dying (the reader ends) and mark the edits in flight lost."""
+        if sock.reader is not None:
+            await asyncio.gather(sock.reader, return_exceptions=True)
+        if sock is self.socket and self.online:
+            self.went_offline()
+
+    def went_offline(self) -> None:
+        self.online = False
+        for key, replica in self.replicas.items():
+            if replica.inflight is not None:
+                self.lost.add(key)
+
+    def on_event(self, event: str, data: Any, _arrived: float) -> None:
+        if event != "paragraph_updated":
+            return
+        key = (data["paragraph_id"], data["lang"])
+        replica = self.replicas.get(key)
+        if replica is not None:
+            replica.remote(data["version"], data["text"])
+            self.flush(key)
+
+    def flush(self, key: tuple[int, str]) -> None:
+        if not self.online:
+            return
+        edit = self.replicas[key].outgoing()
+        if edit is not None:
+            self.transmit(key, edit)
+
+    def transmit(self, key: tuple[int, str], edit) -> None:
+        sock = self.socket
+
+        def answered(ack: dict) -> None:
+            replica = self.replicas[key]
+            if sock is not self.socket or replica.inflight is not edit:
+                return  # an answer from a connection already given up
+            if "error" in ack:
+                self.errors.append(f"{key}: {ack['error']}")
+            else:
+                self.acked.append(Acked(key[0], key[1], ack["version"], ack["text"]))
+            replica.acknowledged(ack)
+            self.flush(key)
+
+        data = {
+            "paragraph_id": key[0],
+            "lang": key[1],
+            "base_version": edit.base_version,
+            "patch": edit.patch,
+        }
+        asyncio.get_running_loop().create_task(self._emit(sock, data, answered))
+
+    async def _emit(self, sock: LeanSocket, data: dict, answered) -> None:
+        with contextlib.suppress(Exception):  # the connection is gone; _watch marks it lost
+            await sock.emit("edit", data, answered)
+
+    def apply(self, op: Op) -> None:
+        """One local keystroke-level operation on a replica, then send if nothing is in flight."""
+        paragraph_id = self.own if op.paragraph == -1 else self.targets[op.paragraph]
+        key = (paragraph_id, op.lang)
+        replica = self.replicas.get(key)
+        if replica is None:
+            return
+        text = replica.local
+        at = int(op.at * len(text))
+        if op.kind == "delete":
+            replica.edit(text[:at] + text[at + op.size :])
+        else:
+            replica.edit(text[:at] + op.text + text[at:])
+        self.flush(key)
+
+    def settled(self) -> bool:
+        return self.online and all(r.settled for r in self.replicas.values())
+
+
+# --------------------------------------------------------------------------------------------
+# Servers and faults
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    port: int
+    env: dict[str, str]
+    log: Path
+    process: subprocess.Popen | None = None
+    rss_mb: list[float] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        out = self.log.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "drafting.server"],
+            cwd=ROOT,
+            env={**self.env, "PORT": str(self.port), "HOST": "127.0.0.1"},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        import requests
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                sys.exit(f"the server exited; see {self.log}")
+            try:
+                if requests.get(f"{self.url}/healthz", timeout=1).status_code in (200, 503):
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        sys.exit(f"the server did not start; see {self.log}")
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def sample_rss(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    self.rss_mb.append(int(line.split()[1]) / 1024)
+        except OSError:
+            pass
+
+
+def cut(client: SoakClient, reset: bool) -> None:
+    """Cut a client's socket: a TCP reset (SO_LINGER 0) or a clean close."""
+    sock = client.socket
+    if sock is None or sock.ws is None or not client.online:
+        return
+    client.went_offline()
+    raw = sock.ws.transport.get_extra_info("socket")
+    if reset and raw is not None:
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.ws.transport.abort()
+    else:
+        asyncio.get_running_loop().create_task(sock.close())
+
+
+# --------------------------------------------------------------------------------------------
+# One slice
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SliceResult:
+    seed: int
+    ops: int
+    lost: int = 0
+    diverged: int = 0
+    problems: list[str] = field(default_factory=list)
+    faults: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+    edits: int = 0
+    clients: list[SoakClient] = field(default_factory=list, repr=False)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.lost or self.diverged or self.problems)
+
+
+def run_slice(args, seed: int, ops: int) -> SliceResult:
+    result = SliceResult(seed, ops)
+    with tempfile.TemporaryDirectory(prefix="drafting-soak-") as tmp:
+        workdir = Path(tmp)
+        env = {
+            **os.environ,
+            "DRAFTING_INSTANCE": str(workdir / "instance"),
+            "DATABASE_URL": args.database_url or f"sqlite:///{workdir / 'soak.db'}",
+            "SOCKETIO_MESSAGE_QUEUE": args.message_queue or "",
+            "SECRET_KEY": "soak-secret",
+            "DRAFTING_SCHEDULER": "0",
+            "LOG_LEVEL": "WARNING",
+            "RATELIMIT_ENABLED": "0",
+        }
+        setup = prepare(env, args.clients, args.clients, args.paragraphs + args.clients)
+        targets = setup["paragraphs"][: args.paragraphs]
+        others = setup["paragraphs"][args.paragraphs :] or targets
+        owned = [others[i % len(others)] for i in range(args.clients)]
+        servers = [
+            Server(free_port(), env, workdir / f"server-{n}.log") for n in range(args.processes)
+        ]
+        for server in servers:
+            server.start()
+        started = time.monotonic()
+        try:
+            asyncio.run(drive(args, seed, ops, setup, targets, owned, servers, result))
+        finally:
+            for server in servers:
+                server.stop()
+        result.seconds = time.monotonic() - started
+        result.peak_rss_mb = round(max((m for s in servers for m in s.rss_mb), default=0.0), 1)
+        check_store(env, setup, result)
+        check_logs(servers, result)
+        check_memory(servers, result)
+    return result
+
+
+async def drive(args, seed, ops, setup, targets, owned, servers, result: SliceResult) -> None:
+    urls = [s.url for s in servers]
+    accounts = setup["accounts"]
+    cookies = await asyncio.gather(
+        *(asyncio.to_thread(login, urls[0], accounts[i]["email"]) for i in range(args.clients))
+    )
+    clients = [
+        SoakClient(i, cookies[i], setup["document_id"], targets, owned[i], urls)
+        for i in range(args.clients)
+    ]
+    await asyncio.gather(*(c.connect() for c in clients))
+    plan = schedule(seed, ops, args.clients, len(targets), args.fault_kinds)
+    last_sample = 0.0
+    for op in plan:
+        client = clients[op.client]
+        if time.monotonic() - last_sample > 0.5:
+            for server in servers:
+                server.sample_rss()
+            last_sample = time.monotonic()
+        if op.kind in FAULT_KINDS:
+            await inject(op.kind, client, clients, servers, args, result)
+        elif op.kind == "pause":
+            await asyncio.sleep(op.size / 1000)
+        elif op.kind == "reconnect":
+            if not client.offline_for:
+                await client.connect()
+        elif op.kind == "offline":
+            if client.online:
+                cut(client, reset=False)
+                client.offline_for = op.size
+        else:
+            client.apply(op)
+            if client.offline_for:
+                client.offline_for -= 1
+                if not client.offline_for:
+                    await client.connect()
+        await asyncio.sleep(0)
+    await quiet(clients, result)
+    for client in clients:
+        if client.socket is not None:
+            await client.socket.close()
+    result.edits = sum(len(c.acked) for c in clients)
+    result.problems += [f"client {c.index}: {e}" for c in clients for e in c.errors]
+    result.clients = clients
+
+
+async def inject(kind, client, clients, servers, args, result: SliceResult) -> None:
+    if kind == "socket_reset" or kind == "socket_close":
+        if not client.online:
+            return
+        client.offline_for = 0
+        cut(client, reset=kind == "socket_reset")
+        await asyncio.sleep(0.01)
+        await client.connect()
+    elif kind == "server_kill" or (kind == "process_kill" and len(servers) > 1):
+        victim = servers[-1] if kind == "process_kill" else servers[0]
+        victim.kill()
+        for other in clients:
+            if other.socket is not None and other.socket.address.startswith(
+                victim.url.replace("http", "ws", 1)
+            ):
+                other.went_offline()
+        await asyncio.sleep(0.05)
+        await asyncio.to_thread(victim.start)
+        for other in clients:
+            other.offline_for = 0
+        await asyncio.gather(*(c.connect() for c in clients if not c.online))
+    elif kind == "database_restart" and args.db_restart_command:
+        await asyncio.to_thread(subprocess.run, args.db_restart_command, shell=True, check=True)
+    else:
+        return  # this kind needs a set-up the run does not have
+    result.faults[kind] += 1
+
+
+async def quiet(clients: list[SoakClient], result: SliceResult) -> None:
+    """Bring everyone back online and wait until nothing is in flight or unsent."""
+    for client in clients:
+        client.offline_for = 0
+        if not client.online:
+            await client.connect()
+    deadline = time.monotonic() + QUIET_TIMEOUT
+    while time.monotonic() < deadline:
+        if all(c.settled() for c in clients):
+            break
+        for client in clients:
+            for key in client.replicas:
+                client.flush(key)
+        await asyncio.sleep(0.05)
+    else:
+        result.problems.append("clients did not settle within 60 s")
+    await asyncio.sleep(1.0)  # the last broadcasts are on their way
+
+
+# --------------------------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------------------------
+
+
+def check_store(env: dict[str, str], setup: dict, result: SliceResult) -> None:
+    """Acknowledged edits stored as acknowledged, contiguous versions, clients converged,
+    the audit chain intact."""
+    os.environ.update(env)
+    from sqlalchemy import select
+
+    from drafting import create_app
+    from drafting.extensions import db
+    from drafting.models import Version
+
+    app = create_app({"SCHEDULER_ENABLED": False})
+    with app.app_context():
+        keys = {k for c in result.clients for k in c.replicas}
+        stored: dict[tuple[int, str], dict[int, str]] = {}
+        for paragraph_id, lang in keys:
+            rows = db.session.execute(
+                select(Version.seq, Version.text).where(
+                    Version.paragraph_id == paragraph_id, Version.lang == lang
+                )
+            ).all()
+            seqs = sorted(seq for seq, _ in rows)
+            if seqs != list(range(1, len(seqs) + 1)):
+                result.problems.append(f"versions of {paragraph_id}/{lang} are not 1..n")
+            stored[(paragraph_id, lang)] = dict(rows)
+        db.session.remove()
+        db.engine.dispose()
+    for client in result.clients:
+        for ack in client.acked:
+            if stored[(ack.paragraph_id, ack.lang)].get(ack.version) != ack.text:
+                result.lost += 1
+        for key, replica in client.replicas.items():
+            versions = stored[key]
+            if not replica.settled or replica.local != versions.get(max(versions, default=0), ""):
+                result.diverged += 1
+                break
+    verify = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "verify", str(setup["document_id"])],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if verify.returncode != 0:
+        result.problems.append(f"flask verify: {(verify.stdout + verify.stderr).strip()[-400:]}")
+
+
+def check_logs(servers: list[Server], result: SliceResult) -> None:
+    for server in servers:
+        text = server.log.read_text(errors="replace")
+        if "Traceback" in text or '" 500 ' in text:
+            lines = [ln for ln in text.splitlines() if ln.strip()][-12:]
+            result.problems.append(f"{server.log.name}: " + " | ".join(lines))
+
+
+def check_memory(servers: list[Server], result: SliceResult) -> None:
+    """Growth without bound shows as the last samples far above those after the warm-up."""
+    for server in servers:
+        samples = server.rss_mb
+        if len(samples) < 20:
+            continue
+        early = statistics.median(samples[5:10])
+        late = statistics.median(samples[-5:])
+        if late > 1.5 * early and late - early > 100:
+            result.problems.append(f"server RSS grew from {early:.0f} MB to {late:.0f} MB")
+
+
+# --------------------------------------------------------------------------------------------
+# Slices, shrinking and the report
+# --------------------------------------------------------------------------------------------
+
+
+def shrink(args, failed: SliceResult) -> int:
+    """The shortest prefix of the failing schedule that still fails, by halving."""
+    shortest = failed.ops
+    size = failed.ops // 2
+    while size >= 10:
+        print(f"  shrinking: {size} ops of seed {failed.seed} ...", flush=True)
+        if run_slice(args, failed.seed, size).failed:
+            shortest = size
+            size //= 2
+        else:
+            break
+    return shortest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ops", type=int, default=20_000, help="operations in all")
+    parser.add_argument("--slice", type=int, default=20_000, help="operations per slice")
+    parser.add_argument("--seed", type=int, default=None, help="default: a random one")
+    parser.add_argument("--clients", type=int, default=6)
+    parser.add_argument("--paragraphs", type=int, default=3, help="shared paragraphs")
+    parser.add_argument("--faults", default="all", help="all, none or kinds, comma-separated")
+    parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--message-queue", default=None, help="e.g. redis://127.0.0.1:6379/0")
+    parser.add_argument(
+        "--db-restart-command", default=None, help="restarts the database (PostgreSQL)"
+    )
+    parser.add_argument("--no-shrink", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if args.processes > 1 and not args.message_queue:
+        parser.error("several server processes share broadcasts through --message-queue")
+    if args.faults == "all":
+        args.fault_kinds = FAULT_KINDS
+    elif args.faults == "none":
+        args.fault_kinds = ()
+    else:
+        args.fault_kinds = tuple(k for k in args.faults.split(",") if k)
+        unknown = set(args.fault_kinds) - set(FAULT_KINDS)
+        if unknown:
+            parser.error(f"unknown fault kinds: {', '.join(sorted(unknown))}")
+    seed = args.seed if args.seed is not None else random.SystemRandom().randrange(10**9)
+    print(f"seed {seed}", flush=True)
+
+    totals = SliceResult(seed, 0)
+    started = time.monotonic()
+    remaining, number = args.ops, 0
+    while remaining > 0:
+        size = min(args.slice, remaining)
+        slice_seed = seed + number
+        outcome = run_slice(args, slice_seed, size)
+        totals.ops += size
+        totals.lost += outcome.lost
+        totals.diverged += outcome.diverged
+        totals.faults.update(outcome.faults)
+        totals.peak_rss_mb = max(totals.peak_rss_mb, outcome.peak_rss_mb)
+        totals.edits += outcome.edits
+        print(
+            f"slice {number + 1}: seed {slice_seed}, {size} ops, {outcome.edits} edits "
+            f"acknowledged in {outcome.seconds:.0f} s; lost {outcome.lost}, diverged "
+            f"{outcome.diverged}; faults {dict(outcome.faults)}; peak RSS "
+            f"{outcome.peak_rss_mb} MB",
+            flush=True,
+        )
+        if outcome.failed:
+            totals.problems += outcome.problems
+            for problem in outcome.problems[:10]:
+                print(f"  problem: {problem}", flush=True)
+            if not args.no_shrink:
+                shortest = shrink(args, outcome)
+                print(
+                    f"FAILED: seed {slice_seed}; the first {shortest} operations still fail: "
+                    f"python bench/soak.py --seed {slice_seed} --ops {shortest} --faults "
+                    f"{args.faults}",
+                    flush=True,
+                )
+            break
+        remaining -= size
+        number += 1
+    seconds = round(time.monotonic() - started, 1)
+    summary = {
+        "ops": totals.ops,
+        "lost": totals.lost,
+        "diverged": totals.diverged,
+        "faults": {kind: totals.faults.get(kind, 0) for kind in args.fault_kinds},
+        "seconds": seconds,
+        "peak_rss_mb": totals.peak_rss_mb,
+        "seed": seed,
+        "edits": totals.edits,
+        "problems": len(totals.problems),
+    }
+    print(
+        f"{totals.ops} ops, {totals.edits} edits acknowledged in {seconds} s: lost "
+        f"{totals.lost}, diverged {totals.diverged}, faults {summary['faults']}, peak RSS "
+        f"{totals.peak_rss_mb} MB, problems {len(totals.problems)}"
+    )
+    if args.json:
+        print(json.dumps(summary))
+    return 1 if totals.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
