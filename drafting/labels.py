@@ -54,6 +54,29 @@ ACTIONS = {
     "manage": _l("manage the document"),
 }
 
+# What the audit log records (AuditEntry.action).
+AUDIT_ACTIONS = {
+    "import": _l("imported"),
+    "translation_import": _l("translation imported"),
+    "edit": _l("text edited"),
+    "status": _l("status set"),
+    "transition": _l("workflow step"),
+    "amendment_filed": _l("amendment filed"),
+    "amendment_co_sponsored": _l("amendment co-sponsored"),
+    "amendment_withdrawn": _l("amendment withdrawn"),
+    "amendment_decided": _l("amendment decided"),
+    "comment": _l("comment"),
+    "reservation": _l("reservation filed"),
+    "tags": _l("tags changed"),
+    "silence_unbroken": _l("silence ended unbroken"),
+    "presidency_handed_over": _l("presidency handed over"),
+    "proposal": _l("proposal"),
+}
+
+
+def audit_action_label(action: str) -> str:
+    return str(AUDIT_ACTIONS.get(action, action.replace("_", " ")))
+
 
 def state_label(state: str) -> str:
     return str(STATES.get(state, state.replace("_", " ")))

@@ -89,6 +89,8 @@ def _register(state) -> None:
         state_label=labels.state_label,
         transition_label=labels.transition_label,
         role_label=labels.role_label,
+        audit_action_label=labels.audit_action_label,
+        document_title=lambda document: document.title_in(str(get_locale())),
         language_label=labels.language_label,
         runs_a_process=runs_a_process,
         workflow_diagram=lambda template, current: svg(template, current, labels.workflow_labels()),
