@@ -27,6 +27,30 @@ TRANSITIONS = {
     "adopt": _l("Adopt"),
     "start_reading": _l("Start plenary reading"),
 }
+# What a step does that cannot be taken back, said before it is taken (the confirmation).
+CONSEQUENCES = {
+    "submit": _l("Submitting sends the proposal to the drafting committee; it cannot be taken back."),
+    "open_round": _l(
+        "Opening the round records the current text as a new revision and lets delegations "
+        "propose amendments until the deadline."
+    ),
+    "close_round": _l(
+        "Closing the round ends amendment filing now, whatever the deadline; the committee "
+        "then reviews what was filed."
+    ),
+    "start_silence": _l(
+        "Starting the silence procedure freezes the text as the revision put to silence; "
+        "unless a delegation breaks silence before the deadline, the PPT may adopt it."
+    ),
+    "break_silence": _l(
+        "Breaking silence ends the procedure for every delegation and sends the text back "
+        "to the drafting committee."
+    ),
+    "adopt": _l("Adopting freezes the text for ever and publishes it."),
+    "start_reading": _l(
+        "Starting the plenary reading ends the committee's review; the text is read in plenary."
+    ),
+}
 ROLES = {
     "secretariat": _l("secretariat"),
     "ppt": _l("Presidency Pro Tempore"),
@@ -84,6 +108,11 @@ def state_label(state: str) -> str:
 
 def transition_label(name: str) -> str:
     return str(TRANSITIONS.get(name, name.replace("_", " ").capitalize()))
+
+
+def consequence(name: str) -> str:
+    """What taking the workflow step `name` does, for its confirmation."""
+    return str(CONSEQUENCES.get(name, _l("This step cannot be undone.")))
 
 
 def role_label(role: object) -> str:

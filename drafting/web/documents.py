@@ -12,6 +12,7 @@ from drafting.models import Document, Membership, Process, User
 from drafting.policy import can_import, published_documents, role_in, visible_documents
 from drafting.web import bp
 from drafting.web.pages import document_page
+from drafting.web.workflow import kept_form, time_zones
 
 
 @bp.get("/")
@@ -59,4 +60,10 @@ def process(process_id: int):
 def document(document_id: int):
     document = visible_or_404(document_id)
     page = document_page(document, viewer())
-    return render_template("document.html", document=document, page=page)
+    return render_template(
+        "document.html",
+        document=document,
+        page=page,
+        kept=kept_form(document.id),
+        time_zones=time_zones(),
+    )

@@ -88,6 +88,7 @@ def _register(state) -> None:
     state.app.jinja_env.globals.update(
         state_label=labels.state_label,
         transition_label=labels.transition_label,
+        consequence=labels.consequence,
         role_label=labels.role_label,
         audit_action_label=labels.audit_action_label,
         document_title=lambda document: document.title_in(str(get_locale())),

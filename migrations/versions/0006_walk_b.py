@@ -1,6 +1,6 @@
 """a document's title in Spanish
 
-Revision ID: 0006_walk-b
+Revision ID: 0006_walk_b
 Revises: 0005_desk_processes
 Create Date: 2026-12-02 02:30:00.000000
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0006_walk-b"
+revision = "0006_walk_b"
 down_revision = "0005_desk_processes"
 branch_labels = None
 depends_on = None
