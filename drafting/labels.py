@@ -29,7 +29,9 @@ TRANSITIONS = {
 }
 # What a step does that cannot be taken back, said before it is taken (the confirmation).
 CONSEQUENCES = {
-    "submit": _l("Submitting sends the proposal to the drafting committee; it cannot be taken back."),
+    "submit": _l(
+        "Submitting sends the proposal to the drafting committee; it cannot be taken back."
+    ),
     "open_round": _l(
         "Opening the round records the current text as a new revision and lets delegations "
         "propose amendments until the deadline."
