@@ -45,10 +45,16 @@ PAGES = {
 }
 
 
-def error_page(status: int):
+EXPIRED_FORM = (
+    _l("The form has expired"),
+    _l("Its security token (CSRF) is missing or too old: reload the page and send it again."),
+)
+
+
+def error_page(status: int, words: tuple[Any, Any] | None = None):
     """A styled page in the reader's language with a way back; plain text if even that fails
     (a broken database can stop the layout from rendering)."""
-    heading, explanation = PAGES.get(status) or PAGES[500 if status >= 500 else 400]
+    heading, explanation = words or PAGES.get(status) or PAGES[500 if status >= 500 else 400]
     try:
         body = render_template("error.html", code=status, heading=heading, explanation=explanation)
     except Exception:  # the last resort must answer
@@ -90,7 +96,7 @@ def init_app(app: Flask) -> None:
     def csrf_error(error: CSRFError):
         if request.path.startswith("/api/"):
             return json_error(400, f"CSRF check failed: {error.description}")
-        return error_page(400)
+        return error_page(400, EXPIRED_FORM)
 
     @app.errorhandler(OverflowError)
     @app.errorhandler(DataError)

@@ -16,22 +16,26 @@
   window.addEventListener("resize", clearBar);
 
   // After a form post the page comes back at what was acted on (#p-12, #a-3): its message
-  // moves next to it, its panel opens to show the result, and the message takes the focus.
-  var id = location.hash ? decodeURIComponent(location.hash.slice(1)) : "";
-  var target = id && document.getElementById(id);
-  var flashes = document.querySelectorAll("main > .flash");
-  if (!target || !flashes.length) return;
-  var here = document.createElement("div");
-  here.className = "flash-here";
-  here.tabIndex = -1;
-  flashes.forEach(function (flash) { here.appendChild(flash); });
-  var place = target.tagName === "TR" ? target.lastElementChild : target;
-  place.insertBefore(here, place.firstChild);
-  for (var open = target.closest("details"); open; open = open.parentElement.closest("details")) {
-    open.open = true;
-  }
-  var panel = target.querySelector("details.para-panel");
-  if (panel) panel.open = true;
-  here.focus({ preventScroll: true });
-  target.scrollIntoView({ block: "start" });
+  // moves next to it, its panel opens to show the result, and the message takes the focus
+  // (once the page has loaded, after the browser's own jump to the anchor).
+  window.addEventListener("load", function () {
+    var id = location.hash ? decodeURIComponent(location.hash.slice(1)) : "";
+    var target = id && document.getElementById(id);
+    var flashes = document.querySelectorAll("main > .flash");
+    if (!target || !flashes.length) return;
+    var here = document.createElement("div");
+    here.className = "flash-here";
+    here.tabIndex = -1;
+    flashes.forEach(function (flash) { here.appendChild(flash); });
+    var place = target.tagName === "TR" ? target.lastElementChild : target;
+    place.insertBefore(here, place.firstChild);
+    for (var open = target.closest("details"); open; open = open.parentElement.closest("details")) {
+      open.open = true;
+    }
+    var panel = target.querySelector("details.para-panel");
+    if (panel) panel.open = true;
+    clearBar();
+    target.scrollIntoView({ block: "start" });
+    here.focus({ preventScroll: true });
+  });
 })();
