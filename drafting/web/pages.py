@@ -236,7 +236,7 @@ def waiting_for(user: User, document: Document, role: Role | None) -> list[str]:
         yours.append(_("you may edit the text live"))
     steps = [
         labels.transition_label(o["name"])
-        for o in workflow.options(user, document)
+        for o in (workflow.options(user, document) if role else [])
         if o["from_here"] and o["allowed"]
     ]
     if steps:

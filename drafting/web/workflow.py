@@ -54,7 +54,9 @@ def time_zones() -> list[str]:
 
 def kept_form(document_id: int) -> dict[str, str]:
     """The fields of the step just refused on this document (once), so nothing typed is lost."""
-    kept = session.pop(KEPT, None)
+    if KEPT not in session:
+        return {}  # reading alone leaves the session cookie as it is
+    kept = session.pop(KEPT)
     return kept if isinstance(kept, dict) and kept.get("document") == document_id else {}
 
 
