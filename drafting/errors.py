@@ -6,7 +6,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
@@ -22,6 +23,44 @@ log = logging.getLogger(__name__)
 
 def json_error(status: int, message: str, **extra):
     return jsonify(error=message, **extra), status
+
+
+# What a page says for each status, in the reader's language (others read as 400 or 500).
+PAGES = {
+    400: (
+        _l("The request could not be read"),
+        _l("Something in it is missing or malformed; nothing was changed."),
+    ),
+    403: (_l("Not open to you"), _l("Your role does not give you access to this page.")),
+    404: (
+        _l("Page not found"),
+        _l("There is nothing at this address, or it is not visible to you."),
+    ),
+    405: (_l("Not possible here"), _l("This address does not take that kind of request.")),
+    413: (_l("Too large"), _l("What was sent is larger than this site accepts.")),
+    500: (
+        _l("Something went wrong"),
+        _l("An internal error stopped the request; nothing was changed."),
+    ),
+}
+
+
+EXPIRED_FORM = (
+    _l("The form has expired"),
+    _l("Its security token (CSRF) is missing or too old: reload the page and send it again."),
+)
+
+
+def error_page(status: int, words: tuple[Any, Any] | None = None):
+    """A styled page in the reader's language with a way back; plain text if even that fails
+    (a broken database can stop the layout from rendering)."""
+    heading, explanation = words or PAGES.get(status) or PAGES[500 if status >= 500 else 400]
+    try:
+        body = render_template("error.html", code=status, heading=heading, explanation=explanation)
+    except Exception:  # the last resort must answer
+        log.exception("the error page for %s could not be rendered", status)
+        body = f"{heading}. {explanation}"
+    return body, status
 
 
 def error_body(error: ServiceError) -> dict[str, Any]:
@@ -51,13 +90,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(LoginRefused)
     def login_refused(error: LoginRefused):
-        return json_error(error.status, str(error))
+        return json_error(error.status, render(error.reason))
 
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         if request.path.startswith("/api/"):
             return json_error(400, f"CSRF check failed: {error.description}")
-        return error.description, 400
+        return error_page(400, EXPIRED_FORM)
 
     @app.errorhandler(OverflowError)
     @app.errorhandler(DataError)
@@ -68,7 +107,7 @@ def init_app(app: Flask) -> None:
         log.info("refused a value out of range on %s %s: %s", request.method, request.path, error)
         if request.path.startswith("/api/"):
             return json_error(400, "a value in the request is out of range")
-        return "A value in the request is out of range.", 400
+        return error_page(400)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
@@ -78,7 +117,9 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
             messages = {413: "the request body is too large"}
             return json_error(error.code or 500, messages.get(error.code, error.description))
-        return error
+        if error.code and error.code < 400:
+            return error
+        return error_page(error.code or 500)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
@@ -86,4 +127,4 @@ def init_app(app: Flask) -> None:
         log.exception("unexpected error on %s %s", request.method, request.path)
         if request.path.startswith("/api/"):
             return json_error(500, "internal error; nothing was changed")
-        return "Internal error; nothing was changed.", 500
+        return error_page(500)

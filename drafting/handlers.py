@@ -110,7 +110,10 @@ def string(data: dict[str, Any], key: str, *, required: bool = True, default: st
 def start_session(user: User) -> None:
     """A fresh session on every login, so a session id planted before login is worthless;
     it is also recorded on the server, so that ending it makes the cookie worthless too."""
+    lang = session.get("lang")  # the language chosen before logging in stays
     session.clear()
+    if lang:
+        session["lang"] = lang
     login_id = sessions.start(user)
     db.session.commit()
     login_user(user)

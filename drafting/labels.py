@@ -27,6 +27,32 @@ TRANSITIONS = {
     "adopt": _l("Adopt"),
     "start_reading": _l("Start plenary reading"),
 }
+# What a step does that cannot be taken back, said before it is taken (the confirmation).
+CONSEQUENCES = {
+    "submit": _l(
+        "Submitting sends the proposal to the drafting committee; it cannot be taken back."
+    ),
+    "open_round": _l(
+        "Opening the round records the current text as a new revision and lets delegations "
+        "propose amendments until the deadline."
+    ),
+    "close_round": _l(
+        "Closing the round ends amendment filing now, whatever the deadline; the committee "
+        "then reviews what was filed."
+    ),
+    "start_silence": _l(
+        "Starting the silence procedure freezes the text as the revision put to silence; "
+        "unless a delegation breaks silence before the deadline, the PPT may adopt it."
+    ),
+    "break_silence": _l(
+        "Breaking silence ends the procedure for every delegation and sends the text back "
+        "to the drafting committee."
+    ),
+    "adopt": _l("Adopting freezes the text for ever and publishes it."),
+    "start_reading": _l(
+        "Starting the plenary reading ends the committee's review; the text is read in plenary."
+    ),
+}
 ROLES = {
     "secretariat": _l("secretariat"),
     "ppt": _l("Presidency Pro Tempore"),
@@ -54,6 +80,29 @@ ACTIONS = {
     "manage": _l("manage the document"),
 }
 
+# What the audit log records (AuditEntry.action).
+AUDIT_ACTIONS = {
+    "import": _l("imported"),
+    "translation_import": _l("translation imported"),
+    "edit": _l("text edited"),
+    "status": _l("status set"),
+    "transition": _l("workflow step"),
+    "amendment_filed": _l("amendment filed"),
+    "amendment_co_sponsored": _l("amendment co-sponsored"),
+    "amendment_withdrawn": _l("amendment withdrawn"),
+    "amendment_decided": _l("amendment decided"),
+    "comment": _l("comment"),
+    "reservation": _l("reservation filed"),
+    "tags": _l("tags changed"),
+    "silence_unbroken": _l("silence ended unbroken"),
+    "presidency_handed_over": _l("presidency handed over"),
+    "proposal": _l("proposal"),
+}
+
+
+def audit_action_label(action: str) -> str:
+    return str(AUDIT_ACTIONS.get(action, action.replace("_", " ")))
+
 
 def state_label(state: str) -> str:
     return str(STATES.get(state, state.replace("_", " ")))
@@ -61,6 +110,11 @@ def state_label(state: str) -> str:
 
 def transition_label(name: str) -> str:
     return str(TRANSITIONS.get(name, name.replace("_", " ").capitalize()))
+
+
+def consequence(name: str) -> str:
+    """What taking the workflow step `name` does, for its confirmation."""
+    return str(CONSEQUENCES.get(name, _l("This step cannot be undone.")))
 
 
 def role_label(role: object) -> str:

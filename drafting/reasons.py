@@ -141,6 +141,16 @@ MESSAGES: dict[str, Message] = {
     "silence_ended": Message(N_("the silence procedure ended unbroken at %(time)s")),
     "silence_runs": Message(N_("the silence procedure runs until %(time)s")),
     "no_silence": Message(N_("no silence procedure is under way")),
+    # deadlines as typed
+    "deadline_required": Message(
+        N_("a deadline is required (ISO 8601 with offset, e.g. 2026-11-30T17:00:00-06:00)")
+    ),
+    "deadline_unreadable": Message(N_("deadline %(value)s is not an ISO 8601 date and time")),
+    "deadline_no_offset": Message(N_("the deadline needs a time zone offset, e.g. -06:00")),
+    "deadline_past": Message(N_("the deadline is in the past")),
+    # logging in
+    "login_wrong": Message(N_("wrong email or password")),
+    "login_incomplete": Message(N_("email and password are required")),
 }
 CODES = frozenset(MESSAGES)
 

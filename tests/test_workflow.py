@@ -275,7 +275,7 @@ def test_web_buttons_take_transitions(client, auth, demo):
     due = (datetime.now(UTC) + timedelta(days=3)).astimezone(GMT_6).strftime("%Y-%m-%dT%H:%M")
     response = client.post(
         f"/documents/{demo.id}/transitions/open_round",
-        data={"csrf_token": token, "deadline": due, "utc_offset": "-06:00"},
+        data={"csrf_token": token, "deadline": due, "timezone": "America/Costa_Rica"},
     )
     assert response.status_code == 302
     page = client.get(f"/documents/{demo.id}").get_data(as_text=True)

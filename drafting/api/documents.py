@@ -20,6 +20,7 @@ def document_summary(document) -> dict:
         "id": document.id,
         "process_id": document.process_id,
         "title": document.title,
+        "title_es": document.title_es,
         "kind": document.kind.value,
         "state": document.state,
         "revision": revision.label if revision else None,

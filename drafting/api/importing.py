@@ -58,6 +58,7 @@ def import_document():
         current_user,
         forest,
         title=request.form.get("title") or filename.rsplit(".", 1)[0],
+        title_es=request.form.get("title_es", ""),
         kind=request.form.get("kind", "conclusions"),
         workflow=request.form.get("workflow", "online_rounds"),
         languages=languages or ["en"],

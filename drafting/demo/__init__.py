@@ -116,6 +116,8 @@ def load() -> Document:
         english,
         title="Conclusions of the Meeting of the Regional Consultation Group on Migration, "
         "Panama City, 19-20 July 2018",
+        title_es="Conclusiones de la Reunión del Grupo Regional de Consulta sobre Migración, "
+        "Ciudad de Panamá, 19-20 de julio de 2018",
         kind="conclusions",
         workflow="online_rounds",
         languages=["en", "es"],

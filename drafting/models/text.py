@@ -83,6 +83,8 @@ class Document(Hashed, db.Model):
     process_id: Mapped[int] = mapped_column(ForeignKey("process.id"), index=True)
     kind: Mapped[DocumentKind] = mapped_column(_enum(DocumentKind))
     title: Mapped[str] = mapped_column(String(500))
+    # The title in Spanish, shown to Spanish readers and in Spanish exports when set.
+    title_es: Mapped[str | None] = mapped_column(String(500))
     symbol: Mapped[str] = mapped_column(String(100), default="")
     languages: Mapped[list[str]] = mapped_column(JSON, default=lambda: ["en"])
     workflow: Mapped[str] = mapped_column(String(40), default="online_rounds")
@@ -126,6 +128,10 @@ class Document(Hashed, db.Model):
     @property
     def current_revision(self) -> Revision | None:
         return self.revisions[-1] if self.revisions else None
+
+    def title_in(self, lang: str) -> str:
+        """The title a reader of `lang` sees: the Spanish one if there is one, else the title."""
+        return self.title_es if lang == "es" and self.title_es else self.title
 
 
 class Paragraph(db.Model):

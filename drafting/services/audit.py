@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from drafting import clock
@@ -48,6 +48,7 @@ from drafting.models import (
     Comment,
     CoSponsor,
     Deadline,
+    Delegation,
     Document,
     Paragraph,
     Process,
@@ -380,3 +381,77 @@ def _check_state(document: Document, entries: list[AuditEntry]) -> list[str]:
     if actual != final.sha256:
         problems.append(f"adopted text SHA-256 is {actual}, recorded {final.sha256}")
     return problems
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    """What the audit page narrows the log to; None means any."""
+
+    user_id: int | None = None
+    delegation_id: int | None = None
+    action: str | None = None
+    paragraph_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LogPage:
+    """One page of a document's log, newest first, and what the filters may choose from."""
+
+    entries: list[AuditEntry]
+    total: int
+    page: int
+    pages: int
+    people: list[tuple[int, str]]
+    delegations: list[tuple[int, str]]
+    actions: list[str]
+
+
+def log_page(document: Document, wanted: LogFilter, page: int = 1, per_page: int = 50) -> LogPage:
+    """The entries of `document` that match `wanted`, newest first, `per_page` at a time."""
+    conditions = [AuditEntry.document_id == document.id]
+    if wanted.user_id is not None:
+        conditions.append(AuditEntry.user_id == wanted.user_id)
+    if wanted.delegation_id is not None:
+        conditions.append(AuditEntry.delegation_id == wanted.delegation_id)
+    if wanted.action:
+        conditions.append(AuditEntry.action == wanted.action)
+    if wanted.paragraph_id is not None:
+        conditions.append(AuditEntry.details["paragraph_id"].as_integer() == wanted.paragraph_id)
+    total = db.session.scalar(select(func.count()).select_from(AuditEntry).where(*conditions))
+    pages = max(1, -(-(total or 0) // per_page))
+    page = min(max(1, page), pages)
+    entries = db.session.scalars(
+        select(AuditEntry)
+        .where(*conditions)
+        .options(selectinload(AuditEntry.user))
+        .order_by(AuditEntry.id.desc())
+        .offset((page - 1) * per_page)
+        .limit(per_page)
+    ).all()
+    mine = AuditEntry.document_id == document.id
+    people = db.session.execute(
+        select(User.id, User.name)
+        .join(AuditEntry, AuditEntry.user_id == User.id)
+        .where(mine)
+        .distinct()
+        .order_by(User.name)
+    ).all()
+    delegations = db.session.execute(
+        select(Delegation.id, Delegation.code)
+        .join(AuditEntry, AuditEntry.delegation_id == Delegation.id)
+        .where(mine)
+        .distinct()
+        .order_by(Delegation.code)
+    ).all()
+    actions = db.session.scalars(
+        select(AuditEntry.action).where(mine).distinct().order_by(AuditEntry.action)
+    ).all()
+    return LogPage(
+        entries=list(entries),
+        total=total or 0,
+        page=page,
+        pages=pages,
+        people=[tuple(row) for row in people],
+        delegations=[tuple(row) for row in delegations],
+        actions=list(actions),
+    )

@@ -123,6 +123,7 @@ def create_document(
     forest: list[ParsedParagraph],
     *,
     title: str,
+    title_es: str = "",
     kind: str = "conclusions",
     workflow: str = "online_rounds",
     languages: list[str] | None = None,
@@ -144,7 +145,8 @@ def create_document(
             + (f"; not {bad[0]!r}" if bad else "")
         )
     title = (title or "").strip()
-    if len(title) > MAX_TITLE:
+    title_es = (title_es or "").strip()
+    if len(title) > MAX_TITLE or len(title_es) > MAX_TITLE:
         raise BadInput(f"the title may hold at most {MAX_TITLE} characters")
     symbol = validate_symbol(symbol)
     if workflow not in all_templates():
@@ -170,6 +172,7 @@ def create_document(
         process_id=process.id,
         kind=kind_value,
         title=title or "Untitled",
+        title_es=title_es or None,
         symbol=symbol,
         languages=languages,
         workflow=workflow,

@@ -12,6 +12,7 @@ from drafting.events import on_commit
 from drafting.extensions import db
 from drafting.models import Delegation, Document, Membership, Process, User
 from drafting.models.people import DelegationKind, Role
+from drafting.reasons import Reason
 from drafting.services import presence, sessions
 from drafting.services.errors import BadInput, NotFound
 
@@ -136,8 +137,11 @@ def _evict_on_commit(process: Process, user: User, reason: str) -> None:
 
 
 class LoginRefused(Exception):
-    def __init__(self, message: str, status: int = 401) -> None:
-        super().__init__(message)
+    """A refused login; `reason` is rendered in the reader's language."""
+
+    def __init__(self, reason: Reason, status: int = 401) -> None:
+        super().__init__(str(reason))
+        self.reason = reason
         self.status = status
 
 
@@ -150,10 +154,10 @@ def authenticate(email: object, password: object) -> User:
     UPDATE, so parallel wrong guesses each leave their mark.
     """
     if not isinstance(email, str) or not isinstance(password, str) or not email or not password:
-        raise LoginRefused("email and password are required", 400)
+        raise LoginRefused(Reason.of("login_incomplete"), 400)
     user = db.session.scalar(select(User).where(func.lower(User.email) == email.strip().lower()))
     if user is not None and user.locked_until and user.locked_until > clock.now():
-        raise LoginRefused("wrong email or password")  # a locked account says no more
+        raise LoginRefused(Reason.of("login_wrong"))  # a locked account says no more
     if user is None or not user.check_password(password):
         if user is not None:
             db.session.execute(
@@ -163,7 +167,7 @@ def authenticate(email: object, password: object) -> User:
                 .execution_options(synchronize_session=False)
             )
             db.session.commit()
-        raise LoginRefused("wrong email or password")
+        raise LoginRefused(Reason.of("login_wrong"))
     if user.failed_logins or user.locked_until:
         user.failed_logins = 0
         user.locked_until = None

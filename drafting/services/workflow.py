@@ -46,15 +46,13 @@ def active_deadline(document: Document) -> Deadline | None:
 def parse_deadline(raw: Any) -> tuple[datetime, str]:
     """An ISO 8601 time with its offset, in the future: (UTC time, offset as given)."""
     if not isinstance(raw, str) or not raw.strip():
-        raise BadInput(
-            "a deadline is required (ISO 8601 with offset, e.g. 2026-11-30T17:00:00-06:00)"
-        )
+        raise BadInput(Reason.of("deadline_required"))
     try:
         parsed = datetime.fromisoformat(raw.strip())
     except ValueError:
-        raise BadInput(f"deadline {raw!r} is not an ISO 8601 date and time") from None
+        raise BadInput(Reason.of("deadline_unreadable", value=repr(raw))) from None
     if parsed.tzinfo is None:
-        raise BadInput("the deadline needs a time zone offset, e.g. -06:00")
+        raise BadInput(Reason.of("deadline_no_offset"))
     if parsed.utcoffset() % timedelta(minutes=1):
         # Stored as "+HH:MM" and read back by format_deadline: seconds would not survive.
         raise BadInput("the deadline's offset must be whole minutes, e.g. +05:30")
@@ -63,7 +61,7 @@ def parse_deadline(raw: Any) -> tuple[datetime, str]:
     except OverflowError:  # e.g. 9999-12-31T23:00-06:00 is in the year 10000 in UTC
         raise BadInput(f"deadline {raw!r} is out of range") from None
     if in_utc <= clock.now():
-        raise BadInput("the deadline is in the past")
+        raise BadInput(Reason.of("deadline_past"))
     offset = parsed.strftime("%z")
     return in_utc, f"{offset[:3]}:{offset[3:]}"
 

@@ -11,22 +11,27 @@ from drafting.handlers import viewer, visible_or_404
 from drafting.models import Document, Membership, Process, User
 from drafting.policy import can_import, published_documents, role_in, visible_documents
 from drafting.web import bp
-from drafting.web.pages import document_page
+from drafting.web.pages import document_page, waiting_for
+from drafting.web.workflow import kept_form, time_zones
 
 
 @bp.get("/")
 def home():
-    if current_user.is_authenticated:
-        documents = visible_documents(current_user)
-        memberships = {m.process_id: m.role.value for m in current_user.memberships}
-    else:
-        documents = published_documents()
-        memberships = {}
+    """The first screen: for a participant, what waits for them in each document; for a
+    visitor, what the site is, how to log in, and the texts made public."""
+    if not current_user.is_authenticated:
+        return render_template("home.html", documents=published_documents(), items=[])
+    documents = visible_documents(current_user)
+    roles = {m.process_id: m.role for m in current_user.memberships}
+    items = [
+        (d, roles.get(d.process_id), waiting_for(current_user, d, roles.get(d.process_id)))
+        for d in documents
+    ]
     processes = {d.process_id: d.process for d in documents}
-    for process_id in memberships:
+    for process_id in roles:
         processes.setdefault(process_id, db.session.get(Process, process_id))
     return render_template(
-        "home.html", documents=documents, processes=processes, memberships=memberships
+        "home.html", documents=documents, items=items, processes=processes, roles=roles
     )
 
 
@@ -59,4 +64,10 @@ def process(process_id: int):
 def document(document_id: int):
     document = visible_or_404(document_id)
     page = document_page(document, viewer())
-    return render_template("document.html", document=document, page=page)
+    return render_template(
+        "document.html",
+        document=document,
+        page=page,
+        kept=kept_form(document.id),
+        time_zones=time_zones(),
+    )

@@ -129,6 +129,7 @@ def import_page(process_id: int):
             current_user,
             forest,
             title=form.get("title") or filename.rsplit(".", 1)[0],
+            title_es=form.get("title_es", ""),
             kind=form.get("kind", "conclusions"),
             workflow=form.get("workflow", "online_rounds"),
             languages=[code for code in languages if code] or ["en"],

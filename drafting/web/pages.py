@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from drafting import clock, gcm, labels
@@ -88,7 +89,10 @@ def _register(state) -> None:
     state.app.jinja_env.globals.update(
         state_label=labels.state_label,
         transition_label=labels.transition_label,
+        consequence=labels.consequence,
         role_label=labels.role_label,
+        audit_action_label=labels.audit_action_label,
+        document_title=lambda document: document.title_in(str(get_locale())),
         language_label=labels.language_label,
         runs_a_process=runs_a_process,
         workflow_diagram=lambda template, current: svg(template, current, labels.workflow_labels()),
@@ -144,6 +148,7 @@ class DocumentPage:
     now_iso: str
     round_number: int
     silence_over: bool
+    observer_note: str | None = None
 
 
 def document_page(document: Document, user: User | None) -> DocumentPage:
@@ -165,6 +170,85 @@ def document_page(document: Document, user: User | None) -> DocumentPage:
         template=workflow_template(document.workflow),
         can_edit=bool(user) and can(user, Action.EDIT_TEXT, document).allowed,
         now_iso=now.isoformat(),
-        round_number=sum(1 for r in document.revisions if r.label.startswith("Rev.")),
+        round_number=round_number(document),
         silence_over=bool(deadline and deadline.kind.value == "silence" and deadline.due_at <= now),
+        observer_note=observer_note(user, document, role),
     )
+
+
+def round_number(document: Document) -> int:
+    """The number of the round under way or last held (each round opens a Rev.N)."""
+    return sum(1 for r in document.revisions if r.label.startswith("Rev."))
+
+
+def observer_note(user: User | None, document: Document, role: Role | None) -> str | None:
+    """Why an observer reads but does not amend (or comment, unless the document allows
+    it); None for everyone else."""
+    if role != Role.OBSERVER or document.is_adopted:
+        return None
+    comment = can(user, Action.COMMENT, document)
+    if comment.allowed:
+        return _(
+            "You follow this text as an observer: you may comment; amendments come from "
+            "member delegations."
+        )
+    why = "; ".join(render(r) for r in comment.reasons)
+    return _(
+        "You follow this text as an observer (%(why)s): amendments and comments come from "
+        "member delegations and the secretariat, unless the secretariat opens a document "
+        "to observers' comments.",
+        why=why,
+    )
+
+
+def waiting_for(user: User, document: Document, role: Role | None) -> list[str]:
+    """What the first screen says about `document` for `user`: the deadline under way and
+    what is theirs to do now, in the reader's language."""
+    if document.is_adopted:
+        return [_("Adopted: the text is final.")]
+    lines = []
+    deadline = workflow.active_deadline(document)
+    if deadline is not None:
+        when = workflow.format_deadline(deadline)
+        if deadline.kind.value == "round":
+            lines.append(
+                _("Round %(n)s is open until %(when)s.", n=round_number(document), when=when)
+            )
+        elif deadline.due_at > clock.now():
+            lines.append(_("The silence procedure runs until %(when)s.", when=when))
+        else:
+            lines.append(_("Silence ended unbroken: the text awaits adoption by the PPT."))
+    allowed = allowed_actions(user, document)
+    yours = []
+    if allowed[Action.PROPOSE_AMENDMENT.value]:
+        yours.append(_("you may propose amendments"))
+    if allowed[Action.DECIDE_AMENDMENT.value]:
+        pending = sum(1 for a in amendments.for_document(document) if a.is_pending)
+        if pending:
+            yours.append(
+                ngettext(
+                    "%(num)d amendment waits for a decision",
+                    "%(num)d amendments wait for a decision",
+                    pending,
+                )
+            )
+    if allowed[Action.EDIT_TEXT.value]:
+        yours.append(_("you may edit the text live"))
+    steps = [
+        labels.transition_label(o["name"])
+        for o in (workflow.options(user, document) if role else [])
+        if o["from_here"] and o["allowed"]
+    ]
+    if steps:
+        yours.append(_("yours to take: %(steps)s", steps=", ".join(steps)))
+    if not yours and allowed[Action.COMMENT.value]:
+        yours.append(_("you may comment"))
+    note = observer_note(user, document, role)
+    if yours:
+        sentence = "; ".join(yours)
+        lines.append(sentence[0].upper() + sentence[1:] + ".")
+    elif note:
+        lines.append(note)
+    else:
+        lines.append(_("Nothing waits for you in this state; you may read and follow the text."))
+    return lines

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Length
 
 from drafting.extensions import db
 from drafting.handlers import end_session, safe_next, start_session
+from drafting.reasons import render
 from drafting.services.people import LoginRefused, authenticate
 from drafting.throttle import (
     LoginThrottled,
@@ -73,7 +74,7 @@ def login():
         except LoginThrottled as refused:
             return throttled(form, refused.retry_after)
         except LoginRefused as refused:
-            form.password.errors.append(str(refused))
+            form.password.errors.append(render(refused.reason))
             status = refused.status
         else:
             db.session.commit()

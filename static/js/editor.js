@@ -328,6 +328,20 @@
     input.style.height = input.scrollHeight + "px";
   }
 
+  // A box sized while its language was hidden (the ES or Parallel view not chosen yet) would
+  // stay one line high: size it again whenever its width changes, shown or resized.
+  var widths = new WeakMap();
+  var sizer = typeof ResizeObserver === "function" ? new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var input = entry.target.querySelector(".live-input");
+      var width = entry.contentRect.width;
+      if (input && width && widths.get(entry.target) !== width) {
+        widths.set(entry.target, width);
+        autosize(input);
+      }
+    });
+  }) : null;
+
   // ---- editing in place ------------------------------------------------------------------------
 
   function makeEditable(r) {
@@ -346,6 +360,7 @@
     r.input.value = r.local;
     r.el.appendChild(r.backdrop);
     r.el.appendChild(r.input);
+    if (sizer) sizer.observe(r.el);
     var composing = false;
     r.input.addEventListener("compositionstart", function () { composing = true; });
     r.input.addEventListener("compositionend", function () { composing = false; typed(r); });
@@ -355,6 +370,7 @@
       if (e.key === "Escape") r.input.blur();
     });
     r.input.addEventListener("focus", function () {
+      autosize(r.input);
       if (joined) socket.emit("editing", { paragraph_id: r.paragraphId, lang: r.lang });
     });
     r.input.addEventListener("blur", function () {
@@ -366,6 +382,7 @@
 
   function makeReadOnly(r) {
     if (!r.input) return;
+    if (sizer) sizer.unobserve(r.el);
     r.el.classList.remove("live-editable");
     r.input = null;
     r.backdrop = null;

@@ -299,7 +299,7 @@ def build(text: RevisionText, lang: str) -> etree._Element:
     preface = _e(doc, "preface")
     long_title = _e(preface, "longTitle")
     title_p = _e(long_title, "p")
-    _e(title_p, "docTitle", document.title)
+    _e(title_p, "docTitle", document.title_in(lang))
     notes.add(title_p, None, "preface")
     if document.symbol:
         _e(_e(preface, "p"), "docNumber", document.symbol)

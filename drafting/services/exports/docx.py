@@ -58,7 +58,7 @@ def _head(word: WordDocument, document: Document, label: str, lang: str, notes, 
     if document.symbol:
         word.run(word.paragraph("Document Symbol"), document.symbol)
     title = word.paragraph("Document Title", keep_with_next=True)
-    word.run(title, document.title)
+    word.run(title, document.title_in(lang))
     for note in notes.get(None, []):
         word.footnote(title, note.heading(lang), note.text)
     if line:
@@ -86,7 +86,7 @@ def clean(text: RevisionText, lang: str) -> ExportFile:
         word.bookmark(p, bookmark_name(row, lang))
     word.page_footer(document.symbol)
     word.properties(
-        title=document.title,
+        title=document.title_in(lang),
         identifier=identifier(document, text.label, lang),
         language=lang,
         subject=text.label,
@@ -146,7 +146,7 @@ def tracked_document(comparison: Comparison) -> bytes:
     word.page_footer(document.symbol)
     word.track_revisions()
     word.properties(
-        title=document.title,
+        title=document.title_in(lang),
         identifier=identifier(document, comparison.newer.label, lang),
         language=lang,
         subject=f"{comparison.older.label} -> {comparison.newer.label}",

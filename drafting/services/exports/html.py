@@ -60,7 +60,7 @@ def build(text: RevisionText, lang: str) -> etree._Element:
     body = E.BODY()
     if document.symbol:
         body.append(E.P(document.symbol, **{"class": "symbol"}))
-    body.append(E.H1(document.title, *note_marks(None)))
+    body.append(E.H1(document.title_in(lang), *note_marks(None)))
     line = status_line(document, text.label, lang)
     if line:
         body.append(E.P(line, **{"class": "status"}))
@@ -83,7 +83,7 @@ def build(text: RevisionText, lang: str) -> etree._Element:
         body.append(E.SECTION(E.H2(heading), E.OL(*footnotes), **{"class": "notes"}))
     head = E.HEAD(
         E.META(charset="utf-8"),
-        E.TITLE(f"{document.symbol} {document.title}".strip()),
+        E.TITLE(f"{document.symbol} {document.title_in(lang)}".strip()),
         E.STYLE(STYLE),
     )
     return E.HTML(head, body, lang=lang)
