@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0006_walk_b"
+revision = "0006_document_title_es"
 down_revision = "0005_desk_processes"
 branch_labels = None
 depends_on = None
