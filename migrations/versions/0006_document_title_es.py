@@ -1,6 +1,6 @@
 """a document's title in Spanish
 
-Revision ID: 0006_walk_b
+Revision ID: 0006_document_title_es
 Revises: 0005_desk_processes
 Create Date: 2026-12-02 02:30:00.000000
 
