@@ -17,6 +17,7 @@ from drafting.policy import Action, can, can_see_record, role_in, runs_a_process
 from drafting.reasons import render
 from drafting.services import amendments, discussion, tags, workflow
 from drafting.services.documents import ParagraphView, tree
+from drafting.services.exports.revision_text import default_from
 from drafting.web import bp
 from workflows import Template as WorkflowTemplate
 from workflows import template as workflow_template
@@ -106,6 +107,8 @@ class Extras:
     covered: int = 0
     gcm: list[tuple[str, str]] = field(default_factory=list)
     revisions: list[str] = field(default_factory=list)
+    # the revision the tracked Word download starts from by default
+    changes_from: str | None = None
 
     def tag_label(self, tag: Tag) -> str:
         return tags.label_of(tag, str(get_locale()))
@@ -122,6 +125,7 @@ def document_extras(document: Document, paragraphs: list[ParagraphView]) -> Extr
         covered=sum(1 for o in coverage if o.count),
         gcm=[(code, es if locale == "es" else en) for code, en, es in gcm.OBJECTIVES],
         revisions=[r.label for r in document.revisions],
+        changes_from=default_from(document, to_rows=paragraphs) if document.revisions else None,
     )
 
 
