@@ -77,13 +77,14 @@ def _change_set(document: Document, from_label: str | None, to_label: str | None
         abort(400)
 
 
-def _from_label(document: Document, to_label: str | None) -> str | None:
-    """The revision asked for, else the latest one that reads differently from `to_label`."""
+def _from_label(document: Document, to_label: str | None, lang: str) -> str | None:
+    """The revision asked for, else the latest one that reads differently from `to_label`
+    in `lang`."""
     asked = request.args.get("from") or None
     if asked or not document.revisions:
         return asked
     try:
-        return default_from(document, to_label)
+        return default_from(document, to_label, lang=lang)
     except NotFound:
         abort(404)
     except BadInput:  # nothing was circulated before `to_label`: the service's default
@@ -95,7 +96,7 @@ def tracked_changes(document_id: int):
     document = record_or_403(document_id)
     lang = query_language(document)
     to_label = request.args.get("to") or None
-    change_set = _change_set(document, _from_label(document, to_label), to_label, lang)
+    change_set = _change_set(document, _from_label(document, to_label, lang), to_label, lang)
     return render_template(
         "changes.html",
         document=document,

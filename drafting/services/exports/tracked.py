@@ -95,7 +95,7 @@ def compare(
     differently) to `to_label` (default: the current text)."""
     lang = lang or document.languages[0]
     to_label = to_label or CURRENT
-    from_label = from_label or default_from(document, to_label)
+    from_label = from_label or default_from(document, to_label, lang=lang)
     change_set = changes.change_set(document, from_label, to_label, lang)
     older = text_at(document, from_label)
     newer = text_at(document, to_label)
