@@ -15,19 +15,25 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Compiled catalogues (.mo) are generated, never committed.
-translations: install
+# Compiled catalogues (.mo) are generated, never committed; compiled again only when the
+# catalogue changed.
+CATALOGUE := drafting/translations/es/LC_MESSAGES/messages
+$(CATALOGUE).mo: $(CATALOGUE).po $(STAMP)
 	@$(BIN)/pybabel compile -d drafting/translations >/dev/null
+
+translations: $(CATALOGUE).mo
 
 # Refresh the catalogues after changing user-visible strings.
 messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o drafting/translations/messages.pot .
 	$(BIN)/pybabel update -i drafting/translations/messages.pot -d drafting/translations
 
-# First run: venv, install, migrations, demo (only when the database is empty), then serve.
+# First run: venv, install, migrations, demo (only when the database is empty), then serve;
+# the address and the demo logins are printed last, once the server answers. A second run
+# installs, compiles, migrates and loads nothing (the stamp, the .mo, the database are up
+# to date).
 run: translations
-	$(BIN)/flask demo-if-empty
-	$(BIN)/python -m drafting.server
+	@$(BIN)/python -m drafting.server --demo
 
 # One server process configured by the environment only (HOST, PORT, DATABASE_URL,
 # SECRET_KEY, SOCKETIO_MESSAGE_QUEUE, SOCKETIO_ASYNC_MODE); applies migrations, loads no demo.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -12,10 +13,24 @@ from sqlalchemy import select, text
 from drafting.extensions import db
 
 
+def at_head() -> bool:
+    """Whether the database already holds every migration (a second start has none to run)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from flask import current_app
+
+    script = ScriptDirectory(current_app.extensions["migrate"].directory)
+    with db.engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+    return set(current) == set(script.get_heads())
+
+
 def migrate_to_head() -> None:
+    """Apply the migrations the database lacks; nothing at all when it is at head."""
     from flask_migrate import upgrade
 
-    upgrade()
+    if not at_head():
+        upgrade()
 
 
 def drop_everything() -> None:
@@ -24,16 +39,40 @@ def drop_everything() -> None:
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
 
 
-def print_logins(document_id: int | None = None) -> None:
+def load_demo_if_empty() -> int | None:
+    """Load the demo into a database that holds no process yet; the first document's id."""
     from drafting import demo
+    from drafting.models import Document, Process
+
+    if db.session.scalar(select(Process.id).limit(1)) is None:
+        document = demo.load()
+        click.echo(f"Demo loaded: {document.title}.")
+    first = db.session.scalar(select(Document.id).order_by(Document.id).limit(1))
+    db.session.rollback()  # read only from here: release the database
+    return first
+
+
+def local_url() -> str:
+    """The address a browser on this machine opens (HOST and PORT, as the server reads them)."""
+    host = os.environ.get("HOST", "127.0.0.1")
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    return f"http://{shown}:{os.environ.get('PORT', '5000')}"
+
+
+def print_logins(document_id: int | None = None, base_url: str | None = None) -> None:
+    """The demo logins, then the address to open as the very last line."""
+    from drafting import demo
+
+    base_url = base_url or local_url()
 
     click.echo("")
     click.echo(f"Demo logins (password: {demo.PASSWORD}):")
     for email, delegation, role in demo.logins():
         click.echo(f"  {email:<32} {delegation:<40} {role}")
-    if document_id is not None:
-        click.echo(f"Demo document: /documents/{document_id}")
     click.echo("")
+    if document_id is not None:
+        click.echo(f"Open {base_url}/documents/{document_id}")
+        click.echo("")
 
 
 @click.command("demo")
@@ -53,15 +92,8 @@ def demo_command() -> None:
 @with_appcontext
 def demo_if_empty_command() -> None:
     """Apply migrations, then load the demo only if the database holds no process yet."""
-    from drafting import demo
-    from drafting.models import Document, Process
-
     migrate_to_head()
-    if db.session.scalar(select(Process.id).limit(1)) is None:
-        document = demo.load()
-        click.echo(f"Demo loaded: {document.title}.")
-    first = db.session.scalar(select(Document.id).order_by(Document.id).limit(1))
-    print_logins(first)
+    print_logins(load_demo_if_empty())
 
 
 @click.command("create-user")

@@ -22,7 +22,7 @@ from flask_socketio import SocketIO, emit, join_room, leave_room
 from drafting.database import edit_lock
 from drafting.errors import error_body
 from drafting.events import room_of
-from drafting.extensions import db
+from drafting.extensions import db, socketio
 from drafting.handlers import login_session_id, viewer
 from drafting.policy import Action, can, get_visible, require
 from drafting.services import paragraphs, presence, sessions
@@ -142,14 +142,34 @@ def join(data: Any = None) -> dict[str, Any]:
     except ServiceError as error:
         return _refusal(error)
     db.session.rollback()  # read only: release the database before talking to anyone
-    previous = present().leave(request.sid)
+    sid = request.sid
+    previous = present().leave(sid)
     if previous is not None and previous != state["document_id"]:
         leave_room(room_of(previous))
         _announce(previous)
-    join_room(room_of(state["document_id"]))
-    present().join(state["document_id"], request.sid, me)
+    if not _still_open(sid):
+        return CLOSED
+    try:
+        join_room(room_of(state["document_id"]))
+    except (KeyError, ValueError):  # the socket was forgotten just now: nothing joined
+        return CLOSED
+    present().join(state["document_id"], sid, me)
+    if not _still_open(sid):  # its disconnect ran meanwhile and found nothing to leave
+        _depart(sid)
+        return CLOSED
     people = _announce(state["document_id"])
     return {**state, "you": me["id"], "people": people}
+
+
+# The answer to a join whose socket closed while it was being answered (a tab closed just
+# after opening): nobody receives it, and the join leaves nothing behind.
+CLOSED = {"error": "the connection closed", "status": 410}
+
+
+def _still_open(sid: str) -> bool:
+    """False once the socket's disconnect has begun (handlers run in their own threads, so
+    a tab closed at once may disconnect while its join is still being read)."""
+    return socketio.server.manager.is_connected(sid, "/")
 
 
 def leave(_data: Any = None) -> dict[str, Any]:

@@ -10,6 +10,7 @@ ASYNC_MODE = concurrency.prepare()  # before Flask, sockets or threads are impor
 
 import logging  # noqa: E402
 import os  # noqa: E402
+import sys  # noqa: E402
 
 from flask import Flask  # noqa: E402
 
@@ -34,24 +35,52 @@ def watch_deadlines(app: Flask) -> None:
         socketio.sleep(interval)
 
 
-def main() -> None:
+def announce_when_listening(url: str, document_id: int | None) -> None:
+    """Print the address and the demo logins once the server answers, so they are the last
+    lines of `make run` (after the install output and the server's own start-up lines)."""
+    from urllib.error import URLError
+    from urllib.request import urlopen
+
+    from drafting.cli import print_logins
+
+    for _ in range(600):
+        try:
+            with urlopen(f"{url}/healthz", timeout=5):
+                break
+        except (URLError, OSError):
+            socketio.sleep(0.1)
+    print_logins(document_id, url)
+    sys.stdout.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve; with --demo (what `make run` starts) also load the demo into an empty
+    database and print how to log in. Migrations run only when the database lacks some."""
+    from drafting.cli import load_demo_if_empty, local_url, migrate_to_head
+
+    demo = "--demo" in (sys.argv[1:] if argv is None else argv)
     app = create_app()
     with app.app_context():
-        from flask_migrate import upgrade
-
-        upgrade()
+        migrate_to_head()
+        document_id = load_demo_if_empty() if demo else None
+        db.session.remove()
     if app.config["SCHEDULER_ENABLED"]:
         socketio.start_background_task(watch_deadlines, app)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     log.info("serving on http://%s:%s (%s)", host, port, ASYNC_MODE)
+    access_log = os.environ.get("ACCESS_LOG", "0") == "1"
+    if not access_log:  # werkzeug (threading mode) logs every request at INFO otherwise
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    if demo:
+        socketio.start_background_task(announce_when_listening, local_url(), document_id)
     socketio.run(
         app,
         host=host,
         port=port,
         allow_unsafe_werkzeug=True,
         use_reloader=False,
-        log_output=os.environ.get("ACCESS_LOG", "0") == "1",
+        log_output=access_log,
     )
 
 

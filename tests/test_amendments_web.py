@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lxml import html as lxml_html
 from support.amendments import EIGHT_A, csrf_in, decide, edit, file
 
 
@@ -161,3 +162,42 @@ def test_pages_of_another_process_stay_hidden(client, auth, demo):
         # pages and the API alike do not tell an outsider the document exists
         expected = 404
         assert client.get(url).status_code == expected, url
+
+
+def test_a_merged_amendment_shows_the_wording_adopted_against_the_proposal(client, auth, demo):
+    proposal = EIGHT_A.replace("Decline", "Accept")
+    aid = file(auth, demo, "mexico@demo.test", "8.a", proposal).get_json()["id"]
+    adopted = EIGHT_A.replace("Decline", "Accept, with thanks,")
+    assert decide(auth, aid, decision="accept", text=adopted).status_code == 200
+    amendment = lxml_html.fromstring(page(client, f"/amendments/{aid}"))
+    assert "Nothing was applied" not in amendment.text_content()
+    assert not amendment.cssselect("form.merge-form")
+    (box,) = amendment.cssselect(f"[data-adopted='{aid}']")
+    assert "Adopted wording" in box.text_content()
+    assert [i.text_content() for i in box.cssselect("ins")] == [", with thanks,"]
+    assert box.cssselect(".amd-text")[0].text_content() == adopted
+    # the conflict address, reached from old links, shows the same decided page
+    assert f'data-adopted="{aid}"' in page(client, f"/amendments/{aid}/conflict")
+    table = lxml_html.fromstring(page(client, f"/documents/{demo.id}/amendments"))
+    row = table.cssselect(f"#a-{aid}")[0]
+    assert [i.text_content() for i in row.cssselect(f"[data-adopted='{aid}'] ins")] == [
+        ", with thanks,"
+    ]
+    assert row.cssselect("td a")[0].get("href") == f"/amendments/{aid}"
+
+
+def test_an_amendment_accepted_as_proposed_says_so(client, auth, demo):
+    proposal = EIGHT_A + " Noted."
+    aid = file(auth, demo, "mexico@demo.test", "8.a", proposal).get_json()["id"]
+    assert decide(auth, aid, decision="accept").status_code == 200
+    amendment = lxml_html.fromstring(page(client, f"/amendments/{aid}"))
+    (box,) = amendment.cssselect(f"[data-adopted='{aid}']")
+    assert "as proposed" in box.text_content()
+    assert box.cssselect(".amd-text")[0].text_content() == proposal
+    assert not box.cssselect("ins, del")
+    auth.login("mexico@demo.test")
+    rejected = file(auth, demo, "mexico@demo.test", "8.b", "Other.").get_json()["id"]
+    decide(auth, rejected, decision="reject", note="No.")
+    other = lxml_html.fromstring(page(client, f"/amendments/{rejected}"))
+    assert not other.cssselect("[data-adopted]")
+    assert "No." in other.text_content()

@@ -597,6 +597,7 @@ READS = [
     ("web.amendment_table", "/documents/{id}/amendments", False),
     ("web.new_amendment", "/documents/{id}/amendments/new", True),
     ("web.conflict_page", "/amendments/{own}/conflict", True),
+    ("web.amendment_page", "/amendments/{own}", True),
     ("web.compilation", "/documents/{id}/compilation", False),
     ("web.compilation_download", "/documents/{id}/compilation.html", False),
     ("web.tracked_changes", "/documents/{id}/changes?from=Draft", False),

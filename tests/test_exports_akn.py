@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta, timezone
 from functools import cache
 from pathlib import Path
@@ -178,3 +179,112 @@ def test_closing_paragraphs_go_to_conclusions_after_the_main_body(client, auth, 
     html = client.get(f"/api/documents/{imported.id}/export?format=html").get_data(as_text=True)
     assert 'class="para closing"' in html
     assert html.index("To meet again") < html.index("Adopted in Panama City")
+
+
+# -- every export along the whole online-rounds path -----------------------------------------
+
+
+def deadline_in(hours: int) -> str:
+    moment = clock.now() + timedelta(hours=hours)
+    return moment.astimezone(timezone(timedelta(hours=-6))).isoformat(timespec="seconds")
+
+
+def step(auth, demo, who: str, name: str, **data) -> None:
+    auth.login(who)
+    response = auth.post(f"/api/documents/{demo.id}/transitions/{name}", json=data)
+    assert response.status_code == 200, response.get_json()
+
+
+def revision_labels(app, demo) -> list[str]:
+    from sqlalchemy import select
+
+    from drafting.extensions import db
+    from drafting.models import Revision
+
+    with app.app_context():
+        query = select(Revision.label).where(Revision.document_id == demo.id)
+        return list(db.session.scalars(query.order_by(Revision.id)))
+
+
+def assert_every_export_valid(app, client, demo) -> int:
+    """Export every format, revision and language; Akoma Ntoso against the OASIS schema,
+    Word files opened as packages. Returns how many files were checked."""
+    import zipfile
+
+    from drafting.services.exports import FORMATS
+
+    labels = revision_labels(app, demo)
+    checked = 0
+    for lang in ("en", "es"):
+        for fmt in FORMATS:
+            if fmt == "docx-tracked":
+                queries = [{"from": label, "to": "current"} for label in labels]
+            else:
+                queries = [{}] + [{"revision": label} for label in labels]
+            for query in queries:
+                params = {"format": fmt, "lang": lang, **query}
+                response = client.get(f"/api/documents/{demo.id}/export", query_string=params)
+                assert response.status_code == 200, (params, response.get_json())
+                assert response.headers["Content-Disposition"].startswith("attachment;")
+                if fmt == "akn":
+                    root = etree.fromstring(response.data)
+                    assert schema().validate(root), (params, schema().error_log)
+                elif fmt.startswith("docx"):
+                    with zipfile.ZipFile(io.BytesIO(response.data)) as package:
+                        etree.fromstring(package.read("word/document.xml"))
+                checked += 1
+    return checked
+
+
+def test_every_export_along_the_whole_path_with_deadline_closes_is_valid(
+    app, client, auth, demo, runner
+):
+    """Two rounds closed by their deadlines (`flask deadlines`), amendments decided in
+    between, silence passing unbroken, adoption: every export stays valid at every stage."""
+    secretariat, ppt, committee = (
+        "secretariat@demo.test",
+        "panama@demo.test",
+        "elsalvador@demo.test",
+    )
+    auth.login(secretariat)
+    eight_a = demo.paragraph("8.a")
+    step(auth, demo, secretariat, "open_round", deadline=deadline_in(1))
+    auth.login("mexico@demo.test")
+    filed = auth.post(
+        f"/api/documents/{demo.id}/amendments",
+        json={
+            "kind": "modify",
+            "paragraph_id": eight_a["id"],
+            "lang": "en",
+            "text": eight_a["text"]["en"].replace("Decline", "Respectfully decline"),
+            "texts": {"es": eight_a["text"]["es"].replace("Declinar", "Declinar respetuosamente")},
+            "rationale": "Courtesy.",
+        },
+    )
+    assert filed.status_code == 201, filed.get_json()
+    assert assert_every_export_valid(app, client, demo)
+    clock.shift(3601)
+    assert "round_closed" in runner.invoke(args=["deadlines"]).output
+    auth.login(committee)
+    decided = auth.post(
+        f"/api/amendments/{filed.get_json()['id']}/decision", json={"decision": "accept"}
+    )
+    assert decided.status_code == 200, decided.get_json()
+    step(auth, demo, secretariat, "open_round", deadline=deadline_in(1))
+    clock.shift(3601)
+    assert "round_closed" in runner.invoke(args=["deadlines"]).output
+    auth.login(ppt)
+    root = export(client, demo)
+    steps = root.findall("a:doc/a:meta/a:workflow/a:step", NS)
+    closed = [s for s in steps if s.get("refersTo") == "#close_round"]
+    assert [(s.get("by"), s.get("as")) for s in closed] == [("#rcm", "#deadline")] * 2
+    roles = {r.get("eId") for r in root.findall("a:doc/a:meta/a:references/a:TLCRole", NS)}
+    assert "deadline" in roles
+    assert assert_every_export_valid(app, client, demo)
+    step(auth, demo, ppt, "start_silence", deadline=deadline_in(1))
+    clock.shift(3601)
+    assert "silence_unbroken" in runner.invoke(args=["deadlines"]).output
+    step(auth, demo, ppt, "adopt")
+    assert revision_labels(app, demo)[-1] == "Final"
+    auth.logout()  # an adopted text is public: every export without login
+    assert assert_every_export_valid(app, client, demo) >= 2 * 4 * 4

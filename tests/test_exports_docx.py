@@ -193,6 +193,81 @@ def test_tracked_export_between_two_revisions_and_without_changes(client, auth, 
     assert export(client, demo, format="docx-tracked", **{"from": "Rev.7"}).status_code == 404
 
 
+def start_silence(auth, demo) -> None:
+    from datetime import timedelta, timezone
+
+    auth.login("elsalvador@demo.test")
+    for paragraph in demo.document()["paragraphs"]:  # bring the Spanish in step first
+        url = f"/api/documents/{demo.id}/paragraphs/{paragraph['id']}"
+        if "es" not in paragraph["translation_pending"]:
+            continue
+        if "es" in paragraph["text"]:
+            assert auth.post(f"{url}/confirm-translation", json={"lang": "es"}).status_code == 201
+        else:
+            written = {"lang": "es", "text": "Acoger las directrices.", "base_version": 0}
+            assert auth.post(f"{url}/versions", json=written).status_code == 201
+    auth.login("panama@demo.test")
+    deadline = (clock.now() + timedelta(hours=2)).astimezone(timezone(timedelta(hours=-6)))
+    started = auth.post(
+        f"/api/documents/{demo.id}/transitions/start_silence",
+        json={"deadline": deadline.isoformat(timespec="seconds")},
+    )
+    assert started.status_code == 200, started.get_json()
+
+
+def test_after_silence_starts_the_tracked_download_defaults_to_the_last_differing_revision(
+    client, auth, demo
+):
+    """Silence snapshots Rev.2, which reads as the current text: the page's download and the
+    Changes page start from Rev.1, where the changes are, and any range can be chosen."""
+    from lxml import html as lxml_html
+
+    story = Story(client, auth, demo).run()
+    start_silence(auth, demo)
+    page = lxml_html.fromstring(client.get(f"/documents/{demo.id}").get_data(as_text=True))
+    (form,) = page.cssselect("form.tracked-download")
+    assert form.get("action") == f"/api/documents/{demo.id}/export"
+    chosen = {
+        select.get("name"): [o.get("value") for o in select.cssselect("option[selected]")]
+        for select in form.cssselect("select")
+    }
+    assert chosen == {"from": ["Rev.1"], "to": ["current"], "lang": ["en"]}
+    offered = [o.get("value") for o in form.cssselect("select[name=from] option")]
+    assert offered == ["Rev.2", "Rev.1", "Draft"]
+    fields = {i.get("name"): i.get("value") for i in form.cssselect("input[type=hidden]")}
+    response = client.get(form.get("action"), query_string={**fields, "from": "Rev.1"})
+    assert response.status_code == 200, response.get_json()
+    root = docx_xml(response.data)
+    assert paragraph_texts(root, accept=True)[3:] == story.printed(story.after_list)
+    assert root.findall(".//w:ins", NS)
+    # the API's default is the same revision
+    default = export(client, demo, format="docx-tracked")
+    assert "changes-since-Rev.1" in default.headers["Content-Disposition"]
+    # a range between two revisions, chosen in the form
+    between = client.get(
+        form.get("action"), query_string={**fields, "from": "Draft", "to": "Rev.1"}
+    )
+    assert between.status_code == 200
+    assert paragraph_texts(docx_xml(between.data), accept=True)[3:] == story.printed(
+        story.before_list
+    )
+    # the Changes page starts there too and downloads what it shows
+    changes = lxml_html.fromstring(
+        client.get(f"/documents/{demo.id}/changes").get_data(as_text=True)
+    )
+    assert changes.cssselect("select[name=from] option[selected]")[0].get("value") == "Rev.1"
+    (link,) = changes.cssselect("a[data-format=docx-tracked]")
+    download = client.get(link.get("href"))
+    assert download.status_code == 200 and download.mimetype == DOCX
+    assert "changes-since-Rev.1" in download.headers["Content-Disposition"]
+    chosen = client.get(f"/documents/{demo.id}/changes?from=Draft&to=Rev.1&lang=es")
+    (link,) = lxml_html.fromstring(chosen.get_data(as_text=True)).cssselect(
+        "a[data-format=docx-tracked]"
+    )
+    assert "from=Draft" in link.get("href") and "to=Rev.1" in link.get("href")
+    assert "lang=es" in link.get("href")
+
+
 def test_export_permissions(client, auth, demo, app):
     assert export(client, demo, format="docx").status_code == 404  # anonymous, not published
     auth.login("iom@demo.test")  # observers read, so they may download

@@ -552,3 +552,57 @@ def test_a_new_role_counts_at_once(app, demo, para):
     refused = cr.edit(para["id"], para["version"]["en"], textdiff.make_patch(text, text + "!"))
     assert refused["status"] == 403
     assert stored(app, para["id"])[-1].text == text
+
+
+def test_a_tab_closed_while_its_join_is_answered_leaves_quietly(app, demo, monkeypatch, caplog):
+    """The socket closes while the server is still reading the document for its join: the
+    join ends without a traceback and the person does not linger in the presence bar."""
+    import logging
+
+    from drafting.services import presence
+
+    watcher = Peer(app, "elsalvador@demo.test", demo.id)
+    leaver = Peer(app, "costarica@demo.test", demo.id, join=False)
+    read = presence.snapshot
+
+    def closing_meanwhile(document):
+        state = read(document)
+        leaver.sio.disconnect()  # the tab closes just now
+        return state
+
+    monkeypatch.setattr(presence, "snapshot", closing_meanwhile)
+    with caplog.at_level(logging.INFO):
+        leaver.sio.emit("join", {"document_id": demo.id})
+    assert not [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR]
+    assert "Traceback" not in caplog.text and "not connected" not in caplog.text
+    monkeypatch.setattr(presence, "snapshot", read)
+    with app.app_context():
+        people = presence.presence_of(app).people(demo.id)
+    assert [p["delegation"] for p in people] == ["SV"]
+    seen = watcher.received("presence")
+    assert not seen or [p["delegation"] for p in seen[-1]["people"]] == ["SV"]
+
+
+def test_tabs_closing_just_after_joining_leave_no_traceback_in_the_server_log(live_server):
+    """A real server and real clients: connect, join and close at once, many times."""
+    import socketio as sio_client
+
+    http = live_server.session("elsalvador@demo.test")
+    cookie = "; ".join(f"{c.name}={c.value}" for c in http.cookies)
+    for _ in range(8):
+        client = sio_client.Client(reconnection=False)
+        client.connect(
+            live_server.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10
+        )
+        client.emit("join", {"document_id": live_server.document_id})
+        client.disconnect()
+    # a last client joins normally and is alone in the document: nobody lingers
+    client = sio_client.Client(reconnection=False)
+    client.connect(
+        live_server.url, headers={"Cookie": cookie}, transports=["websocket"], wait_timeout=10
+    )
+    snapshot = client.call("join", {"document_id": live_server.document_id}, timeout=10)
+    client.disconnect()
+    assert [p["delegation"] for p in snapshot["people"]] == ["SV"]
+    log = live_server.log.read_text(errors="replace")
+    assert "Traceback" not in log and "not connected" not in log, log[-3000:]

@@ -10,7 +10,7 @@ from drafting.extensions import db
 from drafting.handlers import body, document_for, integer, string, viewer
 from drafting.policy import Action, require
 from drafting.services import paragraphs
-from drafting.services.documents import pending_translations
+from drafting.services.documents import pending_in
 from drafting.services.paragraphs import latest_by_lang
 
 
@@ -51,5 +51,5 @@ def confirm_translation(document_id: int, paragraph_id: int):
     require(viewer(), Action.EDIT_TEXT, document)
     version = paragraphs.confirm_unchanged(document, paragraph_id, current_user, data.get("lang"))
     db.session.commit()
-    pending = pending_translations(document.languages, latest_by_lang(version.paragraph_id))
+    pending = pending_in(document.languages, latest_by_lang(version.paragraph_id))
     return jsonify(version=version.seq, lang=version.lang, translation_pending=pending), 201

@@ -167,7 +167,8 @@ class Version(Hashed, db.Model):
     source: Mapped[VersionSource] = mapped_column(_enum(VersionSource))
     amendment_id: Mapped[int | None] = mapped_column(ForeignKey("amendment.id"))
     base_version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id"))
-    # Set when this text brings a pending translation back in step with that version.
+    # A translation's text records the source-language (first language) version it was
+    # written against; it is in step while the source reads as that version did.
     translation_of_id: Mapped[int | None] = mapped_column(ForeignKey("version.id"))
 
     paragraph: Mapped[Paragraph] = relationship()

@@ -38,6 +38,8 @@ from drafting.text import textdiff
 
 MAX_RATIONALE = 5_000
 POSITIONS = ("after", "child")
+# Decisions that store the amendment's wording (or the committee's version of it)
+ADOPTED = (AmendmentStatus.ACCEPTED, AmendmentStatus.MERGED)
 
 
 # --------------------------------------------------------------------------------------------
@@ -330,16 +332,46 @@ def listing(amendments: list[Amendment], document: Document) -> list[dict[str, A
 @dataclass(frozen=True)
 class AmendmentView:
     """An amendment ready to show: its JSON, paragraph number and proposed change as a diff
-    of its base text (deletions and insertions in the language it was filed in)."""
+    of its base text (deletions and insertions in the language it was filed in), and, once
+    accepted, the wording its acceptance stored per language."""
 
     amendment: Amendment
     data: dict[str, Any]
     base_text: str
     ops: list[tuple[int, str]]
+    adopted: dict[str, str] = field(default_factory=dict)
 
     @property
     def pending(self) -> bool:
         return self.amendment.is_pending
+
+    @property
+    def proposed(self) -> dict[str, str]:
+        return {t.lang: t.text for t in self.amendment.texts}
+
+    def adopted_changes(self, lang: str) -> list[tuple[int, str]] | None:
+        """The wording adopted in `lang` as changes to the proposal; None when it was
+        adopted as proposed (or nothing was stored in that language)."""
+        adopted, proposed = self.adopted.get(lang), self.proposed.get(lang)
+        if adopted is None or proposed is None or adopted == proposed:
+            return None
+        return textdiff.diff(proposed, adopted)
+
+
+def adopted_texts(amendments: list[Amendment]) -> dict[int, dict[str, str]]:
+    """amendment id -> language -> the text its acceptance stored (one query)."""
+    ids = [a.id for a in amendments if a.status in ADOPTED]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(Version.amendment_id, Version.lang, Version.text)
+        .where(Version.amendment_id.in_(ids))
+        .order_by(Version.id)
+    )
+    out: dict[int, dict[str, str]] = {}
+    for amendment_id, lang, text in rows:
+        out.setdefault(amendment_id, {})[lang] = text  # the last one stored wins
+    return out
 
 
 def views(amendments: list[Amendment], document: Document) -> list[AmendmentView]:
@@ -354,6 +386,7 @@ def views(amendments: list[Amendment], document: Document) -> list[AmendmentView
         if base_ids
         else {}
     )
+    adopted = adopted_texts(amendments)
     out = []
     for amendment, data in zip(amendments, listing(amendments, document), strict=True):
         first = primary_text(amendment)
@@ -365,5 +398,5 @@ def views(amendments: list[Amendment], document: Document) -> list[AmendmentView
             ops = [(textdiff.DELETE, base)] if base else []
         else:
             ops = textdiff.diff(base, proposed)
-        out.append(AmendmentView(amendment, data, base, ops))
+        out.append(AmendmentView(amendment, data, base, ops, adopted.get(amendment.id, {})))
     return out

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import aliased
 
 from drafting.extensions import db
 from drafting.models import Document, Paragraph, Revision, RevisionParagraph, Version
@@ -35,24 +37,73 @@ def current_versions(document_id: int) -> dict[tuple[int, str], Version]:
     return {(v.paragraph_id, v.lang): v for v in rows}
 
 
-def pending_translations(languages: list[str], versions: dict[str, Version]) -> list[str]:
-    """Languages whose text has not followed the paragraph's last original change.
+def sources_of(languages: list[str], versions: Iterable[Version]) -> dict[int, int]:
+    """The id of the source-language version each translation was written against.
 
-    A version made while its language was behind records the text it follows
-    (translation_of); every other new version is an original change the others must follow.
+    The first language is the source; a translation's version records the source version
+    current when it was stored (``translation_of_id``). Versions stored before every
+    translation recorded it are read as written against the source version newest when they
+    were stored (one query for all of them).
     """
+    source = languages[0]
+    translations = [v for v in versions if v.lang != source]
+    recorded = {v.id: v.translation_of_id for v in translations if v.translation_of_id}
+    legacy = [v.id for v in translations if not v.translation_of_id]
+    if legacy:
+        older = aliased(Version)
+        newest_then = (
+            select(func.max(older.id))
+            .where(
+                older.paragraph_id == Version.paragraph_id,
+                older.lang == source,
+                older.id < Version.id,
+            )
+            .scalar_subquery()
+        )
+        rows = db.session.execute(select(Version.id, newest_then).where(Version.id.in_(legacy)))
+        recorded |= {version_id: against for version_id, against in rows if against}
+    return recorded  # type: ignore[return-value]
+
+
+def written_against(languages: list[str], versions: Iterable[Version]) -> dict[int, str]:
+    """The source-language text each translation was written against, by version id."""
+    sources = sources_of(languages, versions)
+    if not sources:
+        return {}
+    texts = dict(
+        db.session.execute(
+            select(Version.id, Version.text).where(Version.id.in_(set(sources.values())))
+        ).all()
+    )
+    return {version_id: texts[source_id] for version_id, source_id in sources.items()}
+
+
+def pending_translations(
+    languages: list[str], versions: dict[str, Version], against: dict[int, str]
+) -> list[str]:
+    """Languages whose text does not match the paragraph's current source-language text.
+
+    A translation is in step when the source text it was written against reads exactly as
+    the source does now (``against`` from :func:`written_against`): compared by content, so
+    restoring the source text a translation was made from puts it back in step, and a change
+    to a translation never puts the source behind. A language with no text yet is pending
+    once another has one.
+    """
+    source = versions.get(languages[0])
     pending = []
     for lang in languages:
         mine = versions.get(lang)
         if mine is None:
             if versions:
                 pending.append(lang)
-            continue
-        for other_lang, other in versions.items():
-            if other_lang != lang and other.id > mine.id and other.translation_of_id is None:
-                pending.append(lang)
-                break
+        elif lang != languages[0] and source is not None and against.get(mine.id) != source.text:
+            pending.append(lang)
     return pending
+
+
+def pending_in(languages: list[str], versions: dict[str, Version]) -> list[str]:
+    """pending_translations for one paragraph's newest versions."""
+    return pending_translations(languages, versions, written_against(languages, versions.values()))
 
 
 @dataclass
@@ -146,6 +197,7 @@ def tree(document: Document, *, include_deleted: bool = False) -> list[Paragraph
     by_paragraph: dict[int, dict[str, Version]] = {}
     for (pid, lang), version in versions.items():
         by_paragraph.setdefault(pid, {})[lang] = version
+    against = written_against(document.languages, versions.values())
     views = []
     for node in reading_order(nodes):
         number = numbered.get(node.id)
@@ -167,7 +219,7 @@ def tree(document: Document, *, include_deleted: bool = False) -> list[Paragraph
                 text={lang: v.text for lang, v in mine.items()},
                 version={lang: v.seq for lang, v in mine.items()},
                 versions=mine,
-                translation_pending=pending_translations(document.languages, mine),
+                translation_pending=pending_translations(document.languages, mine, against),
             )
         )
     return views

@@ -14,6 +14,7 @@ from drafting.events import publish
 from drafting.extensions import db
 from drafting.models import Document, Paragraph, User, Version
 from drafting.models.text import ParagraphStatus, VersionSource
+from drafting.services.documents import sources_of
 from drafting.services.errors import BadInput, Conflict, NotFound
 from drafting.services.paragraphs import Saved, latest, paragraph_of, store_version, validate_text
 from drafting.text import textdiff
@@ -80,8 +81,17 @@ def restore(
     if current is not None and current.text == wanted.text:
         raise Conflict("the paragraph already reads like that version")
     text = validate_text(document, lang, wanted.text)
+    # a restored translation is the one written against its own source text
+    written_for = sources_of(document.languages, [wanted]).get(wanted.id)
     version = store_version(
-        document, paragraph, user, lang, text, source=VersionSource.REVERT, base=current
+        document,
+        paragraph,
+        user,
+        lang,
+        text,
+        source=VersionSource.REVERT,
+        base=current,
+        source_version_id=written_for,
     )
     previous = current.text if current else ""
     saved = Saved(version, textdiff.make_patch(previous, text), previous)

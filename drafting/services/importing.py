@@ -217,7 +217,7 @@ def _add_tree(
     INSERT: row-by-row inserts held the database's write lock for minutes on a long text.
 
     The rows are what paragraphs.store_version writes for a new paragraph: seq 1, no base,
-    each translation following the version stored just before it, the status read from the
+    each translation written against the source-language version, the status read from the
     last text, and the hash the audit chain vouches for (a bulk INSERT runs no ORM hooks, so
     it is computed here); the versions are returned for the import's audit entry."""
     index = {id(p): i for i, p in enumerate(originals)}
@@ -265,14 +265,16 @@ def _add_tree(
         ]
         for row in rows:
             row["hash"] = row_hash("version", row)
-        followed = list(
+        version_ids = list(
             db.session.scalars(
                 insert(Version).returning(Version.id, sort_by_parameter_order=True), rows
             )
         )
+        if code == lang:
+            followed = list(version_ids)  # every translation follows the source's texts
         stored += [
             audit.RowRef("version", version_id, row["hash"])
-            for version_id, row in zip(followed, rows, strict=True)
+            for version_id, row in zip(version_ids, rows, strict=True)
         ]
     return stored
 

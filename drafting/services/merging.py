@@ -38,6 +38,7 @@ from drafting.services.documents import paragraphs_of
 from drafting.services.errors import BadInput, Conflict, NotFound
 from drafting.services.paragraphs import (
     latest,
+    source_first,
     store_version,
     validate_text,
 )
@@ -218,7 +219,7 @@ def _accept_modify(
                 proposed=proposed,
                 failed_hunks=[],
             ) from None
-    for lang, text in outcome.texts.items():
+    for lang, text in source_first(document, outcome.texts):
         before = outcome.current[lang]
         if before is not None and before.text == text:
             continue
@@ -355,7 +356,7 @@ def _accept_insert(
     db.session.flush()
     texts = {t.lang: t.text for t in sorted(amendment.texts, key=lambda t: t.id)}
     texts.update(decision.edited)
-    for lang, text in texts.items():
+    for lang, text in source_first(document, texts):
         _store(document, paragraph, amendment, user, lang, text, None)
     amendment.created_paragraph_id = paragraph.id
     publish(

@@ -16,7 +16,7 @@ from drafting.models.base import MAX_ID
 from drafting.models.text import ParagraphStatus, VersionSource
 from drafting.reasons import Reason
 from drafting.services import audit
-from drafting.services.documents import pending_translations
+from drafting.services.documents import pending_in
 from drafting.services.errors import BadInput, Conflict, NotFound
 from drafting.text import textdiff
 from drafting.text.brackets import UnbalancedBrackets, check_balance
@@ -88,6 +88,12 @@ def validate_text(document: Document, lang: str, text: object) -> str:
     return text
 
 
+def source_first(document: Document, texts: dict[str, str]) -> list[tuple[str, str]]:
+    """Texts of several languages in the order to store them: the source language first,
+    so the translations stored with it are written against it."""
+    return sorted(texts.items(), key=lambda item: item[0] != document.languages[0])
+
+
 def status_after_edit(status: ParagraphStatus, text: str) -> ParagraphStatus:
     """Brackets are read from the text; a change to agreed text reopens it."""
     if status == ParagraphStatus.DELETED:
@@ -111,15 +117,19 @@ def store_version(
     base: Version | None = None,
     delegation_id: int | None = None,
     audited: bool = True,
+    source_version_id: int | None = None,
 ) -> Version:
     """Append a version (the paragraph row is locked by the caller) and update the status.
-    With ``audited=False`` the caller records the version in its own audit entry."""
+    With ``audited=False`` the caller records the version in its own audit entry.
+
+    A translation records the source-language version it was written against: the current
+    one, unless the caller knows better (a restored translation keeps its own)."""
     others = latest_by_lang(paragraph.id)
     current = others.get(lang)
     translation_of = None
-    if lang in pending_translations(document.languages, others):
-        leaders = [v for code, v in others.items() if code != lang]
-        translation_of = max(leaders, key=lambda v: v.id).id if leaders else None
+    if lang != document.languages[0]:
+        original = others.get(document.languages[0])
+        translation_of = source_version_id or (original.id if original else None)
     version = Version(
         paragraph_id=paragraph.id,
         lang=lang,
@@ -377,7 +387,7 @@ def confirm_unchanged(
     paragraph = paragraph_of(document, paragraph_id)
     lock_row(Paragraph, paragraph.id)
     versions = latest_by_lang(paragraph.id)
-    if lang not in pending_translations(document.languages, versions):
+    if lang not in pending_in(document.languages, versions):
         raise Conflict(f"the {lang} text of this paragraph is not pending; nothing to confirm")
     current = versions.get(lang)
     if current is None:

@@ -107,9 +107,9 @@ class DocumentChecks:
                 if lang not in p.text:
                     reasons.append(Reason.of("text_missing", language=lang, paragraph=p.number))
                     continue
-                others = [other for other in p.text if other != lang]
+                source = [self.document.languages[0]]
                 reasons.append(
-                    Reason.of("text_older", language=lang, paragraph=p.number, others=others)
+                    Reason.of("text_older", language=lang, paragraph=p.number, others=source)
                 )
         return reasons
 

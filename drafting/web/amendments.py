@@ -109,14 +109,26 @@ def new_amendment(document_id: int):
     )
 
 
+@bp.get("/amendments/<int:amendment_id>", endpoint="amendment_page")
 @bp.get("/amendments/<int:amendment_id>/conflict")
 @login_required
 def conflict_page(amendment_id: int):
+    """One amendment: while pending, the three-way merge to accept it with changes; once
+    decided, the decision and the wording it stored."""
     amendment = db.session.get(Amendment, amendment_id)
     if amendment is None:
         abort(404)
     document = visible_or_404(amendment.document_id)
     view = amendments.views([amendment], document)[0]
+    if not amendment.is_pending:
+        return render_template(
+            "amendment_conflict.html",
+            document=document,
+            colours=delegation_colours(document),
+            view=view,
+            three=None,
+            decided=True,
+        )
     outcome = merging.preview(amendment) if amendment.kind.value == "modify" else None
     conflicts = outcome.conflicts if outcome else {}
     lang = request.args.get("lang") or next(iter(conflicts), None) or view.data["lang"]

@@ -12,7 +12,8 @@ from markupsafe import Markup
 from drafting.handlers import query_language, record_or_403, visible_or_404
 from drafting.models import Document
 from drafting.services import changes
-from drafting.services.errors import NotFound, ServiceError
+from drafting.services.errors import BadInput, NotFound, ServiceError
+from drafting.services.exports.revision_text import default_from
 from drafting.web import bp
 from drafting.web.pages import delegation_colours
 
@@ -76,13 +77,26 @@ def _change_set(document: Document, from_label: str | None, to_label: str | None
         abort(400)
 
 
+def _from_label(document: Document, to_label: str | None, lang: str) -> str | None:
+    """The revision asked for, else the latest one that reads differently from `to_label`
+    in `lang`."""
+    asked = request.args.get("from") or None
+    if asked or not document.revisions:
+        return asked
+    try:
+        return default_from(document, to_label, lang=lang)
+    except NotFound:
+        abort(404)
+    except BadInput:  # nothing was circulated before `to_label`: the service's default
+        return None
+
+
 @bp.get("/documents/<int:document_id>/changes")
 def tracked_changes(document_id: int):
     document = record_or_403(document_id)
     lang = query_language(document)
-    change_set = _change_set(
-        document, request.args.get("from") or None, request.args.get("to") or None, lang
-    )
+    to_label = request.args.get("to") or None
+    change_set = _change_set(document, _from_label(document, to_label, lang), to_label, lang)
     return render_template(
         "changes.html",
         document=document,

@@ -18,6 +18,7 @@ from drafting.policy import Action, can, can_see_record, role_in, runs_a_process
 from drafting.reasons import render
 from drafting.services import amendments, discussion, tags, workflow
 from drafting.services.documents import ParagraphView, tree
+from drafting.services.exports.revision_text import default_from
 from drafting.web import bp
 from workflows import Template as WorkflowTemplate
 from workflows import template as workflow_template
@@ -110,6 +111,10 @@ class Extras:
     covered: int = 0
     gcm: list[tuple[str, str]] = field(default_factory=list)
     revisions: list[str] = field(default_factory=list)
+    # the tracked Word download's default language (the reader's, if the text has it) and
+    # the revision it starts from by default (the latest that reads differently in it)
+    changes_lang: str = ""
+    changes_from: str | None = None
 
     def tag_label(self, tag: Tag) -> str:
         return tags.label_of(tag, str(get_locale()))
@@ -118,6 +123,7 @@ class Extras:
 def document_extras(document: Document, paragraphs: list[ParagraphView]) -> Extras:
     """Tags, GCM coverage and downloads; the tags are read once for both."""
     locale = str(get_locale())
+    changes_lang = locale if locale in document.languages else document.languages[0]
     tagged = tags.tags_by_paragraph(document)
     coverage = tags.coverage(document, locale, {p.id: p.number for p in paragraphs}, tagged)
     return Extras(
@@ -126,6 +132,10 @@ def document_extras(document: Document, paragraphs: list[ParagraphView]) -> Extr
         covered=sum(1 for o in coverage if o.count),
         gcm=[(code, es if locale == "es" else en) for code, en, es in gcm.OBJECTIVES],
         revisions=[r.label for r in document.revisions],
+        changes_lang=changes_lang,
+        changes_from=default_from(document, lang=changes_lang, to_rows=paragraphs)
+        if document.revisions
+        else None,
     )
 
 

@@ -42,6 +42,9 @@ ROLE_NAMES = {
     "delegate": "Delegate",
     "observer": "Observer",
 }
+# A step nobody took (a round closed by its deadline) is the process's own, in this role:
+# the schema wants every workflow step to say by whom.
+DEADLINE_ROLE = "deadline"
 
 
 def _e(parent: etree._Element | None, tag: str, text: str | None = None, **attrs) -> etree._Element:
@@ -149,8 +152,11 @@ def _roles(document: Document) -> dict[int, str]:
     return {delegation_id: role.value for delegation_id, role in rows}
 
 
-def _lifecycle(meta, document: Document, entries: list[AuditEntry], roles: dict[int, str]):
-    """One eventRef per workflow step (and the creation), with who took it in `workflow`."""
+def _lifecycle(
+    meta, document: Document, uris: _Uris, entries: list[AuditEntry], roles: dict[int, str]
+):
+    """One eventRef per workflow step (and the creation), with who took it in `workflow`:
+    a delegation in its role, or the process itself for a step its deadline took."""
     lifecycle = _e(meta, "lifecycle", source="#ts")
     _e(
         lifecycle,
@@ -182,11 +188,14 @@ def _lifecycle(meta, document: Document, entries: list[AuditEntry], roles: dict[
                 refersTo=f"#{(entry.details or {}).get('transition', 'step')}",
                 outcome=f"#state_{entry.to_state}" if entry.to_state else None,
             )
-            if delegation is not None:
-                step.set("by", f"#{ref_id(delegation.code)}")
-                role = roles.get(delegation.id)
-                if role:
-                    step.set("as", f"#{role}")
+            if delegation is None:
+                step.set("by", f"#{uris.country}")
+                step.set("as", f"#{DEADLINE_ROLE}")
+                continue
+            step.set("by", f"#{ref_id(delegation.code)}")
+            role = roles.get(delegation.id)
+            if role:
+                step.set("as", f"#{role}")
 
 
 def _references(meta, document: Document, uris: _Uris, entries: list[AuditEntry], roles) -> None:
@@ -200,8 +209,10 @@ def _references(meta, document: Document, uris: _Uris, entries: list[AuditEntry]
         href=f"/akn/ontology/organization/{uris.country}",
         showAs=process.name,
     )
+    # everyone taking part, and whoever took a step (a delegation may have left since)
+    acting = {e.delegation_id for e in entries if e.delegation_id is not None}
     delegations = db.session.scalars(
-        select(Delegation).where(Delegation.id.in_(list(roles))).order_by(Delegation.code)
+        select(Delegation).where(Delegation.id.in_(set(roles) | acting)).order_by(Delegation.code)
     )
     kinds = {
         DelegationKind.MEMBER_STATE: "member",
@@ -226,6 +237,9 @@ def _references(meta, document: Document, uris: _Uris, entries: list[AuditEntry]
     for role in sorted(set(roles.values())):
         _e(references, "TLCRole", eId=role, href=f"/akn/ontology/role/{role}",
            showAs=ROLE_NAMES.get(role, role))  # fmt: skip
+    if any(e.delegation_id is None for e in entries):
+        _e(references, "TLCRole", eId=DEADLINE_ROLE, href=f"/akn/ontology/role/{DEADLINE_ROLE}",
+           showAs="Deadline (the step was taken when it passed)")  # fmt: skip
     events = {"creation": "creation"}
     for entry in entries:
         name = (entry.details or {}).get("transition", "step")
@@ -291,7 +305,7 @@ def build(text: RevisionText, lang: str) -> etree._Element:
     entries = _transitions(document)
     roles = _roles(document)
     _identification(meta, text, uris)
-    _lifecycle(meta, document, entries, roles)
+    _lifecycle(meta, document, uris, entries, roles)
     _references(meta, document, uris, entries, roles)
     _proprietary(meta, text)
     notes = _Notes(document, lang)

@@ -164,8 +164,8 @@ def _label_name(label: str, lang: str) -> str:
 def tracked(
     document: Document, from_label: str | None, to_label: str | None, lang: str
 ) -> ExportFile:
-    """The changes from `from_label` (default: the latest circulated revision) to `to_label`
-    (default: the current text) as Word tracked changes by delegation."""
+    """The changes from `from_label` (default: the latest revision that reads differently)
+    to `to_label` (default: the current text) as Word tracked changes by delegation."""
     comparison = compare(document, from_label, to_label, lang)
     name = filename(
         document,

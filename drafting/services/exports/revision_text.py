@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +18,7 @@ from drafting import clock
 from drafting.models import Document, Version
 from drafting.services import revisions
 from drafting.services.documents import (
+    ParagraphView,
     display_label,
     revision_placement,
     source_labels,
@@ -171,12 +173,39 @@ def filename(document: Document, label: str, lang: str, extension: str, suffix: 
     return f"{base}{revision}{suffix}_{lang}.{extension}"
 
 
-def default_from(document: Document) -> str:
-    """The latest circulated revision, the default start of a tracked-changes file."""
-    revision = revisions.latest_circulated(document)
-    if revision is None:
+def _reading(rows: Iterable[TextRow | ParagraphView], lang: str | None) -> list[tuple]:
+    """What a tracked-changes file in `lang` (None: every language) shows of a text."""
+    return [
+        (r.id, r.number, r.section, r.text.get(lang) if lang else sorted(r.text.items()))
+        for r in rows
+    ]
+
+
+def default_from(
+    document: Document,
+    to_label: str | None = None,
+    *,
+    lang: str | None = None,
+    to_rows: Iterable[TextRow | ParagraphView] | None = None,
+) -> str:
+    """The default start of tracked changes up to `to_label` (the current text when None):
+    the latest revision that reads differently in `lang`, so the changes are never empty
+    just because the silence procedure or adoption snapshotted the text as it stands (the
+    latest revision when none differs). `to_rows` is the current text, when the caller has
+    it already."""
+    to_label = to_label or CURRENT
+    labels = [r.label for r in document.revisions]
+    if to_label in labels:
+        labels = labels[: labels.index(to_label)]  # revisions taken before it
+    if not labels:
         raise BadInput("the document has no circulated revision to compare with")
-    return revision.label
+    if to_rows is None:
+        to_rows = text_at(document, to_label).rows
+    target = _reading(to_rows, lang)
+    for label in reversed(labels):
+        if _reading(text_at(document, label).rows, lang) != target:
+            return label
+    return labels[-1]
 
 
 def status_line(document: Document, label: str, lang: str) -> str:

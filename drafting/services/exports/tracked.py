@@ -91,11 +91,11 @@ def compare(
     to_label: str | None = None,
     lang: str | None = None,
 ) -> Comparison:
-    """Tracked changes from revision `from_label` (default: the latest circulated one) to
-    `to_label` (default: the current text)."""
+    """Tracked changes from revision `from_label` (default: the latest revision that reads
+    differently) to `to_label` (default: the current text)."""
     lang = lang or document.languages[0]
-    from_label = from_label or default_from(document)
     to_label = to_label or CURRENT
+    from_label = from_label or default_from(document, to_label, lang=lang)
     change_set = changes.change_set(document, from_label, to_label, lang)
     older = text_at(document, from_label)
     newer = text_at(document, to_label)
