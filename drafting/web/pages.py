@@ -9,13 +9,13 @@ from typing import Any
 from flask_babel import get_locale
 from sqlalchemy import select
 
-from drafting import clock, gcm, labels
+from drafting import clock, gcm, labels, localtime
 from drafting.extensions import db
 from drafting.models import Deadline, Delegation, Document, Membership, Tag, User
 from drafting.models.people import Role
 from drafting.policy import Action, can, can_see_record, role_in, runs_a_process
 from drafting.reasons import render
-from drafting.services import amendments, discussion, tags, workflow
+from drafting.services import amendments, discussion, notifications, tags, workflow
 from drafting.services.documents import ParagraphView, tree
 from drafting.web import bp
 from workflows import Template as WorkflowTemplate
@@ -144,6 +144,8 @@ class DocumentPage:
     now_iso: str
     round_number: int
     silence_over: bool
+    silence_break: notifications.SilenceBreak | None = None
+    zone: str = localtime.FALLBACK  # the reader's time zone
 
 
 def document_page(document: Document, user: User | None) -> DocumentPage:
@@ -152,6 +154,7 @@ def document_page(document: Document, user: User | None) -> DocumentPage:
     role = role_in(user, document.process_id)
     deadline = workflow.active_deadline(document)
     now = clock.now()
+    zone = localtime.zone_name_for(user, document.process.timezone)
     return DocumentPage(
         document=document,
         paragraphs=paragraphs,
@@ -161,10 +164,12 @@ def document_page(document: Document, user: User | None) -> DocumentPage:
         role=role,
         options=workflow.options(user, document) if user and role else [],
         deadline=deadline,
-        deadline_label=workflow.format_deadline(deadline) if deadline else None,
+        deadline_label=localtime.format_time(deadline.due_at, zone) if deadline else None,
         template=workflow_template(document.workflow),
         can_edit=bool(user) and can(user, Action.EDIT_TEXT, document).allowed,
         now_iso=now.isoformat(),
         round_number=sum(1 for r in document.revisions if r.label.startswith("Rev.")),
         silence_over=bool(deadline and deadline.kind.value == "silence" and deadline.due_at <= now),
+        silence_break=notifications.silence_break(document),
+        zone=zone,
     )
