@@ -15,15 +15,17 @@ between those two instants could send it again, and then it carries the same Mes
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -313,7 +315,8 @@ def notify(
     unread = _unread_counts(list(people))
     for notification in made:
         user = people[notification.user_id]
-        payload = as_json(notification, user)
+        with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            payload = as_json(notification, user)
         payload["unread"] = unread.get(user.id, 0)
         publish_to_user(db.session, user.id, "notification", payload)
     return made
@@ -472,8 +475,23 @@ def _reminder_owed(deadline: Deadline, now: datetime) -> str | None:
     return None
 
 
+@contextlib.contextmanager
+def in_request() -> Iterator[None]:
+    """Workers render words and links as a request to PUBLIC_URL would (no request here)."""
+    if has_request_context():
+        yield
+        return
+    with current_app.test_request_context("/", base_url=public_url()):
+        yield
+
+
 def remind_due() -> int:
     """Send the reminders owed before open deadlines; one transaction each, each once."""
+    with in_request():
+        return _remind_due()
+
+
+def _remind_due() -> int:
     db.session.rollback()
     now = clock.now()
     candidates = list(
@@ -517,9 +535,10 @@ def remind_due() -> int:
 def _remind(deadline: Deadline, column: str) -> None:
     document = deadline.document
     acted = acted_delegations(deadline)
+    # Member delegations that negotiate; the PPT chairs the round it opened.
     recipients = [
         u
-        for u in _members(document.process_id, (Role.DELEGATE, Role.COMMITTEE, Role.PPT))
+        for u in _members(document.process_id, (Role.DELEGATE, Role.COMMITTEE))
         if u.delegation.kind == DelegationKind.MEMBER_STATE and u.delegation_id not in acted
     ]
     notify(
@@ -760,6 +779,11 @@ def _claim(delivery_id: int, token: str, now: datetime) -> bool:
 
 def send_due(limit: int = 200) -> int:
     """Send every mail that is due; returns how many went out. Safe in many processes."""
+    with in_request():
+        return _send_due(limit)
+
+
+def _send_due(limit: int) -> int:
     db.session.rollback()
     now = clock.now()
     ids = list(
@@ -825,10 +849,7 @@ def _send_one(delivery_id: int) -> bool:
     )
     if not items:
         return True  # nothing left to tell
-    if has_request_context():
-        return _mail(delivery, items)
-    with current_app.test_request_context("/", base_url=public_url()):
-        return _mail(delivery, items)
+    return _mail(delivery, items)
 
 
 def _mail(delivery: MailDelivery, items: list[Notification]) -> bool:
