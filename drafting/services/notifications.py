@@ -49,6 +49,7 @@ from drafting.models import (
     Reservation,
     User,
 )
+from drafting.models.base import MAX_ID
 from drafting.models.people import DelegationKind, Role
 from drafting.models.text import DeadlineKind, sealed_final_exists
 from drafting.services.errors import BadInput, NotFound
@@ -696,7 +697,8 @@ def unread_count(user: User) -> int:
 
 def mark_read(user: User, notification_id: int) -> Notification:
     """Mark one of the person's own notifications read; anyone else's is a 404."""
-    notification = db.session.get(Notification, notification_id)
+    found = 0 < notification_id <= MAX_ID  # SQLite could not even bind a larger one
+    notification = db.session.get(Notification, notification_id) if found else None
     if notification is None or notification.user_id != user.id:
         raise NotFound("notification not found")
     if notification.read_at is None:

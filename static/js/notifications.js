@@ -29,7 +29,7 @@
     text.textContent = note.text;
     item.appendChild(text);
     if (note.document_id) {
-      var meta = document.createElement("p");
+      var meta = document.createElement("div");
       meta.className = "notification-meta muted";
       var link = document.createElement("a");
       link.href = "/documents/" + note.document_id;
@@ -41,6 +41,9 @@
   }
 
   var socket = io({ transports: ["websocket", "polling"], tryAllTransports: true });
+  // The server joins the person's room before it accepts the connection.
+  socket.on("connect", function () { bell.setAttribute("data-live", "connected"); });
+  socket.on("disconnect", function () { bell.removeAttribute("data-live"); });
   socket.on("notification", function (note) {
     if (typeof note.unread === "number") show(note.unread);
     prepend(note);
