@@ -508,9 +508,11 @@ def html_pages(app, planted: Planted) -> list[str]:
                     urls.append(url)
     urls.remove("/login")  # a logged-in visitor is sent home
     # A forged password link answers 400 (tests/test_processes.py); a real one is one-off.
-    # The desk (/processes...) is the secretariat's, not this delegate's.
+    # So does a forged unsubscribe link (tests/test_notifications.py). The desk
+    # (/processes...) is the secretariat's, not this delegate's.
     desk = ("/processes", "/processes/new", "/edit", "/participants")
-    urls = [u for u in urls if not u.startswith("/password/set/") and not u.endswith(desk)]
+    signed = ("/password/set/", "/notifications/unsubscribe/")
+    urls = [u for u in urls if not u.startswith(signed) and not u.endswith(desk)]
     doc = f"/api/documents/{planted.document_id}"
     return [*urls, f"{doc}/export?format=html", f"{doc}/export?format=akn"]
 

@@ -22,7 +22,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import current_app, has_request_context, url_for
 from flask_babel import force_locale
@@ -239,14 +238,13 @@ def _members(process_id: int, roles: Iterable[Role] | None = None) -> list[User]
     return list(db.session.scalars(query))
 
 
-def _digest_due(user: User, moment: datetime, zone: str) -> datetime:
+def _digest_due(moment: datetime, zone: str) -> datetime:
     """The next digest hour in the reader's zone after `moment`."""
     hour = current_app.config.get("NOTIFICATION_DIGEST_HOUR", 7)
     local = localtime.in_zone(moment, zone)
     due = local.replace(hour=hour, minute=0, second=0, microsecond=0)
     if due <= local:
         due = (local + timedelta(days=1)).replace(hour=hour, minute=0, second=0, microsecond=0)
-        due = due.replace(tzinfo=ZoneInfo(zone))
     return clock.as_utc(due)
 
 
@@ -259,7 +257,7 @@ def _delivery_for(user: User, mode: str, now: datetime, zone: str) -> MailDelive
         return delivery
     if mode != "digest":
         return None
-    due = _digest_due(user, now, zone)
+    due = _digest_due(now, zone)
     delivery = db.session.scalar(
         select(MailDelivery).where(
             MailDelivery.user_id == user.id,
