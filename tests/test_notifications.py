@@ -129,6 +129,7 @@ def test_the_online_rounds_path_mails_each_step_to_the_right_people(
     spanish = mailbox.to(GT)[0]
     assert spanish["Subject"].startswith("Ronda abierta: ")
     assert "está abierta" in body_of(spanish)
+    assert str(invitation(spanish).walk("VEVENT")[0]["SUMMARY"]).startswith("Cierre de la ronda")
     for message in opened:
         event = invitation(message).walk("VEVENT")[0]
         assert event["DTSTART"].params["TZID"] == "America/Panama"

@@ -865,11 +865,12 @@ def _mail(delivery: MailDelivery, items: list[Notification]) -> bool:
         params = {**first.params, "deadline": _time(first.params.get("deadline"), zone)}
         subject = SUBJECTS[first.event](**_subject_params(params))
         unsubscribe_event = first.event
-    attachments = [
-        calendar.invitation(n, _document_link(n))
-        for n in items
-        if n.event in ("round_opened", "silence_started") and n.params.get("deadline")
-    ]
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        attachments = [
+            calendar.invitation(n, _document_link(n))
+            for n in items
+            if n.event in ("round_opened", "silence_started") and n.params.get("deadline")
+        ]
     unsubscribe = url_for(
         "web.unsubscribe", token=unsubscribe_token(user, unsubscribe_event), _external=True
     )
