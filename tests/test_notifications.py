@@ -524,3 +524,37 @@ def test_times_carry_the_readers_offset(zone):
     moment = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
     shown = localtime.format_time(moment, zone)
     assert shown.endswith({"Asia/Kolkata": "(UTC+05:30)", "UTC": "(UTC+00:00)"}[zone])
+
+
+def test_two_workers_at_once_send_each_mail_once(app, auth, demo, mailbox):
+    import threading
+
+    as_user(auth, PPT)
+    step(auth, demo, "open_round", deadline=deadline_in(days=3))
+    start = threading.Barrier(2)
+    counts: list[int] = []
+
+    def worker() -> None:
+        with app.app_context():
+            start.wait()
+            counts.append(notifications.send_due())
+            db.session.remove()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(counts) == len(EVERYONE_BUT_PPT)
+    assert recipients(mailbox.wait_for(len(EVERYONE_BUT_PPT))) == EVERYONE_BUT_PPT
+
+
+def test_without_a_mail_server_notification_mails_are_eml_files(app, auth, demo, runner):
+    from pathlib import Path
+
+    as_user(auth, PPT)
+    step(auth, demo, "open_round", deadline=deadline_in(days=3))
+    assert f"{len(EVERYONE_BUT_PPT)} mail(s) sent" in send(runner)
+    files = sorted(Path(app.config["MAIL_FILE_PATH"]).glob("*.eml"))
+    assert len(files) == len(EVERYONE_BUT_PPT)
+    assert b"Content-Type: text/calendar" in files[0].read_bytes()
