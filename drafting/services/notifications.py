@@ -810,7 +810,12 @@ def _send_due(limit: int) -> int:
         db.session.rollback()
         _settle(delivery_id, token, ok)
         db.session.commit()
-        sent += ok
+        if not ok:
+            # The mail server is likely down: each try may wait MAIL_TIMEOUT, and the same
+            # scheduler acts on deadlines, so the rest wait for the next pass.
+            log.warning("mail server unavailable; the other due mails wait for the next pass")
+            break
+        sent += 1
     return sent
 
 
