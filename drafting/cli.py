@@ -184,10 +184,10 @@ def notifications_group() -> None:
 @with_appcontext
 def notifications_send_command() -> None:
     """Send the reminders and the notification mails that are due (for cron)."""
-    from drafting.services import notifications
+    from drafting.services import deliveries, notifications
 
     reminded = notifications.remind_due()
-    sent = notifications.send_due()
+    sent = deliveries.send_due()
     click.echo(f"{reminded} reminder(s) recorded, {sent} mail(s) sent")
 
 

@@ -23,7 +23,7 @@ log = logging.getLogger("drafting.server")
 def watch_deadlines(app: Flask) -> None:
     """Act on passed deadlines, send due reminders and notification mails, now and then
     every SCHEDULER_INTERVAL seconds."""
-    from drafting.services import notifications
+    from drafting.services import deliveries, notifications
     from drafting.services.workflow import run_due
 
     interval = app.config["SCHEDULER_INTERVAL"]
@@ -32,7 +32,7 @@ def watch_deadlines(app: Flask) -> None:
             with app.app_context():
                 run_due()
                 notifications.remind_due()
-                notifications.send_due()
+                deliveries.send_due()
                 db.session.remove()
         except Exception:  # keep watching; one bad pass must not stop the scheduler
             log.exception("deadline pass failed")

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from drafting import clock, create_app
 from drafting.extensions import db, mail, socketio
 from drafting.models import Deadline, MailDelivery, Notification, User
-from drafting.services import notifications
+from drafting.services import deliveries, notifications
 
 GMT_6 = timezone(timedelta(hours=-6))
 PPT, TS, SV, CR = (
@@ -242,7 +242,7 @@ def test_mail_waits_while_smtp_is_down_and_then_goes_out_exactly_once(
     clock.shift(3600)
     restarted = create_app({**app.config})
     with restarted.app_context():
-        assert notifications.send_due() == len(EVERYONE_BUT_PPT)
+        assert deliveries.send_due() == len(EVERYONE_BUT_PPT)
     assert "0 mail(s) sent" in send(runner)
     clock.shift(7 * 24 * 3600)
     assert "0 mail(s) sent" in send(runner)
@@ -256,13 +256,13 @@ def test_a_delivery_claimed_by_another_process_is_left_alone(app, auth, demo, ru
     step(auth, demo, "open_round", deadline=deadline_in(days=3))
     with app.app_context():
         first = db.session.scalar(select(MailDelivery.id).order_by(MailDelivery.id))
-        assert notifications._claim(first, "another-process", clock.now())
+        assert deliveries._claim(first, "another-process", clock.now())
         db.session.commit()
-        assert not notifications._claim(first, "this-process", clock.now())
+        assert not deliveries._claim(first, "this-process", clock.now())
         db.session.rollback()
     send(runner)
     assert len(mailbox.wait_for(len(EVERYONE_BUT_PPT) - 1)) == len(EVERYONE_BUT_PPT) - 1
-    clock.shift(notifications.LEASE.total_seconds() + 1)  # the other process died
+    clock.shift(deliveries.LEASE.total_seconds() + 1)  # the other process died
     send(runner)
     assert len(mailbox.wait_for(len(EVERYONE_BUT_PPT))) == len(EVERYONE_BUT_PPT)
 
@@ -542,7 +542,7 @@ def test_two_workers_at_once_send_each_mail_once(app, auth, demo, mailbox):
     def worker() -> None:
         with app.app_context():
             start.wait()
-            counts.append(notifications.send_due())
+            counts.append(deliveries.send_due())
             db.session.remove()
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
@@ -566,6 +566,6 @@ def test_without_a_mail_server_notification_mails_are_eml_files(app, auth, demo,
 
 
 def test_retries_back_off_exponentially_up_to_six_hours():
-    delays = [notifications.retry_delay(n).total_seconds() for n in range(1, 14)]
+    delays = [deliveries.retry_delay(n).total_seconds() for n in range(1, 14)]
     assert delays[:4] == [30, 60, 120, 240]
     assert delays[-1] == 6 * 3600 and delays == sorted(delays)
