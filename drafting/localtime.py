@@ -18,8 +18,13 @@ def zone_names() -> tuple[str, ...]:
     return tuple(sorted(available_timezones()))
 
 
+@lru_cache(maxsize=1)
+def _known() -> frozenset[str]:
+    return frozenset(zone_names())
+
+
 def is_zone(name: str | None) -> bool:
-    if not name or name not in zone_names():
+    if not name or name not in _known():
         return False
     try:
         ZoneInfo(name)
