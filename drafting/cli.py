@@ -207,6 +207,22 @@ def deadlines_command() -> None:
         click.echo("no deadline due")
 
 
+@click.group("notifications")
+def notifications_group() -> None:
+    """Notification mails (the server sends them too, every scheduler pass)."""
+
+
+@notifications_group.command("send")
+@with_appcontext
+def notifications_send_command() -> None:
+    """Send the reminders and the notification mails that are due (for cron)."""
+    from drafting.services import deliveries, notifications
+
+    reminded = notifications.remind_due()
+    sent = deliveries.send_due()
+    click.echo(f"{reminded} reminder(s) recorded, {sent} mail(s) sent")
+
+
 @click.command("verify")
 @click.argument("document_id", type=int)
 @with_appcontext
@@ -306,6 +322,7 @@ def register(app: Flask) -> None:
         create_process_command,
         lock_user_command,
         deadlines_command,
+        notifications_group,
         verify_command,
         export_process_command,
         import_process_command,

@@ -98,6 +98,9 @@ def from_env(instance_path: str) -> dict[str, Any]:
         ),
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ["en", "es"],
+        # Where mails' links point (the address people open the site at).
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "NOTIFICATION_DIGEST_HOUR": int(os.environ.get("NOTIFICATION_DIGEST_HOUR", "7")),
         "ALLOWED_ORIGINS": [o for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o],
         **mail_settings(instance_path),
     }

@@ -23,6 +23,11 @@ def room_of(document_id: int) -> str:
     return f"document:{document_id}"
 
 
+def user_room(user_id: int) -> str:
+    """Each person's own room, joined by every socket they open (notifications)."""
+    return f"user:{user_id}"
+
+
 def publish(
     session: Session,
     document_id: int,
@@ -38,6 +43,11 @@ def on_commit(session: Session, action: Callable[[], None]) -> None:
     """Run `action` once the transaction commits (never if it rolls back): sockets are told
     of, or cut off for, a change only when the database holds it."""
     session.info.setdefault(AFTER_COMMIT_KEY, []).append(action)
+
+
+def publish_to_user(session: Session, user_id: int, name: str, payload: dict[str, Any]) -> None:
+    """Send `name` to every open socket of one person once the transaction commits."""
+    on_commit(session, lambda: socketio.emit(name, payload, to=user_room(user_id)))
 
 
 @event.listens_for(Session, "after_commit")

@@ -21,7 +21,7 @@ from flask_socketio import SocketIO, emit, join_room, leave_room
 
 from drafting.database import edit_lock
 from drafting.errors import error_body
-from drafting.events import room_of
+from drafting.events import room_of, user_room
 from drafting.extensions import db, socketio
 from drafting.handlers import login_session_id, viewer
 from drafting.policy import Action, can, get_visible, require
@@ -122,6 +122,7 @@ def connect(auth: Any = None) -> bool:
         raise ConnectionRefusedError("log in first")
     db.session.rollback()
     sessions.attach_socket(request.sid, login_session_id())
+    join_room(user_room(current_user.id))  # notifications reach every page the person has open
     return True
 
 

@@ -1,6 +1,7 @@
 """One server process configured only by the environment (HOST, PORT, DATABASE_URL,
 SECRET_KEY, SOCKETIO_MESSAGE_QUEUE, SOCKETIO_ASYNC_MODE): applies migrations, acts on
-deadlines that passed while it was down, keeps watching them, and serves HTTP and Socket.IO."""
+deadlines that passed while it was down, keeps watching them, sends the reminders and mails
+notifications owe, and serves HTTP and Socket.IO."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ log = logging.getLogger("drafting.server")
 
 
 def watch_deadlines(app: Flask) -> None:
-    """Act on passed deadlines now and then every SCHEDULER_INTERVAL seconds."""
+    """Act on passed deadlines, send due reminders and notification mails, now and then
+    every SCHEDULER_INTERVAL seconds."""
+    from drafting.services import deliveries, notifications
     from drafting.services.workflow import run_due
 
     interval = app.config["SCHEDULER_INTERVAL"]
@@ -29,6 +32,8 @@ def watch_deadlines(app: Flask) -> None:
         try:
             with app.app_context():
                 run_due()
+                notifications.remind_due()
+                deliveries.send_due()
                 db.session.remove()
         except Exception:  # keep watching; one bad pass must not stop the scheduler
             log.exception("deadline pass failed")

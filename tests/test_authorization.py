@@ -208,6 +208,91 @@ def desk(ok: Any, *, others: int = 403, anonymous: Any = 401) -> Expect:
     return lambda who, state: anonymous if who == ANON else (ok if who == SEC else others)
 
 
+def notification_cases() -> list[Case]:
+    """Notifications (SPEC §10): each person reads and marks only their own; a notification
+    of someone else, like one that does not exist, is a 404."""
+    mine = signed_in(200)
+    page = signed_in(200, "login")
+    nobody = "/notifications/999999/read"
+    settings = {"adopted": {"mail": "digest"}}
+    return [
+        Case("api.list_notifications", "GET", "", request_of("/api/notifications"), mine, False),
+        Case(
+            "api.read_notification",
+            "POST",
+            "",
+            request_of("/api" + nobody, {}),
+            signed_in(404),
+            True,
+        ),
+        Case(
+            "api.notification_settings",
+            "GET",
+            "",
+            request_of("/api/me/notification-settings"),
+            mine,
+            False,
+        ),
+        Case(
+            "api.update_notification_settings",
+            "PUT",
+            "",
+            request_of("/api/me/notification-settings", settings),
+            mine,
+            True,
+        ),
+        Case("web.notifications_page", "GET", "", request_of("/notifications"), page, False),
+        Case(
+            "web.read_notification",
+            "POST",
+            "",
+            request_of(nobody, {}, web=True),
+            signed_in(404, "login"),
+            True,
+        ),
+        Case(
+            "web.read_all_notifications",
+            "POST",
+            "",
+            request_of("/notifications/read", {}, web=True),
+            signed_in("done", "login"),
+            True,
+        ),
+        Case(
+            "web.notification_settings",
+            "GET",
+            "",
+            request_of("/notifications/settings"),
+            page,
+            False,
+        ),
+        Case(
+            "web.notification_settings",
+            "POST",
+            "",
+            request_of("/notifications/settings", {"mail-adopted": "off"}, web=True),
+            signed_in("refused", "login"),  # every event must be chosen
+            True,
+        ),
+        Case(
+            "web.unsubscribe",
+            "GET",
+            "forged link",
+            request_of("/notifications/unsubscribe/forged"),
+            public(400),
+            False,
+        ),
+        Case(
+            "web.unsubscribe_confirm",
+            "POST",
+            "forged link",
+            request_of("/notifications/unsubscribe/forged", {}, web=True),
+            public(400),
+            True,
+        ),
+    ]
+
+
 def desk_cases() -> list[Case]:
     """Processes, participants and the presidency (SPEC §9), over JSON and as pages."""
     base = "/api/processes/{process_id}"
@@ -519,7 +604,7 @@ def anonymous_token(client) -> str:
 def send(client, token: str, case: Case, req: Req):
     if case.method == "GET":
         return client.get(req.path)
-    if case.method in ("PATCH", "DELETE"):
+    if case.method in ("PATCH", "DELETE", "PUT"):
         return client.open(
             req.path, method=case.method, json=req.json or {}, headers={"X-CSRFToken": token}
         )
@@ -1140,6 +1225,7 @@ def all_cases() -> list[Case]:
             False,
         ),
         *desk_cases(),
+        *notification_cases(),
         Case("health.healthz", "GET", "", request_of("/healthz"), public(200), False),
         Case("static", "GET", "", request_of("/static/css/app.css"), public(200), False),
     ]

@@ -197,7 +197,8 @@ BODIES: dict[str, tuple[str, dict[str, Any]]] = {
         {"lang": "es"},
     ),
 }
-NO_BODY = {"api.co_sponsor", "api.withdraw", "api.logout"}  # the id in the path says it all
+# the id in the path says it all
+NO_BODY = {"api.co_sponsor", "api.withdraw", "api.logout", "api.read_notification"}
 UPLOADS = {"api.import_document", "api.import_amendments", "api.import_translation"}  # multipart
 
 

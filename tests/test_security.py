@@ -69,6 +69,7 @@ def test_every_form_and_json_write_needs_the_csrf_token(app, demo):
         "process_id": 1,
         "user_id": 1,
         "token": "forged",
+        "notification_id": 1,
         "name": "open_round",
     }
     before = state_of(client, demo.id)
@@ -248,6 +249,7 @@ def test_security_headers_on_every_kind_of_response(app, demo, auth, client):
         "process_id": 1,
         "user_id": 1,
         "token": "forged",
+        "notification_id": 1,
         "filename": "css/app.css",
         "name": "open_round",
     }
@@ -499,15 +501,18 @@ def html_pages(app, planted: Planted) -> list[str]:
                 "process_id": planted.process_id,
                 "user_id": 1,
                 "token": "forged",
+                "notification_id": 1,
             }
             for endpoint, url in route_urls(app, {"GET"}, {**values, "filename": "-"}):
                 if endpoint.startswith("web.") and url not in urls:
                     urls.append(url)
     urls.remove("/login")  # a logged-in visitor is sent home
     # A forged password link answers 400 (tests/test_processes.py); a real one is one-off.
-    # The desk (/processes...) is the secretariat's, not this delegate's.
+    # So does a forged unsubscribe link (tests/test_notifications.py). The desk
+    # (/processes...) is the secretariat's, not this delegate's.
     desk = ("/processes", "/processes/new", "/edit", "/participants")
-    urls = [u for u in urls if not u.startswith("/password/set/") and not u.endswith(desk)]
+    signed = ("/password/set/", "/notifications/unsubscribe/")
+    urls = [u for u in urls if not u.startswith(signed) and not u.endswith(desk)]
     doc = f"/api/documents/{planted.document_id}"
     return [*urls, f"{doc}/export?format=html", f"{doc}/export?format=akn"]
 

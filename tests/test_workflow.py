@@ -280,7 +280,8 @@ def test_web_buttons_take_transitions(client, auth, demo):
     assert response.status_code == 302
     page = client.get(f"/documents/{demo.id}").get_data(as_text=True)
     assert "online round" in page
-    assert 'class="deadline"' in page and "UTC-06:00" in page
+    # Shown in the reader's time zone (here the process's, America/Panama), with its offset.
+    assert 'class="deadline"' in page and "America/Panama (UTC-05:00)" in page
 
 
 def test_page_shows_countdown_then_awaiting_adoption(client, auth, demo):

@@ -16,6 +16,7 @@ from drafting.api import (  # noqa: E402,F401  (routes)
     exports,
     history,
     importing,
+    notifications,
     paragraphs,
     processes,
     session,

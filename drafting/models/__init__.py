@@ -4,6 +4,7 @@ from drafting.models.amendments import Amendment, AmendmentText, CoSponsor
 from drafting.models.audit import AuditEntry
 from drafting.models.base import FrozenDocument, ImmutableRow, utcnow
 from drafting.models.discussion import Comment, Reservation
+from drafting.models.notifications import MailDelivery, Notification, NotificationSetting
 from drafting.models.people import Delegation, LoginSession, Membership, Process, User
 from drafting.models.tags import ParagraphTag, Tag
 from drafting.models.text import (
@@ -28,7 +29,10 @@ __all__ = [
     "FrozenDocument",
     "ImmutableRow",
     "LoginSession",
+    "MailDelivery",
     "Membership",
+    "Notification",
+    "NotificationSetting",
     "Paragraph",
     "ParagraphTag",
     "Process",

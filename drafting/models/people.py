@@ -66,6 +66,8 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     delegation_id: Mapped[int] = mapped_column(ForeignKey("delegation.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(5))
+    # IANA zone for times in pages and mails; None: the process's zone.
+    timezone: Mapped[str | None] = mapped_column(String(64))
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     session_epoch: Mapped[int] = mapped_column(default=0)

@@ -261,5 +261,8 @@ class Deadline(Hashed, db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str | None] = mapped_column(String(40))
+    # Reminders claimed like the deadline itself: one atomic UPDATE ... WHERE ... IS NULL.
+    reminded_24h_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_2h_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     document: Mapped[Document] = relationship()

@@ -26,7 +26,7 @@ from drafting.models import (
 from drafting.models.amendments import AmendmentKind, AmendmentStatus
 from drafting.models.text import ParagraphStatus
 from drafting.policy import can_withdraw
-from drafting.services import audit
+from drafting.services import audit, notifications
 from drafting.services.documents import numbers
 from drafting.services.errors import BadInput, Conflict, Forbidden
 from drafting.services.paragraphs import (
@@ -243,6 +243,7 @@ def file(document: Document, user: User, proposal: Proposal) -> Amendment:
         paragraph_id=amendment.paragraph_id,
         languages=list(proposal.texts),
     )
+    notifications.amendment_filed(document, amendment)
     announce(document, amendment)
     return amendment
 

@@ -14,7 +14,7 @@ from drafting.extensions import db
 from drafting.models import Comment, Document, Reservation, User, Version
 from drafting.models.discussion import ReservationKind
 from drafting.models.text import ParagraphStatus
-from drafting.services import audit
+from drafting.services import audit, notifications
 from drafting.services.documents import tree
 from drafting.services.errors import BadInput, Conflict, NotFound
 from drafting.services.paragraphs import latest, paragraph_of
@@ -131,6 +131,7 @@ def add_comment(document: Document, user: User, data: dict[str, Any]) -> Comment
         paragraph_id=paragraph_id,
         parent_id=comment.parent_id,
     )
+    notifications.comment_added(document, comment)
     publish(db.session, document.id, "comment", comment_json(comment))
     return comment
 

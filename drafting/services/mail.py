@@ -8,6 +8,7 @@ import logging
 import smtplib
 import time
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,20 @@ class EmailBackend(BaseEmailBackend):
         return len(email_messages)
 
 
-def send(to_user: User, subject: LazyString | str, template: str, **context: Any) -> bool:
+def send(
+    to_user: User,
+    subject: LazyString | str,
+    template: str,
+    *,
+    attachments: Sequence[tuple[str, bytes, str]] = (),
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> bool:
     """Render templates/mail/<template>.txt and the subject (a lazy_gettext string) in the
     recipient's language (their account's, else the site default) and send it. False when
     the mail server refused or could not be reached: the change it announces is already
-    committed, so the failure is logged rather than turned into an error page."""
+    committed, so the failure is logged rather than turned into an error page.
+    `attachments` are (file name, content, MIME type); `headers` extra mail headers."""
     locale = to_user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]
     with force_locale(locale):
         translated = str(subject)
@@ -51,7 +61,10 @@ def send(to_user: User, subject: LazyString | str, template: str, **context: Any
         from_email=current_app.config["MAIL_DEFAULT_SENDER"],
         to=[to_user.email],
         connection=mail.get_connection(),
+        headers=headers,
     )
+    for name, content, mimetype in attachments:
+        message.attach(name, content, mimetype)
     try:
         message.send()
     except (OSError, smtplib.SMTPException):

@@ -27,7 +27,7 @@ from drafting.models import (
 )
 from drafting.models.amendments import AmendmentKind, AmendmentStatus
 from drafting.models.text import ParagraphStatus, VersionSource
-from drafting.services import audit
+from drafting.services import audit, notifications
 from drafting.services.amendments import (
     announce,
     primary_text,
@@ -186,6 +186,7 @@ def _close(
         decision=status.value,
         note=note,
     )
+    notifications.amendment_decided(document, amendment, user)
     announce(document, amendment)
 
 

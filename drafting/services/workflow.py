@@ -22,7 +22,7 @@ from drafting.models.amendments import AmendmentStatus
 from drafting.models.text import FINAL, DeadlineKind, sealed_final_exists
 from drafting.policy import can_transition
 from drafting.reasons import Reason
-from drafting.services import audit, revisions
+from drafting.services import audit, notifications, revisions
 from drafting.services.audit import sha256_of
 from drafting.services.documents import tree
 from drafting.services.errors import BadInput, Conflict, Forbidden, NotFound
@@ -314,6 +314,7 @@ def transition(
         rows=effects.rows,
         **details,
     )
+    notifications.workflow_step(document, user, trigger, reason)
     publish(
         db.session,
         document.id,

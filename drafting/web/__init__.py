@@ -15,6 +15,7 @@ from drafting.web import (  # noqa: E402,F401  (routes)
     exports,
     history,
     importing,
+    notifications,
     pages,
     paragraphs,
     passwords,

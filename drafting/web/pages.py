@@ -10,13 +10,13 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from drafting import clock, gcm, labels
+from drafting import clock, gcm, labels, localtime
 from drafting.extensions import db
 from drafting.models import Deadline, Delegation, Document, Membership, Tag, User
 from drafting.models.people import Role
 from drafting.policy import Action, can, can_see_record, role_in, runs_a_process
 from drafting.reasons import render
-from drafting.services import amendments, discussion, tags, workflow
+from drafting.services import amendments, discussion, notifications, tags, workflow
 from drafting.services.documents import ParagraphView, tree
 from drafting.services.exports.revision_text import default_from
 from drafting.web import bp
@@ -159,6 +159,8 @@ class DocumentPage:
     round_number: int
     silence_over: bool
     observer_note: str | None = None
+    silence_break: notifications.SilenceBreak | None = None
+    zone: str = localtime.FALLBACK  # the reader's time zone
 
 
 def document_page(document: Document, user: User | None) -> DocumentPage:
@@ -167,6 +169,7 @@ def document_page(document: Document, user: User | None) -> DocumentPage:
     role = role_in(user, document.process_id)
     deadline = workflow.active_deadline(document)
     now = clock.now()
+    zone = localtime.zone_name_for(user, document.process.timezone)
     return DocumentPage(
         document=document,
         paragraphs=paragraphs,
@@ -176,13 +179,15 @@ def document_page(document: Document, user: User | None) -> DocumentPage:
         role=role,
         options=workflow.options(user, document) if user and role else [],
         deadline=deadline,
-        deadline_label=workflow.format_deadline(deadline) if deadline else None,
+        deadline_label=localtime.format_time(deadline.due_at, zone) if deadline else None,
         template=workflow_template(document.workflow),
         can_edit=bool(user) and can(user, Action.EDIT_TEXT, document).allowed,
         now_iso=now.isoformat(),
         round_number=round_number(document),
         silence_over=bool(deadline and deadline.kind.value == "silence" and deadline.due_at <= now),
         observer_note=observer_note(user, document, role),
+        silence_break=notifications.silence_break(document),
+        zone=zone,
     )
 
 
