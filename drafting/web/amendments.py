@@ -35,6 +35,7 @@ from drafting.policy import Action, can, require
 from drafting.services import amendments, discussion, merging
 from drafting.services.documents import ParagraphView, tree
 from drafting.services.errors import BadInput, Conflict, ServiceError
+from drafting.services.exports.revision_text import filename, text_at
 from drafting.text import textdiff
 from drafting.web import bp
 from drafting.web.pages import delegation_colours, panels
@@ -190,7 +191,8 @@ def compilation_download(document_id: int):
     # A file opened away from the site: its stylesheet travels inside it.
     css = (Path(current_app.static_folder or "") / "css" / "compilation.css").read_text("utf-8")
     html = render_template("compilation_file.html", css=css, **_compilation(document, lang))
-    return download(html, "text/html", f"compilation-{document.symbol or document.id}-{lang}.html")
+    name = filename(text_at(document), lang, "html", suffix="_compilation")
+    return download(html, "text/html", name)
 
 
 # --------------------------------------------------------------------------------------------
