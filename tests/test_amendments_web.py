@@ -140,7 +140,7 @@ def test_compilation_page_and_download(client, auth, demo):
     download = client.get(f"/documents/{demo.id}/compilation.html?lang=es")
     assert download.status_code == 200
     assert download.headers["Content-Disposition"].startswith("attachment;")
-    assert "RCM-RCGM-2018-07_Draft_compilation_es.html" in download.headers["Content-Disposition"]
+    assert "compilation-RCM-RCGM-2018-07-Draft-es.html" in download.headers["Content-Disposition"]
     assert download.mimetype == "text/html"
     body = download.get_data(as_text=True)
     assert "<style>" in body and "table.compilation" in body  # self-contained

@@ -107,6 +107,8 @@ class Process(db.Model):
     # What the public sees of an adopted document: "text" (the text, its SHA-256 and the
     # reservations) or "full" (the whole record, never e-mails).
     public_record: Mapped[str] = mapped_column(String(10), default="text")
+    # Every amendment must say why (the rationale a compilation circulates); on by default.
+    rationale_required: Mapped[bool] = mapped_column(default=True)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -35,7 +35,7 @@ from drafting.policy import Action, can, require
 from drafting.services import amendments, discussion, merging
 from drafting.services.documents import ParagraphView, tree
 from drafting.services.errors import BadInput, Conflict, ServiceError
-from drafting.services.exports.revision_text import filename, text_at
+from drafting.services.exports.revision_text import revision_name, text_at
 from drafting.text import textdiff
 from drafting.web import bp
 from drafting.web.pages import delegation_colours, panels
@@ -107,6 +107,12 @@ def new_amendment(document_id: int):
         paragraph=paragraph,
         kind=request.args.get("kind", "modify"),
         decision=decision,
+        rationale_required=amendments.rationale_required(document),
+        # What the form shows when another paragraph is chosen (static/js/amendment_form.js).
+        paragraph_data={
+            str(p.id): {"number": p.number, "text": p.text, "version": p.version}
+            for p in paragraphs
+        },
     )
 
 
@@ -191,8 +197,12 @@ def compilation_download(document_id: int):
     # A file opened away from the site: its stylesheet travels inside it.
     css = (Path(current_app.static_folder or "") / "css" / "compilation.css").read_text("utf-8")
     html = render_template("compilation_file.html", css=css, **_compilation(document, lang))
-    name = filename(text_at(document), lang, "html", suffix="_compilation")
-    return download(html, "text/html", name)
+    parts = (
+        f"compilation-{document.symbol or document.id}",
+        revision_name(text_at(document)),
+        lang,
+    )
+    return download(html, "text/html", "-".join(p for p in parts if p) + ".html")
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,7 +228,15 @@ def file_amendment(document_id: int):
         "lang": form.get("lang") or document.languages[0],
         "rationale": form.get("rationale", ""),
         "position": form.get("position", "after"),
+        "base_paragraph_id": form.get("base_paragraph_id", type=int),
     }
+    seqs = {
+        lang: form.get(f"base_version_{lang}", type=int)
+        for lang in document.languages
+        if form.get(f"base_version_{lang}", type=int) is not None
+    }
+    if seqs and data["kind"] == "modify":
+        data["base_version"] = seqs
     texts = {
         lang: form[f"text_{lang}"]
         for lang in document.languages
