@@ -1,0 +1,135 @@
+"""An accessibility audit of every page with axe-core in Chromium: each role, in English
+and Spanish, and no serious or critical violation (WCAG 2.1 A/AA rules and best practices).
+
+axe-core is vendored in tests/support/vendor (see its README); it is injected into each page
+after load, so the site's Content-Security-Policy stays as it is served.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support.browser import launch_options, skip_without_chromium
+
+skip_without_chromium()
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+AXE = (Path(__file__).parent / "support" / "vendor" / "axe.min.js").read_text("utf-8")
+SERIOUS = ("serious", "critical")
+ROLES = {
+    "anonymous": None,
+    "secretariat": "secretariat@demo.test",
+    "ppt": "panama@demo.test",
+    "committee": "elsalvador@demo.test",
+    "delegate": "mexico@demo.test",
+    "observer": "iom@demo.test",
+}
+PUBLIC = ["/login", "/password/forgot", "/"]
+PAGES = [
+    "/",
+    "/account",
+    "/processes",
+    "/processes/new",
+    "/processes/{process}",
+    "/processes/{process}/edit",
+    "/processes/{process}/participants",
+    "/processes/{process}/import",
+    "/documents/{doc}",
+    "/documents/{doc}/amendments",
+    "/documents/{doc}/amendments/new",
+    "/documents/{doc}/amendments/import",
+    "/documents/{doc}/translation",
+    "/documents/{doc}/compilation",
+    "/documents/{doc}/changes",
+    "/documents/{doc}/compare",
+    "/documents/{doc}/parallel",
+    "/documents/{doc}/print",
+    "/documents/{doc}/paragraphs/{paragraph}/history",
+    "/documents/{doc}/audit",
+    "/amendments/{amendment}/conflict",
+]
+
+
+@pytest.fixture(scope="module")
+def audited(live_server):
+    """The demo with an amendment and a comment, so their pages have something to show."""
+    document = live_server.document()
+    paragraph = document["paragraphs"][20]
+    mexico = live_server.session("mexico@demo.test")
+    base = f"{live_server.url}/api/documents/{live_server.document_id}"
+    filed = mexico.post(
+        f"{base}/amendments",
+        json={
+            "kind": "modify",
+            "paragraph_id": paragraph["id"],
+            "text": paragraph["text"]["en"] + " As agreed.",
+            "rationale": "Agreed in Panama.",
+        },
+    )
+    filed.raise_for_status()
+    mexico.post(
+        f"{base}/comments",
+        json={"paragraph_id": paragraph["id"], "body": "Shall we say so?", "anchor_start": 0,
+              "anchor_end": 10},
+    ).raise_for_status()  # fmt: skip
+    return {
+        "doc": live_server.document_id,
+        "process": document["process_id"],
+        "paragraph": paragraph["id"],
+        "amendment": filed.json()["id"],
+    }
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(**launch_options())
+        yield chromium
+        chromium.close()
+
+
+def violations(page) -> list[dict]:
+    page.add_script_tag(content=AXE)
+    found = page.evaluate(
+        """async () => {
+             const result = await axe.run(document, {resultTypes: ["violations"]});
+             return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+               nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ") + ": " + n.failureSummary)
+             }));
+           }"""
+    )
+    return [v for v in found if v["impact"] in SERIOUS]
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_page_has_no_serious_accessibility_violation(live_server, audited, browser, role):
+    email = ROLES[role]
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    page = context.new_page()
+    if email:
+        page.goto(f"{live_server.url}/login")
+        page.fill("#email", email)
+        page.fill("#password", "demo-password")
+        page.press("#password", "Enter")
+        page.wait_for_url(f"{live_server.url}/")
+    problems = []
+    audited_pages = 0
+    for lang in ("en", "es"):
+        for pattern in PAGES if email else PUBLIC:
+            url = pattern.format(**audited)
+            response = page.goto(f"{live_server.url}{url}?lang={lang}")
+            assert response is not None
+            if response.status in (403, 404):
+                continue  # a page this role may not see
+            assert page.evaluate("document.documentElement.lang") == lang, url
+            audited_pages += 1
+            for v in violations(page):
+                problems.append(
+                    f"{lang} {url}: {v['id']} ({v['impact']}) {v['help']}: {v['nodes']}"
+                )
+    context.close()
+    assert audited_pages >= (4 if not email else 20)
+    assert not problems, "\n".join(problems)
