@@ -14,7 +14,7 @@ from support.browser import launch_options, skip_without_chromium
 
 skip_without_chromium()
 
-from playwright.sync_api import sync_playwright  # noqa: E402
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 AXE = (Path(__file__).parent / "support" / "vendor" / "axe.min.js").read_text("utf-8")
@@ -133,3 +133,48 @@ def test_every_page_has_no_serious_accessibility_violation(live_server, audited,
     context.close()
     assert audited_pages >= (4 if not email else 20)
     assert not problems, "\n".join(problems)
+
+
+def test_the_live_editor_announces_others_changes_and_presence_politely(live_server, browser):
+    """Screen readers hear a summary in a polite live region: who joined, who changed
+    which paragraphs; a burst of edits is one sentence naming the paragraph once."""
+    url = f"{live_server.url}/documents/{live_server.document_id}"
+    watcher = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    watcher.goto(f"{live_server.url}/login")
+    watcher.fill("#email", "panama@demo.test")
+    watcher.fill("#password", "demo-password")
+    watcher.press("#password", "Enter")
+    watcher.wait_for_url(f"{live_server.url}/")
+    watcher.goto(url)
+    region = watcher.locator("#live-announcer")
+    assert region.get_attribute("aria-live") == "polite"
+    assert region.get_attribute("role") == "status"
+    expect(watcher.locator("#live")).to_have_attribute("data-connection", "saved")
+
+    editor = browser.new_context().new_page()
+    editor.goto(f"{live_server.url}/login")
+    editor.fill("#email", "elsalvador@demo.test")
+    editor.fill("#password", "demo-password")
+    editor.press("#password", "Enter")
+    editor.wait_for_url(f"{live_server.url}/")
+    editor.goto(url)
+    expect(region).to_contain_text("Joined:")
+    expect(region).to_contain_text("(SV)")
+
+    http = live_server.session("elsalvador@demo.test")
+    paragraph = next(p for p in live_server.document()["paragraphs"] if p["number"] == "8.a")
+    version = paragraph["version"]["en"]
+    for n in range(5):
+        saved = http.post(
+            f"{live_server.url}/api/documents/{live_server.document_id}/paragraphs/"
+            f"{paragraph['id']}/versions",
+            json={"lang": "en", "text": paragraph["text"]["en"] + " x" * (n + 1),
+                  "base_version": version},
+        )  # fmt: skip
+        assert saved.status_code == 201, saved.text
+        version = saved.json()["version"]
+    expect(region).to_contain_text("changed 8.a.")
+    assert region.inner_text().count("8.a") == 1
+    editor.context.close()
+    expect(region).to_contain_text("Left:")
+    watcher.context.close()
