@@ -162,3 +162,14 @@ def test_pages_of_another_process_stay_hidden(client, auth, demo):
         # pages and the API alike do not tell an outsider the document exists
         expected = 404
         assert client.get(url).status_code == expected, url
+
+
+def test_compilation_can_show_only_the_amended_paragraphs(client, auth, demo):
+    file(auth, demo, "mexico@demo.test", "8.a", EIGHT_A + " Soon.")
+    full = page(client, f"/documents/{demo.id}/compilation")
+    only = page(client, f"/documents/{demo.id}/compilation?amended=1")
+    assert full.count('<td class="c-num"') > 40
+    assert only.count('<td class="c-num"') == 1 and "8.a" in only and "Soon." in only
+    assert "All paragraphs" in only and "Only amended paragraphs" in full
+    download = client.get(f"/documents/{demo.id}/compilation.html?amended=1")
+    assert download.get_data(as_text=True).count('<td class="c-num"') == 1

@@ -160,6 +160,11 @@ def conflict_page(amendment_id: int):
     )
 
 
+def _only_amended() -> bool:
+    """`?amended=1`: the compilation lists only the paragraphs that have amendments."""
+    return request.args.get("amended") in ("1", "true")
+
+
 def _compilation(document: Document, lang: str) -> dict[str, Any]:
     paragraphs = tree(document, include_deleted=True)
     views = amendments.views(amendments.for_document(document), document)
@@ -170,6 +175,8 @@ def _compilation(document: Document, lang: str) -> dict[str, Any]:
     rows: list[tuple[ParagraphView, list[amendments.AmendmentView]]] = [
         (p, per_paragraph.get(p.id, [])) for p in paragraphs if p.number or per_paragraph.get(p.id)
     ]
+    if _only_amended():
+        rows = [(p, listed) for p, listed in rows if listed]
     counts: dict[str, int] = {}
     for view in views:
         counts[view.data["status"]] = counts.get(view.data["status"], 0) + 1
@@ -181,6 +188,7 @@ def _compilation(document: Document, lang: str) -> dict[str, Any]:
         "counts": counts,
         "total": len(views),
         "generated": clock.now(),
+        "only_amended": _only_amended(),
     }
 
 
