@@ -178,3 +178,70 @@ def test_the_live_editor_announces_others_changes_and_presence_politely(live_ser
     editor.context.close()
     expect(region).to_contain_text("Left:")
     watcher.context.close()
+
+
+def test_keyboard_one_stop_per_paragraph_shortcuts_and_highlighted_comments(
+    live_server, audited, browser
+):
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    page.goto(f"{live_server.url}/login")
+    page.fill("#email", "mexico@demo.test")
+    page.fill("#password", "demo-password")
+    page.press("#password", "Enter")
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/documents/{audited['doc']}")
+    stops = page.evaluate(
+        """() => {
+             const text = document.getElementById("text");
+             const all = [...text.querySelectorAll("a[href], button, summary, input, select, "
+               + "textarea, [tabindex]")].filter(el => el.tabIndex >= 0 && el.checkVisibility());
+             return {stops: all.length, articles: text.querySelectorAll("article.para").length,
+                     allArticles: all.every(el => el.matches("article.para"))};
+           }"""
+    )
+    assert stops["stops"] == stops["articles"] and stops["allArticles"], (
+        stops,
+        page.evaluate(
+            """() => [...document.querySelectorAll("#text [tabindex], #text a, #text summary")]
+                 .filter(el => el.tabIndex >= 0 && el.checkVisibility()).slice(0, 8)
+                 .map(el => el.outerHTML.slice(0, 120))"""
+        ),
+    )
+
+    # Unnumbered paragraphs show the PP reference the other pages use.
+    first = page.locator("article.para").first
+    expect(first.locator(".num")).to_have_text("PP1")
+
+    first.focus()
+    page.keyboard.press("j")
+    focused = "document.activeElement.getAttribute('data-number')"
+    assert page.evaluate(focused) == "PP2"
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(focused) == "PP3"
+    page.keyboard.press("k")
+    assert page.evaluate(focused) == "PP2"
+
+    page.keyboard.press("n")  # the next paragraph with amendments
+    assert page.evaluate("document.activeElement.id") == f"p-{audited['paragraph']}"
+    page.keyboard.press("Enter")  # into its actions
+    assert page.evaluate("document.activeElement.tagName") == "SUMMARY"
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("document.activeElement.closest('article').id") == (
+        f"p-{audited['paragraph']}"
+    )
+    page.keyboard.press("Escape")
+    assert page.evaluate("document.activeElement.id") == f"p-{audited['paragraph']}"
+
+    page.keyboard.press("?")
+    help_box = page.locator("#keyboard-help")
+    expect(help_box).to_have_attribute("open", "")
+    expect(help_box).to_contain_text("next / previous paragraph with amendments")
+
+    # The comment's stretch of text is highlighted in the paragraph.
+    quoted = page.evaluate(
+        """() => { const h = CSS.highlights.get("comment-range");
+                   return h ? [...h].map(r => r.toString()) : []; }"""
+    )
+    text = page.locator(f"#p-{audited['paragraph']} .ptext[lang=en]").inner_text()
+    assert quoted == [text[:10]]
+    page.context.close()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import enum
 import colorsys
+import enum
 import hashlib
 from datetime import datetime
 
