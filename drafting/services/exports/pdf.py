@@ -37,7 +37,9 @@ def _page_style(text: RevisionText, lang: str) -> str:
     document = text.document
     with force_locale(lang):
         where = " · ".join(
-            part for part in (document.symbol, revision_name(text) or gettext("Draft")) if part
+            part
+            for part in (document.symbol, revision_name(text) or gettext("the current text"))
+            if part
         )
         digest = gettext("SHA-256 %(hash)s", hash=sha256(text))
         page = gettext("Page")
