@@ -151,6 +151,20 @@ MESSAGES: dict[str, Message] = {
     # logging in
     "login_wrong": Message(N_("wrong email or password")),
     "login_incomplete": Message(N_("email and password are required")),
+    # amendments
+    "base_elsewhere": Message(
+        N_(
+            "the wording was taken from paragraph %(written_for)s, not %(paragraph)s; "
+            "choose the paragraph again"
+        )
+    ),
+    "base_unknown": Message(
+        N_("paragraph %(paragraph)s has no %(language)s version %(version)s"),
+        {"language": LANGUAGE},
+    ),
+    "rationale_required": Message(N_("a rationale is required for every amendment")),
+    "deletion_no_text": Message(N_("a deletion takes no text")),
+    "position_insert_only": Message(N_("only a new paragraph has a position")),
 }
 CODES = frozenset(MESSAGES)
 

@@ -146,12 +146,17 @@ def test_filing_in_the_wrong_state_is_409(client, auth, demo, app):
         ({"kind": "insert", "text": "New", "position": "before"}, "position"),
         ({"kind": "modify", "text": "x", "rationale": ["no"]}, "rationale"),
         ({"kind": "modify", "text": "x", "texts": "es"}, "texts"),
+        ({"kind": "modify", "text": "x", "rationale": "  "}, "a rationale is required"),
+        ({"kind": "delete", "text": "Some words"}, "a deletion takes no text"),
+        ({"kind": "delete", "texts": {"es": "Palabras"}}, "a deletion takes no text"),
+        ({"kind": "modify", "text": "x", "position": "child"}, "only a new paragraph"),
+        ({"kind": "modify", "text": "x", "base_version": {"en": "1"}}, "base_version"),
     ],
 )
 def test_bad_amendments_are_refused_clearly(client, auth, demo, payload, message):
     auth.login("mexico@demo.test")
-    body = {"paragraph_id": demo.paragraph("8.a")["id"], "lang": "en", **payload}
-    response = auth.post(f"/api/documents/{demo.id}/amendments", body)
+    body = {"paragraph_id": demo.paragraph("8.a")["id"], "lang": "en", "rationale": "Why."}
+    response = auth.post(f"/api/documents/{demo.id}/amendments", {**body, **payload})
     expected = 404 if message == "not found" else 400
     assert response.status_code == expected, response.get_json()
     assert message in response.get_json()["error"]
@@ -357,3 +362,52 @@ def test_amendment_events_reach_the_room(app, client, auth, demo):
     events = [e for e in watcher.get_received() if e["name"] == "amendment"]
     assert events and events[-1]["args"][0]["delegation"] == "MX"
     watcher.disconnect()
+
+
+def test_a_wording_taken_from_another_paragraph_is_refused(client, auth, demo):
+    """The form says which paragraph its pre-filled wording came from; filing it against
+    another paragraph is a 409 that names both, and nothing is stored."""
+    auth.login("mexico@demo.test")
+    one_a, two_a = demo.paragraph("8.a"), demo.paragraph("8.b")
+    body = {
+        "kind": "modify",
+        "paragraph_id": two_a["id"],
+        "lang": "en",
+        "text": one_a["text"]["en"] + " Changed.",
+        "rationale": "Why.",
+        "base_paragraph_id": one_a["id"],
+    }
+    response = auth.post(f"/api/documents/{demo.id}/amendments", body)
+    assert response.status_code == 409, response.get_json()
+    assert response.get_json()["reason_codes"][0]["code"] == "base_elsewhere"
+    assert "taken from paragraph 8.a, not 8.b" in response.get_json()["error"]
+    unknown = {**body, "base_paragraph_id": two_a["id"], "base_version": {"en": 99}}
+    refused = auth.post(f"/api/documents/{demo.id}/amendments", unknown)
+    assert refused.status_code == 409
+    assert "8.b has no English version 99" in refused.get_json()["error"]
+    assert amendments(client, demo) == []
+    good = {**body, "base_paragraph_id": two_a["id"], "base_version": two_a["version"]}
+    filed = auth.post(f"/api/documents/{demo.id}/amendments", good)
+    assert filed.status_code == 201, filed.get_json()
+    assert filed.get_json()["base_version"] == {"en": two_a["version"]["en"]}
+
+
+def test_rationale_is_a_process_setting_on_by_default(client, auth, demo):
+    auth.login("secretariat@demo.test")
+    document = auth.get(f"/api/documents/{demo.id}").get_json()
+    process = auth.get(f"/api/processes/{document['process_id']}").get_json()
+    assert process["rationale_required"] is True
+    body = {"kind": "modify", "paragraph_id": demo.paragraph("8.a")["id"], "text": "New words."}
+    auth.login("mexico@demo.test")
+    refused = auth.post(f"/api/documents/{demo.id}/amendments", body)
+    assert refused.status_code == 400 and "rationale" in refused.get_json()["error"]
+    auth.login("secretariat@demo.test")
+    changed = client.patch(
+        f"/api/processes/{document['process_id']}",
+        json={"rationale_required": False},
+        headers=auth.headers(),
+    )
+    assert changed.status_code == 200, changed.get_json()
+    assert changed.get_json()["rationale_required"] is False
+    auth.login("mexico@demo.test")
+    assert auth.post(f"/api/documents/{demo.id}/amendments", body).status_code == 201

@@ -141,6 +141,7 @@ def test_compilation_page_and_download(client, auth, demo):
     download = client.get(f"/documents/{demo.id}/compilation.html?lang=es")
     assert download.status_code == 200
     assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert "compilation-RCM-RCGM-2018-07-Draft-es.html" in download.headers["Content-Disposition"]
     assert download.mimetype == "text/html"
     body = download.get_data(as_text=True)
     assert "<style>" in body and "table.compilation" in body  # self-contained
@@ -201,3 +202,14 @@ def test_an_amendment_accepted_as_proposed_says_so(client, auth, demo):
     other = lxml_html.fromstring(page(client, f"/amendments/{rejected}"))
     assert not other.cssselect("[data-adopted]")
     assert "No." in other.text_content()
+
+
+def test_compilation_can_show_only_the_amended_paragraphs(client, auth, demo):
+    file(auth, demo, "mexico@demo.test", "8.a", EIGHT_A + " Soon.")
+    full = page(client, f"/documents/{demo.id}/compilation")
+    only = page(client, f"/documents/{demo.id}/compilation?amended=1")
+    assert full.count('<td class="c-num"') > 40
+    assert only.count('<td class="c-num"') == 1 and "8.a" in only and "Soon." in only
+    assert "All paragraphs" in only and "Only amended paragraphs" in full
+    download = client.get(f"/documents/{demo.id}/compilation.html?amended=1")
+    assert download.get_data(as_text=True).count('<td class="c-num"') == 1

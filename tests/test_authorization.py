@@ -1360,12 +1360,22 @@ def build(app, document_id: int, state: str) -> World:
     target = actor.paragraph(document_id, "8.a")
     own = actor.as_(DEL).post(
         f"{doc}/amendments",
-        {"kind": "modify", "paragraph_id": target["id"], "text": "Decline it, Mexico says."},
+        {
+            "kind": "modify",
+            "paragraph_id": target["id"],
+            "text": "Decline it, Mexico says.",
+            "rationale": "R.",
+        },
     )["id"]
     actor.as_(CANADA)
     other = actor.post(
         f"{doc}/amendments",
-        {"kind": "modify", "paragraph_id": target["id"], "text": "Decline it, Canada says."},
+        {
+            "kind": "modify",
+            "paragraph_id": target["id"],
+            "text": "Decline it, Canada says.",
+            "rationale": "R.",
+        },
     )["id"]
     if state == ROUND:
         actor.as_(SEC).post(f"{doc}/transitions/open_round", {"deadline": future()})
@@ -1566,10 +1576,13 @@ def test_a_delegate_acts_only_for_its_own_delegation(auth, demo):
     target = demo.paragraph("8.a")
     url = f"/api/documents/{demo.id}/amendments"
     auth.login(EMAIL[CANADA])
-    canada = auth.post(url, {"kind": "modify", "paragraph_id": target["id"], "text": "Canada."})
+    why = {"rationale": "R."}
+    canada = auth.post(
+        url, {"kind": "modify", "paragraph_id": target["id"], "text": "Canada.", **why}
+    )
     auth.login(EMAIL[DEL])
     mine = auth.post(url, {"kind": "modify", "paragraph_id": target["id"], "text": "Mexico.",
-                           "delegation": "CA"})  # fmt: skip
+                           "delegation": "CA", **why})  # fmt: skip
     assert mine.status_code == 201 and mine.get_json()["delegation"] == "MX"
     canada_id, mine_id = canada.get_json()["id"], mine.get_json()["id"]
     withdraw = auth.post(f"/api/amendments/{canada_id}/withdraw")

@@ -78,7 +78,7 @@ def env(app, demo) -> Env:
     target = demo.paragraph("8.a")["id"]
     filed = mexico.post(
         f"/api/documents/{demo.id}/amendments",
-        json={"kind": "modify", "paragraph_id": target, "text": "Decline it."},
+        json={"kind": "modify", "paragraph_id": target, "text": "Decline it.", "rationale": "R."},
         headers={"X-CSRFToken": token},
     )
     assert filed.status_code == 201, filed.get_json()
@@ -481,7 +481,7 @@ def test_unknown_revisions_languages_and_formats_are_clear_errors(env):
         (f"{doc}/changes?from=Rev.99", 404),
         (f"{doc}/changes?from=Draft&to=Rev.99", 404),
         (f"{doc}/export?format=docx&revision=Rev.99", 404),
-        (f"{doc}/export?format=pdf", 400),
+        (f"{doc}/export?format=odt", 400),
         (f"{doc}/paragraphs/{env.paragraph}/versions?lang=fr", 400),
         (f"{doc}/amendments?paragraph_id=x", 400),
         (f"{doc}/comments?paragraph_id=-1", 400),
@@ -859,8 +859,8 @@ def downloaded_name(response) -> str:
 @pytest.mark.parametrize(
     "symbol,saved",
     [
-        ("A/CONF.231/3 — Add.1", "compilation-A-CONF.231-3 — Add.1-en.html"),
-        ("А/РЕЗ/73/195", "compilation-А-РЕЗ-73-195-en.html"),
+        ("A/CONF.231/3 — Add.1", "compilation-A-CONF.231-3 — Add.1-Draft-en.html"),
+        ("А/РЕЗ/73/195", "compilation-А-РЕЗ-73-195-Draft-en.html"),
     ],
     ids=["em dash", "cyrillic"],
 )
@@ -889,8 +889,8 @@ def test_symbols_with_newlines_quotes_or_controls_are_refused(env, symbol):
 @pytest.mark.parametrize(
     "symbol,saved",
     [
-        ('A"; filename="evil.exe', 'compilation-A"; filename="evil.exe-en.html'),
-        ("A/RES\n73\r", "compilation-A-RES73-en.html"),
+        ('A"; filename="evil.exe', 'compilation-A"; filename="evil.exe-Draft-en.html'),
+        ("A/RES\n73\r", "compilation-A-RES73-Draft-en.html"),
     ],
     ids=["quotes", "newline"],
 )

@@ -90,7 +90,7 @@ def test_html_export_is_a_standalone_clean_page(client, auth, demo):
     response = client.get(f"/api/documents/{demo.id}/export?format=html")
     assert response.status_code == 200
     assert response.mimetype == "text/html"
-    assert "RCM-RCGM-2018-07_en.html" in response.headers["Content-Disposition"]
+    assert "RCM-RCGM-2018-07_Draft_en.html" in response.headers["Content-Disposition"]
     body = response.get_data(as_text=True)
     assert body.startswith("<!doctype html>")
     tree = html.fromstring(body)

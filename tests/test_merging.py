@@ -81,7 +81,8 @@ class Bench:
         from drafting.services import amendments
 
         proposal = amendments.parse_proposal(
-            self.document, {"kind": "modify", "paragraph_id": self.paragraph.id, "text": text}
+            self.document,
+            {"kind": "modify", "paragraph_id": self.paragraph.id, "text": text, "rationale": "R."},
         )
         amendment = amendments.file(self.document, self.mexico, proposal)
         self.db.session.commit()

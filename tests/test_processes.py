@@ -370,3 +370,22 @@ def test_a_mail_server_that_is_down_leaves_the_person_added_and_says_so(auth, cl
     assert "the invitation mail could not be sent" in response.get_data(as_text=True)
     emails = [p["email"] for p in auth.get(f"/api/processes/{pid}/participants").get_json()]
     assert "down@conf.test" in emails
+
+
+def test_the_desk_form_sets_whether_amendments_need_a_rationale(auth, client, demo):
+    auth.login(SECRETARIAT)
+    process_id = auth.get(f"/api/documents/{demo.id}").get_json()["process_id"]
+    form = client.get(f"/processes/{process_id}/edit").get_data(as_text=True)
+    assert 'name="rationale_required" value="1" checked' in form
+    fields = {
+        "csrf_token": csrf_in(form),
+        "name": "RCM",
+        "timezone": "America/Panama",
+        "languages": ["en", "es"],
+        "public_record": "text",
+    }
+    assert client.post(f"/processes/{process_id}/edit", data=fields).status_code == 303
+    assert auth.get(f"/api/processes/{process_id}").get_json()["rationale_required"] is False
+    saved = client.post(f"/processes/{process_id}/edit", data={**fields, "rationale_required": "1"})
+    assert saved.status_code == 303
+    assert auth.get(f"/api/processes/{process_id}").get_json()["rationale_required"] is True

@@ -239,7 +239,12 @@ def test_security_headers_on_every_kind_of_response(app, demo, auth, client):
     paragraph = demo.paragraph("8.a")
     filed = auth.post(
         f"/api/documents/{demo.id}/amendments",
-        {"kind": "modify", "paragraph_id": paragraph["id"], "text": "Decline it."},
+        {
+            "kind": "modify",
+            "paragraph_id": paragraph["id"],
+            "text": "Decline it.",
+            "rationale": "R.",
+        },
     )
     assert filed.status_code == 201
     values = {

@@ -3,7 +3,7 @@ amendments."""
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify, render_template, request
 from flask_login import current_user, login_required
 
 from drafting.api import bp
@@ -18,6 +18,7 @@ from drafting.handlers import (
 )
 from drafting.policy import Action, require
 from drafting.services import exports
+from drafting.services.errors import Unavailable
 from drafting.services.exports import markup
 
 
@@ -26,18 +27,30 @@ def _query(name: str) -> str | None:
     return value.strip() if value and value.strip() else None
 
 
+def _browser_asks() -> bool:
+    """A person followed a download link (the browser prefers HTML to JSON)."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "text/html"
+
+
 @bp.get("/documents/<int:document_id>/export")
 def export(document_id: int):
     document = document_for(document_id, Action.VIEW)
     fmt = _query("format") or "docx"
-    exported = exports.export(
-        document,
-        fmt,
-        revision=_query("revision"),
-        lang=_query("lang"),
-        from_label=_query("from"),
-        to_label=_query("to"),
-    )
+    try:
+        exported = exports.export(
+            document,
+            fmt,
+            revision=_query("revision"),
+            lang=_query("lang"),
+            from_label=_query("from"),
+            to_label=_query("to"),
+        )
+    except Unavailable as error:
+        if not _browser_asks():
+            raise
+        page = render_template("export_unavailable.html", document=document)
+        return page, error.status
     return download(exported.data, exported.content_type, exported.filename)
 
 

@@ -44,6 +44,7 @@ def process_json(process: Process) -> dict:
         "languages": process.languages,
         "timezone": process.timezone,
         "public_record": process.public_record,
+        "rationale_required": process.rationale_required,
         "archived": process.archived_at is not None,
     }
 

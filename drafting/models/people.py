@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import colorsys
 import enum
 import hashlib
 from datetime import datetime
@@ -30,6 +31,26 @@ class Role(enum.StrEnum):
     OBSERVER = "observer"
 
 
+def _luminance(red: float, green: float, blue: float) -> float:
+    """WCAG 2 relative luminance of an sRGB colour (channels 0..1)."""
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * linear(red) + 0.7152 * linear(green) + 0.0722 * linear(blue)
+
+
+def readable_colour(hue: int, contrast: float = 5.0) -> str:
+    """`hsl(hue, 65%, L%)` with the lightest L (at most 38%) whose contrast with white is at
+    least `contrast`: 5:1 leaves AA's 4.5:1 on the page's light grey too. Yellows and greens
+    get darker than blues, so every delegation reads alike."""
+    for lightness in range(38, 0, -1):
+        rgb = colorsys.hls_to_rgb(hue / 360, lightness / 100, 0.65)
+        if 1.05 / (_luminance(*rgb) + 0.05) >= contrast:
+            return f"hsl({hue}, 65%, {lightness}%)"
+    return f"hsl({hue}, 65%, 20%)"
+
+
 class Delegation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(16), unique=True)
@@ -46,9 +67,10 @@ class Delegation(db.Model):
 
     @property
     def color(self) -> str:
-        """A stable colour per delegation for tracked changes and presence."""
+        """A stable colour per delegation for tracked changes, presence and badges; dark
+        enough that it reads as text on white and carries white text (WCAG AA)."""
         digest = hashlib.sha256(self.code.encode()).digest()
-        return f"hsl({digest[0] * 360 // 256}, 65%, 38%)"
+        return readable_colour(digest[0] * 360 // 256)
 
     def __repr__(self) -> str:
         return f"<Delegation {self.code}>"
@@ -109,6 +131,8 @@ class Process(db.Model):
     # What the public sees of an adopted document: "text" (the text, its SHA-256 and the
     # reservations) or "full" (the whole record, never e-mails).
     public_record: Mapped[str] = mapped_column(String(10), default="text")
+    # Every amendment must say why (the rationale a compilation circulates); on by default.
+    rationale_required: Mapped[bool] = mapped_column(default=True)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -26,6 +26,7 @@ from drafting.models import (
 from drafting.models.amendments import AmendmentKind, AmendmentStatus
 from drafting.models.text import ParagraphStatus
 from drafting.policy import can_withdraw
+from drafting.reasons import Reason
 from drafting.services import audit, notifications
 from drafting.services.documents import numbers
 from drafting.services.errors import BadInput, Conflict, Forbidden
@@ -140,6 +141,7 @@ class Proposal:
     texts: dict[str, str] = field(default_factory=dict)
     rationale: str = ""
     as_child: bool = False
+    bases: dict[str, Version] = field(default_factory=dict)  # the versions the proposer read
 
 
 def text_field(value: object, name: str) -> str:
@@ -182,6 +184,8 @@ def parse_proposal(document: Document, data: dict[str, Any]) -> Proposal:
             if all(current.get(code) and current[code].text == t for code, t in texts.items()):
                 raise BadInput("the proposed text is the same as the current text")
     else:
+        if any(isinstance(t, str) and t.strip() for t in [data.get("text"), *_values(data)]):
+            raise BadInput(Reason.of("deletion_no_text"))
         validate_text(document, lang, "")
         texts[lang] = ""
     rationale = data.get("rationale") or ""
@@ -192,13 +196,74 @@ def parse_proposal(document: Document, data: dict[str, Any]) -> Proposal:
     position = data.get("position", "after")
     if kind == AmendmentKind.INSERT and position not in POSITIONS:
         raise BadInput('position must be "after" or "child"')
+    if kind != AmendmentKind.INSERT and position not in (None, "after"):
+        raise BadInput(Reason.of("position_insert_only"))
+    if not rationale.strip() and rationale_required(document):
+        raise BadInput(Reason.of("rationale_required"))
     return Proposal(
         kind=kind,
         paragraph=paragraph,
         texts=texts,
         rationale=rationale.strip(),
         as_child=kind == AmendmentKind.INSERT and position == "child",
+        bases=_bases(document, paragraph, kind, data),
     )
+
+
+def _values(data: dict[str, Any]) -> list[Any]:
+    extra = data.get("texts")
+    return list(extra.values()) if isinstance(extra, dict) else []
+
+
+def rationale_required(document: Document) -> bool:
+    """The process's setting (on unless the secretariat turned it off)."""
+    process = document.process
+    return process is None or process.rationale_required
+
+
+def _bases(
+    document: Document, paragraph: Paragraph, kind: AmendmentKind, data: dict[str, Any]
+) -> dict[str, Version]:
+    """The versions the proposer's wording was written against. `base_paragraph_id` names
+    the paragraph the wording was taken from: one taken from another paragraph is refused
+    (a form left on 1.a's text while 2.a was chosen). `base_version` ({lang: seq}) names
+    versions of this paragraph; none given means the current ones."""
+    written_for = data.get("base_paragraph_id")
+    if written_for is not None and written_for != paragraph.id:
+        printed = numbers(document)
+        other = printed.get(written_for) if isinstance(written_for, int) else None
+        reason = Reason.of(
+            "base_elsewhere",
+            written_for=other.number if other else str(written_for),
+            paragraph=printed[paragraph.id].number if paragraph.id in printed else "",
+        )
+        raise Conflict(reason, reasons=[reason])
+    seqs = data.get("base_version")
+    if seqs is None or kind == AmendmentKind.INSERT:
+        return {}
+    if not isinstance(seqs, dict) or not all(
+        isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+        for k, v in seqs.items()
+    ):
+        raise BadInput('base_version must be an object such as {"en": 3}')
+    bases = {}
+    for lang, seq in seqs.items():
+        version = db.session.scalar(
+            select(Version).where(
+                Version.paragraph_id == paragraph.id, Version.lang == lang, Version.seq == seq
+            )
+        )
+        if version is None:
+            number = numbers(document).get(paragraph.id)
+            reason = Reason.of(
+                "base_unknown",
+                paragraph=number.number if number else "",
+                language=lang,
+                version=seq,
+            )
+            raise Conflict(reason, reasons=[reason])
+        bases[lang] = version
+    return bases
 
 
 def file(document: Document, user: User, proposal: Proposal) -> Amendment:
@@ -220,7 +285,9 @@ def file(document: Document, user: User, proposal: Proposal) -> Amendment:
     db.session.add(amendment)
     db.session.flush()
     for lang, text in proposal.texts.items():
-        base = current.get(lang) if proposal.kind != AmendmentKind.INSERT else None
+        base = None
+        if proposal.kind != AmendmentKind.INSERT:
+            base = proposal.bases.get(lang) or current.get(lang)
         db.session.add(
             AmendmentText(
                 amendment_id=amendment.id,

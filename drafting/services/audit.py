@@ -185,16 +185,18 @@ def _check_links(entries: list[AuditEntry]) -> list[str]:
     return problems
 
 
-def canonical_text(document: Document) -> bytes:
+def canonical_text(document: Document, paragraphs: Iterable[Any] | None = None) -> bytes:
     """Title, symbol and every paragraph's number, section and texts, in reading order,
-    as compact sorted JSON in UTF-8: the same text always gives the same bytes."""
+    as compact sorted JSON in UTF-8: the same text always gives the same bytes.
+    `paragraphs` (anything with number, section and text) is the current tree by default;
+    an export passes the rows of the revision it prints."""
     payload = {
         "title": document.title,
         "symbol": document.symbol,
         "languages": list(document.languages),
         "paragraphs": [
             {"number": p.number, "section": p.section, "text": dict(sorted(p.text.items()))}
-            for p in tree(document)
+            for p in (tree(document) if paragraphs is None else paragraphs)
         ],
     }
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()

@@ -43,3 +43,9 @@ class Forbidden(ServiceError):
 
 class Conflict(ServiceError):
     status = 409
+
+
+class Unavailable(ServiceError):
+    """Something this server cannot do as installed (a missing optional library)."""
+
+    status = 503

@@ -69,6 +69,11 @@ def _settings(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         if record not in PUBLIC_RECORDS:
             raise BadInput('public_record must be "text" or "full"')
         found["public_record"] = record
+    if "rationale_required" in data or creating:
+        required = data.get("rationale_required", True)
+        if not isinstance(required, bool):
+            raise BadInput("rationale_required must be true or false")
+        found["rationale_required"] = required
     if "archived" in data:
         if not isinstance(data["archived"], bool):
             raise BadInput("archived must be true or false")

@@ -35,6 +35,7 @@ from drafting.policy import Action, can, require
 from drafting.services import amendments, discussion, merging
 from drafting.services.documents import ParagraphView, tree
 from drafting.services.errors import BadInput, Conflict, ServiceError
+from drafting.services.exports.revision_text import revision_name, text_at
 from drafting.text import textdiff
 from drafting.web import bp
 from drafting.web.pages import delegation_colours, panels
@@ -106,6 +107,12 @@ def new_amendment(document_id: int):
         paragraph=paragraph,
         kind=request.args.get("kind", "modify"),
         decision=decision,
+        rationale_required=amendments.rationale_required(document),
+        # What the form shows when another paragraph is chosen (static/js/amendment_form.js).
+        paragraph_data={
+            str(p.id): {"number": p.number, "text": p.text, "version": p.version}
+            for p in paragraphs
+        },
     )
 
 
@@ -165,6 +172,11 @@ def conflict_page(amendment_id: int):
     )
 
 
+def _only_amended() -> bool:
+    """`?amended=1`: the compilation lists only the paragraphs that have amendments."""
+    return request.args.get("amended") in ("1", "true")
+
+
 def _compilation(document: Document, lang: str) -> dict[str, Any]:
     paragraphs = tree(document, include_deleted=True)
     views = amendments.views(amendments.for_document(document), document)
@@ -175,6 +187,8 @@ def _compilation(document: Document, lang: str) -> dict[str, Any]:
     rows: list[tuple[ParagraphView, list[amendments.AmendmentView]]] = [
         (p, per_paragraph.get(p.id, [])) for p in paragraphs if p.number or per_paragraph.get(p.id)
     ]
+    if _only_amended():
+        rows = [(p, listed) for p, listed in rows if listed]
     counts: dict[str, int] = {}
     for view in views:
         counts[view.data["status"]] = counts.get(view.data["status"], 0) + 1
@@ -186,6 +200,7 @@ def _compilation(document: Document, lang: str) -> dict[str, Any]:
         "counts": counts,
         "total": len(views),
         "generated": clock.now(),
+        "only_amended": _only_amended(),
     }
 
 
@@ -202,7 +217,12 @@ def compilation_download(document_id: int):
     # A file opened away from the site: its stylesheet travels inside it.
     css = (Path(current_app.static_folder or "") / "css" / "compilation.css").read_text("utf-8")
     html = render_template("compilation_file.html", css=css, **_compilation(document, lang))
-    return download(html, "text/html", f"compilation-{document.symbol or document.id}-{lang}.html")
+    parts = (
+        f"compilation-{document.symbol or document.id}",
+        revision_name(text_at(document)),
+        lang,
+    )
+    return download(html, "text/html", "-".join(p for p in parts if p) + ".html")
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,7 +248,15 @@ def file_amendment(document_id: int):
         "lang": form.get("lang") or document.languages[0],
         "rationale": form.get("rationale", ""),
         "position": form.get("position", "after"),
+        "base_paragraph_id": form.get("base_paragraph_id", type=int),
     }
+    seqs = {
+        lang: form.get(f"base_version_{lang}", type=int)
+        for lang in document.languages
+        if form.get(f"base_version_{lang}", type=int) is not None
+    }
+    if seqs and data["kind"] == "modify":
+        data["base_version"] = seqs
     texts = {
         lang: form[f"text_{lang}"]
         for lang in document.languages

@@ -44,6 +44,7 @@ def _settings_form() -> dict[str, Any]:
         "languages": [lang for lang in form.getlist("languages") if lang]
         or [s.strip() for s in form.get("other_languages", "").split(",") if s.strip()],
         "public_record": form.get("public_record", "text"),
+        "rationale_required": form.get("rationale_required") == "1",
     }
 
 
@@ -81,7 +82,9 @@ def processes_list():
 def process_new():
     _managed(None)
     if request.method == "GET":
-        return _form_page(None, {"languages": ["en", "es"], "public_record": "text"})
+        return _form_page(
+            None, {"languages": ["en", "es"], "public_record": "text", "rationale_required": True}
+        )
     values = _settings_form()
     try:
         process = processes.create(current_user, values)
@@ -121,6 +124,7 @@ def _values(process: Process) -> dict[str, Any]:
         "timezone": process.timezone,
         "languages": process.languages,
         "public_record": process.public_record,
+        "rationale_required": process.rationale_required,
     }
 
 

@@ -104,3 +104,46 @@
     });
   });
 })();
+
+// The stretches of text comments are anchored to, highlighted in the paragraph (CSS Custom
+// Highlight API: no element is added to the text, so the live editor is untouched). A
+// stretch is found where the comment was made, else where its words now stand; words no
+// longer in the text are not highlighted.
+(function () {
+  "use strict";
+  if (!window.CSS || !CSS.highlights || typeof Highlight === "undefined") return;
+  function rangeFor(comment) {
+    var quote = comment.getAttribute("data-anchor-quote");
+    var start = parseInt(comment.getAttribute("data-anchor-start"), 10);
+    var texts = document.querySelectorAll("#p-" + comment.getAttribute("data-paragraph-id") + " .ptext");
+    for (var i = 0; i < texts.length; i++) {
+      var node = texts[i].firstChild;
+      if (!node || node.nodeType !== Node.TEXT_NODE) continue;
+      var at = node.data.substr(start, quote.length) === quote ? start : node.data.indexOf(quote);
+      if (at < 0) continue;
+      var range = new Range();
+      range.setStart(node, at);
+      range.setEnd(node, at + quote.length);
+      return range;
+    }
+    return null;
+  }
+  function paint() {
+    var highlight = new Highlight();
+    document.querySelectorAll(".comment[data-anchor-quote]").forEach(function (comment) {
+      var range = rangeFor(comment);
+      if (range) highlight.add(range);
+    });
+    CSS.highlights.set("comment-range", highlight);
+  }
+  paint();
+  // The live editor rewrites paragraphs: paint again after it did.
+  var text = document.getElementById("text"), queued = false;
+  if (text) {
+    new MutationObserver(function () {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(function () { queued = false; paint(); });
+    }).observe(text, { childList: true, characterData: true, subtree: true });
+  }
+})();

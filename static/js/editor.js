@@ -547,12 +547,14 @@
     joined = false;
     Object.keys(replicas).forEach(function (k) { if (replicas[k].inflight) replicas[k].lost = true; });
     renderPresence([]); // who is where is unknown until we are back
+    if (window.LiveAnnouncer) window.LiveAnnouncer.reset();
     status();
   });
   socket.on("connect_error", function () { joined = false; status(); });
 
   socket.on("presence", function (data) {
     if (data.document_id === documentId) renderPresence(data.people);
+    if (data.document_id === documentId && window.LiveAnnouncer) window.LiveAnnouncer.presence(data.people, me);
   });
 
   socket.on("paragraph_updated", function (u) {
@@ -561,6 +563,7 @@
     var r = replicaFor(el), before = r.local;
     var meta = { code: u.author, name: u.author_name || u.author };
     if (r.remote(u.version, u.text, meta)) changeLocal(r, before, meta);
+    if (window.LiveAnnouncer) window.LiveAnnouncer.textChanged(meta.name + " (" + (meta.code || "") + ")", numberOf(u.paragraph_id));
     if (u.status) setStatus(u.paragraph_id, u.status);
     render(r);
   });

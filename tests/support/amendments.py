@@ -9,6 +9,8 @@ EIGHT_A = (
     "Joint Initiative on the Health of Migrants and their Families (INCOSAMI)."
 )
 
+RATIONALE = "The text reads better this way."  # every amendment gives one (a process setting)
+
 
 def future() -> str:
     return (datetime.now(UTC) + timedelta(days=10)).astimezone().isoformat()
@@ -32,7 +34,13 @@ def close_round(auth, demo):
 def file(auth, demo, who: str, number: str, text: str | None, kind: str = "modify", **extra):
     auth.login(who)
     paragraph = demo.paragraph(number)
-    payload = {"kind": kind, "paragraph_id": paragraph["id"], "lang": "en", **extra}
+    payload = {
+        "kind": kind,
+        "paragraph_id": paragraph["id"],
+        "lang": "en",
+        "rationale": RATIONALE,
+        **extra,
+    }
     if text is not None:
         payload["text"] = text
     return auth.post(f"/api/documents/{demo.id}/amendments", payload)

@@ -44,6 +44,7 @@ class Story:
 
     def amend(self, email: str, **data) -> int:
         self.as_user(email)
+        data.setdefault("rationale", "Clearer.")
         response = self.auth.post(f"/api/documents/{self.id}/amendments", json=data)
         assert response.status_code == 201, response.get_json()
         return response.get_json()["id"]

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from drafting.models import Document
 from drafting.services.errors import BadInput
-from drafting.services.exports import akn, docx, html
+from drafting.services.exports import akn, docx, html, pdf
 from drafting.services.exports.revision_text import ExportFile, text_at
+from drafting.services.exports.tracked import compare
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,22 @@ def _html(request: ExportRequest) -> ExportFile:
     return html.export(text_at(request.document, request.revision), request.lang)
 
 
+def _pdf(request: ExportRequest) -> ExportFile:
+    return pdf.clean(text_at(request.document, request.revision), request.lang)
+
+
+def _pdf_tracked(request: ExportRequest) -> ExportFile:
+    document = request.document
+    return pdf.tracked(compare(document, request.from_label, request.to_label, request.lang))
+
+
 RENDERERS: dict[str, Callable[[ExportRequest], ExportFile]] = {
     "docx": _docx,
     "docx-tracked": _docx_tracked,
     "akn": _akn,
     "html": _html,
+    "pdf": _pdf,
+    "pdf-tracked": _pdf_tracked,
 }
 FORMATS = tuple(RENDERERS)
 

@@ -360,4 +360,4 @@ def build(text: RevisionText, lang: str) -> etree._Element:
 def export(text: RevisionText, lang: str) -> ExportFile:
     xml = etree.tostring(build(text, lang), xml_declaration=True, encoding="UTF-8",
                          pretty_print=True)  # fmt: skip
-    return ExportFile(xml, AKN_TYPE, filename(text.document, text.label, lang, "akn.xml"))
+    return ExportFile(xml, AKN_TYPE, filename(text, lang, "akn.xml"))

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import force_locale, gettext
-
 from drafting.models import Document
 from drafting.services.exports.revision_text import (
-    CURRENT,
     ExportFile,
     Note,
     RevisionText,
@@ -30,6 +27,7 @@ from drafting.services.exports.tracked import (
     TrackedParagraph,
     TrackedRun,
     compare,
+    heading,
 )
 from drafting.services.exports.wordml import Change, WordDocument
 
@@ -91,7 +89,7 @@ def clean(text: RevisionText, lang: str) -> ExportFile:
         language=lang,
         subject=text.label,
     )
-    return ExportFile(word.save(), DOCX_TYPE, filename(document, text.label, lang, "docx"))
+    return ExportFile(word.save(), DOCX_TYPE, filename(text, lang, "docx"))
 
 
 def _write_tracked(word: WordDocument, tracked: TrackedParagraph, lang: str, notes) -> None:
@@ -134,13 +132,7 @@ def tracked_document(comparison: Comparison) -> bytes:
     document, lang = comparison.document, comparison.lang
     word = WordDocument(lang)
     notes = notes_by_paragraph(document)
-    with force_locale(lang):
-        line = gettext(
-            "Changes from %(older)s to %(newer)s",
-            older=comparison.older.label,
-            newer=_label_name(comparison.newer.label, lang),
-        )
-    _head(word, document, comparison.newer.label, lang, notes, line)
+    _head(word, document, comparison.newer.label, lang, notes, heading(comparison))
     for tracked in comparison.paragraphs:
         _write_tracked(word, tracked, lang, notes)
     word.page_footer(document.symbol)
@@ -154,13 +146,6 @@ def tracked_document(comparison: Comparison) -> bytes:
     return word.save()
 
 
-def _label_name(label: str, lang: str) -> str:
-    if label != CURRENT:
-        return label
-    with force_locale(lang):
-        return gettext("the current text")
-
-
 def tracked(
     document: Document, from_label: str | None, to_label: str | None, lang: str
 ) -> ExportFile:
@@ -168,8 +153,7 @@ def tracked(
     to `to_label` (default: the current text) as Word tracked changes by delegation."""
     comparison = compare(document, from_label, to_label, lang)
     name = filename(
-        document,
-        comparison.newer.label,
+        comparison.newer,
         lang,
         "docx",
         suffix=f"_changes-since-{comparison.older.label}",

@@ -15,6 +15,7 @@ from drafting.services.exports.revision_text import (
     status_line,
     xml_safe,
 )
+from drafting.services.exports.tracked import DELETE, INSERT, Comparison
 
 STYLE = """
 body { font-family: "Times New Roman", "DejaVu Serif", serif; font-size: 12pt; line-height: 1.45;
@@ -30,6 +31,7 @@ h1 { text-align: center; font-size: 14pt; margin: 1.2em 0 .4em; }
 .text { white-space: pre-wrap; }
 sup.fn a { text-decoration: none; }
 .notes { border-top: 1px solid #000; margin-top: 2em; font-size: 10pt; }
+ins { color: #064; text-decoration: underline; } del { color: #a00; text-decoration: line-through; }
 @media print { body { margin: 0; max-width: none; } }
 """
 
@@ -89,6 +91,37 @@ def build(text: RevisionText, lang: str) -> etree._Element:
     return E.HTML(head, body, lang=lang)
 
 
+def build_tracked(comparison: Comparison, heading: str) -> etree._Element:
+    """The newer text with every insertion underlined (`ins`) and deletion struck (`del`),
+    each titled with the delegation that made it; `heading` says which two texts."""
+    document, lang = comparison.document, comparison.lang
+    body = E.BODY()
+    if document.symbol:
+        body.append(E.P(document.symbol, **{"class": "symbol"}))
+    body.append(E.H1(document.title))
+    body.append(E.P(heading, **{"class": "status"}))
+    for tracked in comparison.paragraphs:
+        row = tracked.row
+        runs = []
+        for run in tracked.runs:
+            piece = xml_safe(run.text)
+            if run.op == INSERT:
+                runs.append(E.INS(piece, title=run.author.display if run.author else ""))
+            elif run.op == DELETE:
+                runs.append(E.DEL(piece, title=run.author.display if run.author else ""))
+            else:
+                runs.append(piece)
+        content = E.SPAN(*runs, **{"class": "text"})
+        if row.unnumbered:
+            body.append(E.P(content, **{"class": f"para {row.section}"}))
+        else:
+            label = "".join(r.text for r in tracked.label_runs if r.op != DELETE) or row.label
+            number = E.SPAN(label, **{"class": "num"})
+            body.append(E.DIV(number, content, **{"class": f"para depth-{row.depth}"}))
+    head = E.HEAD(E.META(charset="utf-8"), E.TITLE(document.title), E.STYLE(STYLE))
+    return E.HTML(head, body, lang=lang)
+
+
 def export(text: RevisionText, lang: str) -> ExportFile:
     html = etree.tostring(
         build(text, lang), method="html", encoding="unicode", doctype="<!doctype html>"
@@ -96,5 +129,5 @@ def export(text: RevisionText, lang: str) -> ExportFile:
     return ExportFile(
         html.encode("utf-8"),
         "text/html; charset=utf-8",
-        filename(text.document, text.label, lang, "html"),
+        filename(text, lang, "html"),
     )

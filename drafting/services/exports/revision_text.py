@@ -6,6 +6,7 @@ revision's snapshot rows (or from the current tree), so a file is always one con
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -167,10 +168,44 @@ def slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9.]+", "-", ascii_text).strip("-.")[:80] or "document"
 
 
-def filename(document: Document, label: str, lang: str, extension: str, suffix: str = "") -> str:
-    base = slug(document.symbol or document.title)
-    revision = "" if label == CURRENT else f"_{slug(label)}"
+def _fingerprint(text: RevisionText) -> list[tuple]:
+    return [
+        (row.id, row.number, row.status, sorted((k, v.id) for k, v in row.versions.items()))
+        for row in text.rows
+    ]
+
+
+def revision_name(text: RevisionText) -> str:
+    """Which revision a file holds, for its name: the revision's label; for the current text
+    the latest revision's label while nothing changed since it (a round's frozen text is
+    `Rev.1`), else `<label>-working`; '' for a document that was never circulated."""
+    if not text.is_current:
+        return text.label
+    latest = text.document.current_revision
+    if latest is None:
+        return ""
+    if _fingerprint(text) == _fingerprint(text_at(text.document, latest.label)):
+        return latest.label
+    return f"{latest.label}-working"
+
+
+def filename(text: RevisionText, lang: str, extension: str, suffix: str = "") -> str:
+    """'RCM-RCGM-2018-07_Rev.1_en.docx': symbol, revision, language."""
+    base = slug(text.document.symbol or text.document.title)
+    name = revision_name(text)
+    revision = f"_{slug(name)}" if name else ""
     return f"{base}{revision}{suffix}_{lang}.{extension}"
+
+
+def sha256(text: RevisionText) -> str:
+    """The SHA-256 of the text as printed (the canonical text adoption seals), so a printed
+    page can be checked against the file it came from; the sealed hash for adopted text."""
+    from drafting.services import audit
+
+    document = text.document
+    if document.is_adopted and text.label in (CURRENT, "Final") and document.sha256:
+        return document.sha256
+    return hashlib.sha256(audit.canonical_text(document, text.rows)).hexdigest()
 
 
 def _reading(rows: Iterable[TextRow | ParagraphView], lang: str | None) -> list[tuple]:

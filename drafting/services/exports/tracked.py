@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from drafting import clock
@@ -143,3 +144,14 @@ def compare(
             ]
         tracked.append(TrackedParagraph(entry.id, "same", row, runs, label_runs))
     return Comparison(document, older, newer, lang, tracked)
+
+
+def heading(comparison: Comparison) -> str:
+    """'Changes from Rev.1 to the current text', in the language of the text."""
+    with force_locale(comparison.lang):
+        newer = comparison.newer.label
+        return gettext(
+            "Changes from %(older)s to %(newer)s",
+            older=comparison.older.label,
+            newer=gettext("the current text") if newer == CURRENT else newer,
+        )
