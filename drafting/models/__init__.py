@@ -5,6 +5,7 @@ from drafting.models.audit import AuditEntry
 from drafting.models.base import FrozenDocument, ImmutableRow, utcnow
 from drafting.models.discussion import Comment, Reservation
 from drafting.models.people import Delegation, LoginSession, Membership, Process, User
+from drafting.models.positions import ParagraphPosition, Stance
 from drafting.models.tags import ParagraphTag, Tag
 from drafting.models.text import (
     Deadline,
@@ -30,12 +31,14 @@ __all__ = [
     "LoginSession",
     "Membership",
     "Paragraph",
+    "ParagraphPosition",
     "ParagraphTag",
     "Process",
     "Reservation",
     "Revision",
     "RevisionParagraph",
     "RevisionVersion",
+    "Stance",
     "Tag",
     "User",
     "Version",

@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from drafting.handlers import query_language, record_or_403, visible_or_404
 from drafting.models import Document
-from drafting.services import changes
+from drafting.services import changes, provenance
 from drafting.services.errors import NotFound, ServiceError
 from drafting.web import bp
 from drafting.web.pages import delegation_colours
@@ -83,10 +83,13 @@ def tracked_changes(document_id: int):
     change_set = _change_set(
         document, request.args.get("from") or None, request.args.get("to") or None, lang
     )
+    story = provenance.in_range(document, change_set.from_label, change_set.to_label)
     return render_template(
         "changes.html",
         document=document,
         change_set=change_set,
+        story=story,
+        named=provenance.amendments_named(story),
         lang=lang,
         labels=[r.label for r in document.revisions],
         colours=delegation_colours(document),
