@@ -17,6 +17,7 @@ from drafting.api import (  # noqa: E402,F401  (routes)
     history,
     importing,
     paragraphs,
+    positions,
     processes,
     revisions,
     session,

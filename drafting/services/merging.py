@@ -159,6 +159,7 @@ def decide(document: Document, amendment_id: int, user: User, decision: Verdict)
         _accept_insert(document, paragraph, amendment, user, decision)
     status = AmendmentStatus.MERGED if decision.edited else AmendmentStatus.ACCEPTED
     _close(document, amendment, user, status, decision.note)
+    supersede_replaced(document, amendment, user)
     return amendment
 
 
@@ -382,3 +383,32 @@ def _flag_competitors(document: Document, accepted: Amendment, paragraph_ids: It
         if not other.needs_review:
             other.needs_review = True
             announce(document, other)
+
+
+def supersede_replaced(document: Document, compromise: Amendment, user: User) -> None:
+    """Accepting a compromise settles the rivals it replaces: still pending ones become
+    `superseded`, each audited."""
+    if not compromise.replaces:
+        return
+    rivals = db.session.scalars(
+        select(Amendment).where(
+            Amendment.id.in_(compromise.replaces),
+            Amendment.document_id == document.id,
+            Amendment.status == AmendmentStatus.SUBMITTED,
+        )
+    )
+    for rival in rivals:
+        rival.status = AmendmentStatus.SUPERSEDED
+        rival.needs_review = False
+        rival.decided_by_id = user.id
+        rival.decided_at = clock.now()
+        db.session.flush()
+        audit.record(
+            "amendment_superseded",
+            document=document,
+            user=user,
+            decided=[rival],
+            amendment_id=rival.id,
+            superseded_by=compromise.id,
+        )
+        announce(document, rival)
