@@ -36,7 +36,7 @@ def test_the_page_shows_recommendations_and_rival_groups(auth, demo, client):
     assert 'class="c-rivals"' in html
     assert f'href="#a-{first}">#{first}</a>, <a href="#a-{second}">' in html
     assert "accept with changes" in html and "Milder." in html and EIGHT_A + " Soon." in html
-    assert "Replaces" in html and "The compromise" in html
+    assert "Replaces" in html and f'The compromise <a href="#a-{compromise}"' in html
     spanish = client.get(f"/documents/{demo.id}/compilation?lang=es",
                          headers={"Accept-Language": "es"}).get_data(as_text=True)  # fmt: skip
     assert "aceptar con cambios" in spanish
