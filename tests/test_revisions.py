@@ -91,3 +91,21 @@ def test_the_changes_page_tells_what_changed_since_rev1_and_why(auth, demo):
     assert "Costa Rica" in page
     assert 'data-revision="current"' in page  # El Salvador's edit, not circulated yet
     assert "El Salvador" in page
+
+
+def test_a_rewritten_provenance_breaks_the_chain(app, auth, demo):
+    from support.integrity import tamper
+
+    from drafting.extensions import db
+    from drafting.models import Document
+    from drafting.services import audit
+
+    transition(auth, demo, "open_round", "panama@demo.test", deadline=future(), reason="Why.")
+    tamper(
+        app,
+        "UPDATE revision SET produced_by = :value WHERE label = 'Rev.1'",
+        value='{"transition": "open_round", "note": "Another why."}',
+    )
+    with app.app_context():
+        problems = audit.verify(db.session.get(Document, demo.id))
+    assert any("revision" in problem for problem in problems), problems

@@ -24,6 +24,7 @@ from drafting.models import (
     Version,
 )
 from drafting.models.amendments import AmendmentKind, AmendmentStatus
+from drafting.models.base import MAX_ID
 from drafting.models.text import ParagraphStatus
 from drafting.policy import can_withdraw
 from drafting.services import audit
@@ -38,6 +39,7 @@ from drafting.text import textdiff
 
 MAX_RATIONALE = 5_000
 POSITIONS = ("after", "child")
+MAX_REPLACED = 100
 # Amendments that compete for a paragraph's wording (an insertion adds a paragraph instead).
 RIVAL_KINDS = (AmendmentKind.MODIFY, AmendmentKind.DELETE)
 
@@ -261,9 +263,11 @@ def parse_replaces(
     if raw is None or raw == []:
         return []
     if not isinstance(raw, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in raw
+        isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in raw
     ):
         raise BadInput("replaces must be a list of amendment ids")
+    if len(raw) > MAX_REPLACED:
+        raise BadInput(f"a compromise may replace at most {MAX_REPLACED} amendments")
     if kind not in RIVAL_KINDS:
         raise BadInput("only a modify or delete amendment can replace others")
     ids = list(dict.fromkeys(raw))

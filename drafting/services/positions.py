@@ -34,7 +34,7 @@ class Marking:
 def parse(data: dict[str, Any]) -> Marking:
     try:
         stance = Stance(data.get("position"))
-    except ValueError:
+    except (ValueError, TypeError):
         raise BadInput(f"position must be one of {', '.join(STANCES)}") from None
     note = data.get("note") or ""
     if not isinstance(note, str):
