@@ -508,6 +508,7 @@ def html_pages(app, planted: Planted) -> list[str]:
     # The desk (/processes...) is the secretariat's, not this delegate's.
     desk = ("/processes", "/processes/new", "/edit", "/participants")
     urls = [u for u in urls if not u.startswith("/password/set/") and not u.endswith(desk)]
+    urls = [u for u in urls if not u.endswith(".docx")]  # Word files (the compilation), no page
     doc = f"/api/documents/{planted.document_id}"
     return [*urls, f"{doc}/export?format=html", f"{doc}/export?format=akn"]
 
