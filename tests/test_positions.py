@@ -82,3 +82,19 @@ def test_the_map_is_the_participants_and_hears_every_change_live(app, auth, demo
     assert events and events[-1]["args"][0]["delegation"] == "MX"
     assert events[-1]["args"][0]["counts"]["cannot_accept"] == 1
     chair.disconnect()
+
+
+def test_an_adopted_text_takes_no_position_and_its_provenance_holds(auth, demo):
+    from support.adoption import adopt_demo
+
+    assert mark(auth, demo, "mexico@demo.test", "3", position="can_accept").status_code == 200
+    adopt_demo(auth, demo)
+    late = mark(auth, demo, "mexico@demo.test", "3", position="cannot_accept")
+    assert late.status_code == 409 and late.get_json()["reasons"]
+    auth.login("mexico@demo.test")
+    assert auth.client.delete(url(demo, "3"), headers=auth.headers()).status_code == 409
+    assert row(position_map(auth, demo), "3")["positions"]["MX"]["position"] == "can_accept"
+    revisions = auth.get(f"/api/documents/{demo.id}/revisions").get_json()
+    final = revisions[-1]
+    assert final["label"] == "Final" and final["produced_by"]["transition"] == "adopt"
+    assert final["sha256"] == auth.get(f"/api/documents/{demo.id}").get_json()["sha256"]
