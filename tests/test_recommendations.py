@@ -45,6 +45,7 @@ def test_bad_recommendations_are_refused_and_change_nothing(auth, demo):
         {"recommendation": "reject", "note": 5},
         {"recommendation": "accept_with_changes", "text": "[unbalanced"},
         {"note": "a note alone"},
+        {},
     ):
         answer = recommend(auth, amendment, **payload)
         assert answer.status_code == 400, payload

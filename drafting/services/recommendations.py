@@ -28,7 +28,9 @@ class Advice:
 
 
 def parse(document: Document, amendment: Amendment, data: dict[str, Any]) -> Advice:
-    raw = data.get("recommendation")
+    if "recommendation" not in data:
+        raise BadInput("recommendation is required (null clears it)")
+    raw = data["recommendation"]
     if raw is None:
         if data.get("note") or data.get("text"):
             raise BadInput("a note or a wording needs a recommendation")
