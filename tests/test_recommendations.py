@@ -87,8 +87,10 @@ def test_accepting_a_compromise_supersedes_the_rivals_it_replaces(auth, demo, cl
     assert listed[compromise]["status"] == "accepted"
     assert listed[first]["status"] == listed[second]["status"] == "superseded"
     assert demo.paragraph("8.a")["text"]["en"] == EIGHT_A + " In time."
-    actions = [e["action"] for e in auth.get(f"/api/documents/{demo.id}/audit").get_json()]
-    assert actions[-2:] == ["amendment_superseded", "amendment_superseded"]
+    audit = auth.get(f"/api/documents/{demo.id}/audit").get_json()
+    settled = [e["details"] for e in audit if e["details"].get("decision") == "superseded"]
+    assert [d["amendment_id"] for d in settled] == [first, second]
+    assert {d["superseded_by"] for d in settled} == {compromise}
 
 
 def test_a_compromise_replaces_only_pending_rivals_on_its_paragraph(auth, demo, client):

@@ -169,6 +169,7 @@ def _close(
     user: User,
     status: AmendmentStatus,
     note: str | None,
+    **details: object,
 ) -> None:
     amendment.status = status
     amendment.needs_review = False
@@ -185,6 +186,7 @@ def _close(
         amendment_id=amendment.id,
         decision=status.value,
         note=note,
+        **details,
     )
     announce(document, amendment)
 
@@ -387,7 +389,7 @@ def _flag_competitors(document: Document, accepted: Amendment, paragraph_ids: It
 
 def supersede_replaced(document: Document, compromise: Amendment, user: User) -> None:
     """Accepting a compromise settles the rivals it replaces: still pending ones become
-    `superseded`, each audited."""
+    `superseded`, each a decision audited with the compromise that settled it."""
     if not compromise.replaces:
         return
     rivals = db.session.scalars(
@@ -397,18 +399,5 @@ def supersede_replaced(document: Document, compromise: Amendment, user: User) ->
             Amendment.status == AmendmentStatus.SUBMITTED,
         )
     )
-    for rival in rivals:
-        rival.status = AmendmentStatus.SUPERSEDED
-        rival.needs_review = False
-        rival.decided_by_id = user.id
-        rival.decided_at = clock.now()
-        db.session.flush()
-        audit.record(
-            "amendment_superseded",
-            document=document,
-            user=user,
-            decided=[rival],
-            amendment_id=rival.id,
-            superseded_by=compromise.id,
-        )
-        announce(document, rival)
+    for rival in list(rivals):
+        _close(document, rival, user, AmendmentStatus.SUPERSEDED, None, superseded_by=compromise.id)

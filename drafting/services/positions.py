@@ -104,13 +104,20 @@ def clear(document: Document, paragraph: Paragraph, user: User) -> None:
     _announce(document, paragraph.id, user.delegation.code, None)
 
 
+def _cell(position: ParagraphPosition) -> dict[str, Any]:
+    """One cell of the map: what the delegation said, and when."""
+    return {
+        "position": position.stance.value,
+        "note": position.note,
+        "updated_at": position.updated_at.isoformat(),
+    }
+
+
 def as_json(position: ParagraphPosition) -> dict[str, Any]:
     return {
         "paragraph_id": position.paragraph_id,
         "delegation": position.delegation.code,
-        "position": position.stance.value,
-        "note": position.note,
-        "updated_at": position.updated_at.isoformat(),
+        **_cell(position),
     }
 
 
@@ -166,14 +173,7 @@ class PositionMap:
                     "id": row.paragraph.id,
                     "number": row.paragraph.number,
                     "counts": row.counts,
-                    "positions": {
-                        code: {
-                            k: v
-                            for k, v in as_json(p).items()
-                            if k in ("position", "note", "updated_at")
-                        }
-                        for code, p in row.positions.items()
-                    },
+                    "positions": {code: _cell(p) for code, p in row.positions.items()},
                 }
                 for row in self.rows
             ],

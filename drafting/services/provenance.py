@@ -12,7 +12,9 @@ from sqlalchemy import select
 from drafting.extensions import db
 from drafting.models import Amendment, Delegation, Document, Paragraph, Revision, Version
 from drafting.models.amendments import AmendmentStatus
-from drafting.models.text import RevisionParagraph, RevisionVersion, VersionSource
+from drafting.models.integrity import REVISION_PARAGRAPH_COLUMNS, layout_hash, values_of
+from drafting.models.text import RevisionVersion, VersionSource
+from drafting.services.audit import current_layout
 from drafting.services.documents import newest_versions, numbers
 
 ACCEPTED = (AmendmentStatus.ACCEPTED, AmendmentStatus.MERGED)
@@ -30,31 +32,11 @@ def unchanged_since(document: Document, revision: Revision) -> bool:
     now = set(db.session.scalars(newest_versions(document.id).with_only_columns(Version.id)))
     if held != now:
         return False
-    tree_then = set(
-        tuple(row)
-        for row in db.session.execute(
-            select(
-                RevisionParagraph.paragraph_id,
-                RevisionParagraph.parent_id,
-                RevisionParagraph.position,
-                RevisionParagraph.section,
-                RevisionParagraph.status,
-            ).where(RevisionParagraph.revision_id == revision.id)
-        )
+    then = (
+        {"id": row.paragraph_id, **values_of(row, REVISION_PARAGRAPH_COLUMNS)}
+        for row in revision.paragraph_rows
     )
-    tree_now = set(
-        tuple(row)
-        for row in db.session.execute(
-            select(
-                Paragraph.id,
-                Paragraph.parent_id,
-                Paragraph.position,
-                Paragraph.section,
-                Paragraph.status,
-            ).where(Paragraph.document_id == document.id)
-        )
-    )
-    return tree_then == tree_now
+    return layout_hash(then) == current_layout(document)
 
 
 def since(
