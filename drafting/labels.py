@@ -74,6 +74,8 @@ ACTIONS = {
     "co sponsor": _l("co-sponsor"),
     "withdraw amendment": _l("withdraw amendments"),
     "decide amendment": _l("decide amendments"),
+    "recommend amendment": _l("recommend decisions on amendments"),
+    "mark position": _l("mark positions on paragraphs"),
     "comment": _l("comment"),
     "file reservation": _l("file reservations"),
     "tag": _l("tag paragraphs"),
@@ -102,6 +104,32 @@ AUDIT_ACTIONS = {
 
 def audit_action_label(action: str) -> str:
     return str(AUDIT_ACTIONS.get(action, action.replace("_", " ")))
+
+
+AMENDMENT_STATUSES = {
+    "submitted": _l("submitted"),
+    "accepted": _l("accepted"),
+    "merged": _l("accepted with changes"),
+    "rejected": _l("rejected"),
+    "withdrawn": _l("withdrawn"),
+    "superseded": _l("superseded"),
+}
+AMENDMENT_KINDS = {"modify": _l("modify"), "insert": _l("insert"), "delete": _l("delete")}
+RECOMMENDATIONS = {
+    "accept": _l("accept"),
+    "accept_with_changes": _l("accept with changes"),
+    "reject": _l("reject"),
+    "compromise": _l("seek a compromise"),
+}
+
+
+def amendment_label(value: str) -> str:
+    """An amendment's status, kind or recommendation in words (files written away from a
+    page; the pages use the same words in their macros)."""
+    for names in (AMENDMENT_STATUSES, AMENDMENT_KINDS, RECOMMENDATIONS):
+        if value in names:
+            return str(names[value])
+    return value
 
 
 def state_label(state: str) -> str:

@@ -37,9 +37,11 @@ class Action(enum.StrEnum):
     CO_SPONSOR = "co_sponsor"
     WITHDRAW_AMENDMENT = "withdraw_amendment"
     DECIDE_AMENDMENT = "decide_amendment"
+    RECOMMEND_AMENDMENT = "recommend_amendment"
     COMMENT = "comment"
     FILE_RESERVATION = "file_reservation"
     TAG = "tag"
+    MARK_POSITION = "mark_position"
     MANAGE = "manage"
 
 
@@ -71,9 +73,13 @@ RULES: dict[Action, tuple[set[Role], str]] = {
     Action.CO_SPONSOR: (MEMBERS, "amending"),
     Action.WITHDRAW_AMENDMENT: (MEMBERS, "*"),
     Action.DECIDE_AMENDMENT: ({Role.PPT, Role.COMMITTEE}, "deciding"),
+    # The committee's advice may be prepared while a round is still open.
+    Action.RECOMMEND_AMENDMENT: ({Role.PPT, Role.COMMITTEE}, "*"),
     Action.COMMENT: ({Role.SECRETARIAT, *MEMBERS}, "*"),
     Action.FILE_RESERVATION: (MEMBERS, "*"),
     Action.TAG: ({Role.SECRETARIAT, Role.PPT, Role.COMMITTEE}, "*"),
+    # Indicative positions: member-country delegations only (see can()).
+    Action.MARK_POSITION: (MEMBERS, "*"),
     Action.MANAGE: (STAFF, "*"),
 }
 
@@ -193,6 +199,8 @@ def can(user: User | None, action: Action, document: Document) -> Decision:
             return deny("proposer_only", forbidden=False)
     if role not in allowed_roles:
         return deny("role_may_not", role=role.value, action=action.value)
+    if action == Action.MARK_POSITION and user.delegation.kind != DelegationKind.MEMBER_STATE:
+        return deny("member_states_only", action=action.value)
     states = _states(document, state_spec)
     if document.is_adopted and action != Action.VIEW:
         return deny("document_adopted", forbidden=False)

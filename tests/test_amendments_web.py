@@ -207,9 +207,9 @@ def test_an_amendment_accepted_as_proposed_says_so(client, auth, demo):
 def test_compilation_can_show_only_the_amended_paragraphs(client, auth, demo):
     file(auth, demo, "mexico@demo.test", "8.a", EIGHT_A + " Soon.")
     full = page(client, f"/documents/{demo.id}/compilation")
-    only = page(client, f"/documents/{demo.id}/compilation?amended=1")
+    only = page(client, f"/documents/{demo.id}/compilation?only=amended")
     assert full.count('<td class="c-num"') > 40
     assert only.count('<td class="c-num"') == 1 and "8.a" in only and "Soon." in only
     assert "All paragraphs" in only and "Only amended paragraphs" in full
-    download = client.get(f"/documents/{demo.id}/compilation.html?amended=1")
+    download = client.get(f"/documents/{demo.id}/compilation.html?only=amended")
     assert download.get_data(as_text=True).count('<td class="c-num"') == 1

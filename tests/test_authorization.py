@@ -690,6 +690,10 @@ READS = [
     ("web.paragraph_history", "/documents/{id}/paragraphs/{restorable}/history", False),
     ("web.print_view", "/documents/{id}/print", False),
     ("web.parallel_view", "/documents/{id}/parallel", False),
+    ("api.list_revisions", "/api/documents/{id}/revisions", False),
+    ("api.position_map", "/api/documents/{id}/positions", False),
+    ("web.position_map", "/documents/{id}/positions", False),
+    ("web.compilation_docx", "/documents/{id}/compilation.docx", False),
 ]
 
 # The negotiation record: once adopted, the public (anonymous or outsider) sees it only if
@@ -706,6 +710,10 @@ RECORD = {
     "web.compilation",
     "web.compilation_download",
     "web.tracked_changes",
+    "api.list_revisions",
+    "api.position_map",
+    "web.position_map",
+    "web.compilation_docx",
 }
 
 
@@ -812,6 +820,15 @@ WRITES = [
         pending_only,
     ),
     (
+        "api.recommend",
+        "",
+        "/api/amendments/{own}/recommendation",
+        {"recommendation": "accept", "note": "Fits."},
+        Action.RECOMMEND_AMENDMENT,
+        200,
+        pending_only,
+    ),
+    (
         "api.restore",
         "",
         "/api/documents/{id}/paragraphs/{restorable}/restore",
@@ -910,6 +927,24 @@ WRITES = [
         Action.DECIDE_AMENDMENT,
         200,
         pending_only,
+    ),
+    (
+        "web.recommend",
+        "",
+        "/amendments/{own}/recommendation",
+        {"recommendation": "accept"},
+        Action.RECOMMEND_AMENDMENT,
+        200,
+        pending_only,
+    ),
+    (
+        "web.mark_position",
+        "",
+        "/documents/{id}/paragraphs/{paragraph}/position",
+        {"position": "can_accept"},
+        Action.MARK_POSITION,
+        200,
+        None,
     ),
     ("web.add_comment", "", "/documents/{id}/comments", COMMENT, Action.COMMENT, 201, None),
     (
@@ -1035,6 +1070,13 @@ def all_cases() -> list[Case]:
                 check=check,
             )
         )
+    position = "/api/documents/{id}/paragraphs/{paragraph}/position"
+    for method, endpoint, body, ok in [
+        ("PUT", "api.mark_position", {"position": "can_live_with"}, 200),
+        ("DELETE", "api.clear_position", None, 204),
+    ]:
+        expect = on_document(Action.MARK_POSITION, ok, login=True)
+        cases.append(Case(endpoint, method, "", request_of(position, body), expect, True))
     for method, endpoint, path, body, ok, needs_login in FOREIGN:
         expect = on_foreign(ok, login=needs_login)
         cases.append(

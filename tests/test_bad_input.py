@@ -169,6 +169,10 @@ BODIES: dict[str, tuple[str, dict[str, Any]]] = {
         "/api/amendments/{amendment}/decision",
         {"decision": "accept", "note": "Fine.", "text": "Decline it.", "lang": "en", "texts": {}},
     ),
+    "api.recommend": (
+        "/api/amendments/{amendment}/recommendation",
+        {"recommendation": "accept_with_changes", "note": "Milder.", "text": "Decline it."},
+    ),
     "api.restore": (
         "/api/documents/{id}/paragraphs/{paragraph}/restore",
         {"lang": "en", "version": 1},

@@ -518,6 +518,7 @@ def html_pages(app, planted: Planted) -> list[str]:
     desk = ("/processes", "/processes/new", "/edit", "/participants")
     signed = ("/password/set/", "/notifications/unsubscribe/")
     urls = [u for u in urls if not u.startswith(signed) and not u.endswith(desk)]
+    urls = [u for u in urls if not u.endswith(".docx")]  # Word files (the compilation), no page
     doc = f"/api/documents/{planted.document_id}"
     return [*urls, f"{doc}/export?format=html", f"{doc}/export?format=akn"]
 

@@ -1,4 +1,4 @@
-"""Amendments over JSON: file, list, co-sponsor, withdraw, decide (SPEC §7)."""
+"""Amendments over JSON: file, list, co-sponsor, withdraw, recommend, decide (SPEC §7, §12)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from drafting.extensions import db
 from drafting.handlers import body, document_for, record_for, require_record, viewer
 from drafting.models import Amendment, Document
 from drafting.policy import Action, require
-from drafting.services import amendments, merging
+from drafting.services import amendments, merging, recommendations
 from drafting.services.errors import BadInput, NotFound
 
 
@@ -81,6 +81,17 @@ def co_sponsor(amendment_id: int):
 @login_required
 def withdraw(amendment_id: int):
     return _pending_step(amendment_id, Action.WITHDRAW_AMENDMENT, amendments.withdraw)
+
+
+@bp.post("/amendments/<int:amendment_id>/recommendation")
+@login_required
+def recommend(amendment_id: int):
+    """The committee's advice before the decision; `{"recommendation": null}` clears it."""
+    amendment, document = amendment_for(amendment_id, Action.RECOMMEND_AMENDMENT)
+    advice = recommendations.parse(document, amendment, body())
+    recommendations.recommend(document, amendment, current_user, advice)
+    db.session.commit()
+    return _answer(amendment, document)
 
 
 @bp.post("/amendments/<int:amendment_id>/decision")

@@ -6,6 +6,7 @@ from drafting.models.base import FrozenDocument, ImmutableRow, utcnow
 from drafting.models.discussion import Comment, Reservation
 from drafting.models.notifications import MailDelivery, Notification, NotificationSetting
 from drafting.models.people import Delegation, LoginSession, Membership, Process, User
+from drafting.models.positions import ParagraphPosition, Stance
 from drafting.models.tags import ParagraphTag, Tag
 from drafting.models.text import (
     Deadline,
@@ -34,12 +35,14 @@ __all__ = [
     "Notification",
     "NotificationSetting",
     "Paragraph",
+    "ParagraphPosition",
     "ParagraphTag",
     "Process",
     "Reservation",
     "Revision",
     "RevisionParagraph",
     "RevisionVersion",
+    "Stance",
     "Tag",
     "User",
     "Version",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from drafting.extensions import db
@@ -37,8 +37,19 @@ class AmendmentStatus(enum.StrEnum):
     SUPERSEDED = "superseded"
 
 
-def _enum(cls: type[enum.Enum]) -> Enum:
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+class Recommendation(enum.StrEnum):
+    """What the drafting committee advises before the decision (its "proposed procedure")."""
+
+    ACCEPT = "accept"
+    ACCEPT_WITH_CHANGES = "accept_with_changes"
+    REJECT = "reject"
+    COMPROMISE = "compromise"
+
+
+def _enum(cls: type[enum.Enum], length: int = 20) -> Enum:
+    return Enum(
+        cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e]
+    )
 
 
 class Amendment(Hashed, db.Model):
@@ -68,10 +79,22 @@ class Amendment(Hashed, db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision_note: Mapped[str | None] = mapped_column(Text)
     created_paragraph_id: Mapped[int | None] = mapped_column(ForeignKey("paragraph.id"))
+    # A compromise: the rival amendments on the same paragraph it replaces; accepting it
+    # marks them superseded. Fixed at filing (the filing's audit entry records it).
+    replaces: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
+    # The committee's advice before the decision, changed in place (each change is audited).
+    recommendation: Mapped[Recommendation | None] = mapped_column(
+        _enum(Recommendation, length=30), nullable=True
+    )
+    recommendation_note: Mapped[str | None] = mapped_column(Text)
+    recommendation_text: Mapped[str | None] = mapped_column(Text)  # accept_with_changes wording
+    recommended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recommended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     delegation: Mapped[Delegation] = relationship(lazy="joined")
     author: Mapped[User] = relationship(foreign_keys=[author_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    recommended_by: Mapped[User | None] = relationship(foreign_keys=[recommended_by_id])
     texts: Mapped[list[AmendmentText]] = relationship(
         back_populates="amendment", order_by="AmendmentText.lang"
     )

@@ -13,6 +13,7 @@ from drafting.models.amendments import Amendment, AmendmentText, CoSponsor
 from drafting.models.audit import AuditEntry
 from drafting.models.base import FrozenDocument, ImmutableRow
 from drafting.models.discussion import Comment, Reservation
+from drafting.models.positions import ParagraphPosition
 from drafting.models.tags import ParagraphTag
 from drafting.models.text import (
     Deadline,
@@ -33,7 +34,15 @@ def _document_id(session: Session, obj: object) -> int | None:
     match obj:
         case Document():
             return obj.id
-        case Paragraph() | Amendment() | Comment() | Reservation() | Revision() | Deadline():
+        case (
+            Paragraph()
+            | Amendment()
+            | Comment()
+            | Reservation()
+            | Revision()
+            | Deadline()
+            | ParagraphPosition()
+        ):
             return obj.document_id
         case Version() | ParagraphTag():
             return _paragraph_document(session, obj.paragraph_id)

@@ -135,11 +135,18 @@ def amendment_hash(row: Mapping[str, Any], texts: Iterable[Mapping[str, Any]]) -
 
 
 def revision_hash(
-    row: Mapping[str, Any], paragraphs: Iterable[Mapping[str, Any]], version_ids: Iterable[int]
+    row: Mapping[str, Any],
+    paragraphs: Iterable[Mapping[str, Any]],
+    version_ids: Iterable[int],
+    produced_by: Mapping[str, Any] | None = None,
 ) -> str:
-    """A revision with where each paragraph stood and which versions it holds."""
+    """A revision with where each paragraph stood, which versions it holds and what produced
+    it (revisions taken before provenance was recorded have none and hash as they did)."""
     layout = sorted([plain(p[c]) for c in REVISION_PARAGRAPH_COLUMNS] for p in paragraphs)
-    return row_hash("revision", row, paragraphs=layout, versions=sorted(version_ids))
+    parts: dict[str, Any] = {"paragraphs": layout, "versions": sorted(version_ids)}
+    if produced_by is not None:
+        parts["produced_by"] = produced_by
+    return row_hash("revision", row, **parts)
 
 
 def layout_hash(paragraphs: Iterable[Mapping[str, Any]]) -> str:

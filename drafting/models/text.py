@@ -195,6 +195,9 @@ class Revision(Hashed, db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # Set on the Final revision when the document is adopted: SHA-256 of its canonical text.
     sha256: Mapped[str | None] = mapped_column(String(64))
+    # What produced it (services/provenance.py): the transition, the amendments decided and
+    # the edits per delegation since the previous revision, the chair's note.
+    produced_by: Mapped[dict | None] = mapped_column(JSON)
 
     document: Mapped[Document] = relationship(back_populates="revisions")
     created_by: Mapped[User | None] = relationship()
@@ -208,6 +211,7 @@ class Revision(Hashed, db.Model):
             values_of(self, COLUMNS["revision"]),
             [values_of(p, REVISION_PARAGRAPH_COLUMNS) for p in self.paragraph_rows],
             [v.version_id for v in self.version_rows],
+            self.produced_by,
         )
 
 

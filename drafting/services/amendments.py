@@ -24,6 +24,7 @@ from drafting.models import (
     Version,
 )
 from drafting.models.amendments import AmendmentKind, AmendmentStatus
+from drafting.models.base import MAX_ID
 from drafting.models.text import ParagraphStatus
 from drafting.policy import can_withdraw
 from drafting.reasons import Reason
@@ -41,6 +42,9 @@ MAX_RATIONALE = 5_000
 POSITIONS = ("after", "child")
 # Decisions that store the amendment's wording (or the committee's version of it)
 ADOPTED = (AmendmentStatus.ACCEPTED, AmendmentStatus.MERGED)
+MAX_REPLACED = 100
+# Amendments that compete for a paragraph's wording (an insertion adds a paragraph instead).
+RIVAL_KINDS = (AmendmentKind.MODIFY, AmendmentKind.DELETE)
 
 
 # --------------------------------------------------------------------------------------------
@@ -92,12 +96,52 @@ def _base_seqs(amendments: Iterable[Amendment]) -> dict[int, int]:
     return {vid: seq for vid, seq in rows}
 
 
+@dataclass(frozen=True)
+class Relations:
+    """How a document's amendments bear on each other: the pending rivals on each one's
+    paragraph, and the compromise that replaces (or superseded) each one."""
+
+    rivals: dict[int, list[int]]
+    replaced_by: dict[int, int]
+
+
+def relations(document_id: int) -> Relations:
+    """Rivals: two or more pending modify/delete amendments on one paragraph compete until
+    one is decided. Read in one query."""
+    rows = db.session.execute(
+        select(Amendment.id, Amendment.paragraph_id, Amendment.kind, Amendment.status,
+               Amendment.replaces).where(Amendment.document_id == document_id)
+        .order_by(Amendment.id)
+    ).all()  # fmt: skip
+    by_paragraph: dict[int, list[int]] = {}
+    replaced_by: dict[int, int] = {}
+    for amendment_id, paragraph_id, kind, status, replaces in rows:
+        if status == AmendmentStatus.SUBMITTED and kind in RIVAL_KINDS:
+            by_paragraph.setdefault(paragraph_id, []).append(amendment_id)
+        if status in (AmendmentStatus.SUBMITTED, AmendmentStatus.ACCEPTED, AmendmentStatus.MERGED):
+            for replaced in replaces or []:
+                replaced_by.setdefault(replaced, amendment_id)
+    rivals = {
+        amendment_id: [other for other in group if other != amendment_id]
+        for group in by_paragraph.values()
+        if len(group) > 1
+        for amendment_id in group
+    }
+    return Relations(rivals, replaced_by)
+
+
 def as_json(
-    amendment: Amendment, number: str | None = None, seqs: dict[int, int] | None = None
+    amendment: Amendment,
+    number: str | None = None,
+    seqs: dict[int, int] | None = None,
+    related: Relations | None = None,
 ) -> dict[str, Any]:
-    """The amendment as the API and socket events carry it (SPEC §7 plus useful extras)."""
+    """The amendment as the API and socket events carry it (SPEC §7 and §12, plus useful
+    extras)."""
     first = primary_text(amendment)
     seqs = _base_seqs([amendment]) if seqs is None else seqs
+    related = relations(amendment.document_id) if related is None else related
+    adviser = amendment.recommended_by
     bases = {t.lang: seqs[t.base_version_id] for t in amendment.texts if t.base_version_id}
     return {
         "id": amendment.id,
@@ -124,6 +168,16 @@ def as_json(
         "decided_by": amendment.decided_by.delegation.code if amendment.decided_by else None,
         "note": amendment.decision_note,
         "created_paragraph_id": amendment.created_paragraph_id,
+        "recommendation": amendment.recommendation.value if amendment.recommendation else None,
+        "recommendation_note": amendment.recommendation_note,
+        "recommendation_text": amendment.recommendation_text,
+        "recommended_by": adviser.delegation.code if adviser else None,
+        "recommended_at": amendment.recommended_at.isoformat()
+        if amendment.recommended_at
+        else None,
+        "replaces": list(amendment.replaces or []),
+        "replaced_by": related.replaced_by.get(amendment.id),
+        "rivals": related.rivals.get(amendment.id, []),
     }
 
 
@@ -142,6 +196,7 @@ class Proposal:
     rationale: str = ""
     as_child: bool = False
     bases: dict[str, Version] = field(default_factory=dict)  # the versions the proposer read
+    replaces: list[int] = field(default_factory=list)  # a compromise's rivals
 
 
 def text_field(value: object, name: str) -> str:
@@ -207,6 +262,7 @@ def parse_proposal(document: Document, data: dict[str, Any]) -> Proposal:
         rationale=rationale.strip(),
         as_child=kind == AmendmentKind.INSERT and position == "child",
         bases=_bases(document, paragraph, kind, data),
+        replaces=parse_replaces(document, kind, paragraph.id, data.get("replaces")),
     )
 
 
@@ -266,6 +322,39 @@ def _bases(
     return bases
 
 
+def parse_replaces(
+    document: Document, kind: AmendmentKind, paragraph_id: int, raw: Any
+) -> list[int]:
+    """The rival amendments a compromise replaces: pending modify/delete amendments of the
+    same paragraph."""
+    if raw is None or raw == []:
+        return []
+    if not isinstance(raw, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID for i in raw
+    ):
+        raise BadInput("replaces must be a list of amendment ids")
+    if len(raw) > MAX_REPLACED:
+        raise BadInput(f"a compromise may replace at most {MAX_REPLACED} amendments")
+    if kind not in RIVAL_KINDS:
+        raise BadInput("only a modify or delete amendment can replace others")
+    ids = list(dict.fromkeys(raw))
+    found = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Amendment).where(Amendment.id.in_(ids), Amendment.document_id == document.id)
+        )
+    }
+    for amendment_id in ids:
+        rival = found.get(amendment_id)
+        if rival is None:
+            raise BadInput(f"amendment {amendment_id} is not an amendment of this document")
+        if rival.paragraph_id != paragraph_id or rival.kind not in RIVAL_KINDS:
+            raise BadInput(f"amendment {amendment_id} is not a rival on the same paragraph")
+        if not rival.is_pending:
+            raise BadInput(f"amendment {amendment_id} is already {rival.status.value}")
+    return ids
+
+
 def file(document: Document, user: User, proposal: Proposal) -> Amendment:
     """Store the amendment written against the paragraph's current versions (its base)."""
     current = latest_by_lang(proposal.paragraph.id)
@@ -281,6 +370,7 @@ def file(document: Document, user: User, proposal: Proposal) -> Amendment:
         status=AmendmentStatus.SUBMITTED,
         revision_label=revision.label if revision else None,
         created_at=clock.now(),
+        replaces=proposal.replaces,
     )
     db.session.add(amendment)
     db.session.flush()
@@ -309,9 +399,14 @@ def file(document: Document, user: User, proposal: Proposal) -> Amendment:
         kind=amendment.kind.value,
         paragraph_id=amendment.paragraph_id,
         languages=list(proposal.texts),
+        replaces=proposal.replaces,
     )
     notifications.amendment_filed(document, amendment)
     announce(document, amendment)
+    for rival_id in proposal.replaces:  # their pages now show the compromise
+        rival = db.session.get(Amendment, rival_id)
+        if rival is not None:
+            announce(document, rival)
     return amendment
 
 
@@ -387,11 +482,13 @@ def listing(amendments: list[Amendment], document: Document) -> list[dict[str, A
     """Many amendments as JSON with their paragraphs' current numbers, in few queries."""
     numbered = numbers(document)
     seqs = _base_seqs(amendments)
+    related = relations(document.id)
     return [
         as_json(
             a,
             numbered[a.paragraph_id].number if a.paragraph_id in numbered else None,
             seqs,
+            related,
         )
         for a in amendments
     ]

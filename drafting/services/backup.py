@@ -21,6 +21,8 @@ from drafting.models.people import NO_PASSWORD
 from drafting.services.errors import BadInput, NotFound
 
 FORMAT = "drafting-process-backup/1"
+# The columns that name the people a process's rows involve.
+USER_COLUMNS = ("author_id", "user_id", "decided_by_id", "created_by_id", "recommended_by_id")
 
 
 def _table(name: str) -> Table:
@@ -59,6 +61,7 @@ def collect(process_id: int) -> dict[str, list[dict[str, Any]]]:
         "comment",
         "reservation",
         "deadline",
+        "paragraph_position",
         "audit_entry",
     ):
         out[name] = _rows(t[name], "document_id", documents)
@@ -74,7 +77,13 @@ def collect(process_id: int) -> dict[str, list[dict[str, Any]]]:
     out["tag"] = _rows(t["tag"], "id", _ids(out["paragraph_tag"], "tag_id"))
     users = _ids(out["membership"], "user_id")
     for rows in out.values():
-        for column in ("author_id", "user_id", "decided_by_id", "created_by_id"):
+        for column in (
+            "author_id",
+            "user_id",
+            "decided_by_id",
+            "created_by_id",
+            "recommended_by_id",
+        ):
             users |= _ids(rows, column)
     out["user"] = _rows(t["user"], "id", users)
     delegations: set[int] = set()

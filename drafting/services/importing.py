@@ -21,7 +21,7 @@ from drafting.models.text import (
     Section,
     VersionSource,
 )
-from drafting.services import audit, revisions
+from drafting.services import audit, provenance, revisions
 from drafting.services.documents import tree
 from drafting.services.errors import BadInput, TooLarge
 from drafting.services.paragraphs import status_after_edit, store_version, validate_text
@@ -191,7 +191,7 @@ def create_document(
         for p in paragraphs:
             validate_text(document, lang, p.text)
     stored = _add_tree(document, user, forest, languages[0], originals, translated)
-    draft = revisions.snapshot(document, "Draft", user)
+    draft = revisions.snapshot(document, "Draft", user, provenance.imported())
     audit.record(
         "import",
         document=document,

@@ -160,6 +160,7 @@ def decide(document: Document, amendment_id: int, user: User, decision: Verdict)
         _accept_insert(document, paragraph, amendment, user, decision)
     status = AmendmentStatus.MERGED if decision.edited else AmendmentStatus.ACCEPTED
     _close(document, amendment, user, status, decision.note)
+    supersede_replaced(document, amendment, user)
     return amendment
 
 
@@ -169,6 +170,7 @@ def _close(
     user: User,
     status: AmendmentStatus,
     note: str | None,
+    **details: object,
 ) -> None:
     amendment.status = status
     amendment.needs_review = False
@@ -185,6 +187,7 @@ def _close(
         amendment_id=amendment.id,
         decision=status.value,
         note=note,
+        **details,
     )
     notifications.amendment_decided(document, amendment, user)
     announce(document, amendment)
@@ -384,3 +387,19 @@ def _flag_competitors(document: Document, accepted: Amendment, paragraph_ids: It
         if not other.needs_review:
             other.needs_review = True
             announce(document, other)
+
+
+def supersede_replaced(document: Document, compromise: Amendment, user: User) -> None:
+    """Accepting a compromise settles the rivals it replaces: still pending ones become
+    `superseded`, each a decision audited with the compromise that settled it."""
+    if not compromise.replaces:
+        return
+    rivals = db.session.scalars(
+        select(Amendment).where(
+            Amendment.id.in_(compromise.replaces),
+            Amendment.document_id == document.id,
+            Amendment.status == AmendmentStatus.SUBMITTED,
+        )
+    )
+    for rival in list(rivals):
+        _close(document, rival, user, AmendmentStatus.SUPERSEDED, None, superseded_by=compromise.id)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import insert, literal, select
 
 from drafting import clock
@@ -19,15 +21,22 @@ from drafting.services.documents import newest_versions
 from drafting.services.errors import NotFound
 
 
-def snapshot(document: Document, label: str, user: User | None) -> Revision:
-    """Record which version of every paragraph the document holds now, and where each
-    paragraph stands in the tree; the revision's hash covers all of it."""
+def snapshot(
+    document: Document,
+    label: str,
+    user: User | None,
+    produced_by: dict[str, Any] | None = None,
+) -> Revision:
+    """Record which version of every paragraph the document holds now, where each paragraph
+    stands in the tree and what produced it (services/provenance.py); the revision's hash
+    covers all of it."""
     revision = Revision(
         document=document,
         label=label,
         state=document.state,
         created_at=clock.now(),
         created_by_id=user.id if user else None,
+        produced_by=produced_by,
     )
     db.session.add(revision)
     db.session.flush()
@@ -57,8 +66,12 @@ def seal(revision: Revision, sha256: str) -> None:
     revision.hash = revision.content_hash()
 
 
+def is_round_revision(revision: Revision) -> bool:
+    return revision.label.startswith("Rev.")
+
+
 def next_round_label(document: Document) -> str:
-    count = sum(1 for r in document.revisions if r.label.startswith("Rev."))
+    count = sum(1 for r in document.revisions if is_round_revision(r))
     return f"Rev.{count + 1}"
 
 

@@ -22,7 +22,7 @@ from drafting.models.amendments import AmendmentStatus
 from drafting.models.text import FINAL, DeadlineKind, sealed_final_exists
 from drafting.policy import can_transition
 from drafting.reasons import Reason
-from drafting.services import audit, notifications, revisions
+from drafting.services import audit, notifications, provenance, revisions
 from drafting.services.audit import sha256_of
 from drafting.services.documents import tree
 from drafting.services.errors import BadInput, Conflict, Forbidden, NotFound
@@ -157,20 +157,41 @@ class DocumentEffects:
         user: User | None,
         deadline: tuple[datetime, str] | None = None,
         deadline_kind: str | None = None,
+        trigger: str | None = None,
+        note: str | None = None,
     ) -> None:
         self.document = document
         self.user = user
         self.deadline = deadline
         self.deadline_kind = deadline_kind
+        self.trigger = trigger
+        self.note = note  # the reason given with the step: the chair's note on a revision
         self.rows: list[Revision | Deadline] = []  # recorded by the transition's audit entry
+        self.kept_revision: str | None = None  # a circulated text that did not change
         self._seal: tuple[Revision, str] | None = None
 
     def __call__(self, effect: str, **kwargs: Any) -> None:
         getattr(self, effect)()
 
+    def _produced_by(self) -> dict[str, Any]:
+        previous = revisions.latest_circulated(self.document)
+        return provenance.since(self.document, previous, self.trigger, self.note)
+
     def snapshot_round_revision(self) -> None:
+        """Circulate the text as the next Rev.N, unless it is the previous Rev.N unchanged:
+        then that symbol stays the one delegations cite. (The first round always makes
+        Rev.1 from the Draft, the proposal as it came in.)"""
+        previous = revisions.latest_circulated(self.document)
+        if (
+            previous is not None
+            and revisions.is_round_revision(previous)
+            and provenance.unchanged_since(self.document, previous)
+        ):
+            self.kept_revision = previous.label
+            return
         label = revisions.next_round_label(self.document)
-        self.rows.append(revisions.snapshot(self.document, label, self.user))
+        produced_by = {**self._produced_by(), "sha256": sha256_of(self.document)}
+        self.rows.append(revisions.snapshot(self.document, label, self.user, produced_by))
 
     def snapshot_silence_revision(self) -> None:
         self.snapshot_round_revision()
@@ -205,7 +226,7 @@ class DocumentEffects:
 
     def seal_final_text(self) -> None:
         """Take the Final revision; it is sealed by `finish`, once the state has moved."""
-        final = revisions.snapshot(self.document, FINAL, self.user)
+        final = revisions.snapshot(self.document, FINAL, self.user, self._produced_by())
         self.rows.append(final)
         self._seal = (final, sha256_of(self.document))
 
@@ -286,7 +307,7 @@ def transition(
     lock_row(Document, document.id)
     db.session.refresh(document)
     before = document.state
-    effects = DocumentEffects(document, user, parsed_deadline, spec.deadline)
+    effects = DocumentEffects(document, user, parsed_deadline, spec.deadline, trigger, reason)
     run = run_for(document, user, effects)
     try:
         run.fire(trigger)
@@ -304,6 +325,8 @@ def transition(
         details["utc_offset"] = parsed_deadline[1]
     if document.is_adopted:
         details["sha256"] = document.sha256
+    if effects.kept_revision:
+        details["revision_unchanged"] = effects.kept_revision
     audit.record(
         "transition",
         document=document,

@@ -19,6 +19,7 @@ from drafting.web import (  # noqa: E402,F401  (routes)
     pages,
     paragraphs,
     passwords,
+    positions,
     processes,
     session,
     tags,

@@ -32,9 +32,10 @@ from drafting.handlers import (
 )
 from drafting.models import Amendment, Document
 from drafting.policy import Action, can, require
-from drafting.services import amendments, discussion, merging
+from drafting.services import amendments, discussion, merging, recommendations
 from drafting.services.documents import ParagraphView, tree
 from drafting.services.errors import BadInput, Conflict, ServiceError
+from drafting.services.exports import compilation as compilation_file
 from drafting.services.exports.revision_text import revision_name, text_at
 from drafting.text import textdiff
 from drafting.web import bp
@@ -173,11 +174,11 @@ def conflict_page(amendment_id: int):
 
 
 def _only_amended() -> bool:
-    """`?amended=1`: the compilation lists only the paragraphs that have amendments."""
-    return request.args.get("amended") in ("1", "true")
+    """`?only=amended`: the compilation lists only the paragraphs that have amendments."""
+    return request.args.get("only") == "amended"
 
 
-def _compilation(document: Document, lang: str) -> dict[str, Any]:
+def _compilation(document: Document, lang: str, only_amended: bool = False) -> dict[str, Any]:
     paragraphs = tree(document, include_deleted=True)
     views = amendments.views(amendments.for_document(document), document)
     per_paragraph: dict[int, list[amendments.AmendmentView]] = {}
@@ -187,8 +188,8 @@ def _compilation(document: Document, lang: str) -> dict[str, Any]:
     rows: list[tuple[ParagraphView, list[amendments.AmendmentView]]] = [
         (p, per_paragraph.get(p.id, [])) for p in paragraphs if p.number or per_paragraph.get(p.id)
     ]
-    if _only_amended():
-        rows = [(p, listed) for p, listed in rows if listed]
+    if only_amended:
+        rows = [(p, found) for p, found in rows if found]
     counts: dict[str, int] = {}
     for view in views:
         counts[view.data["status"]] = counts.get(view.data["status"], 0) + 1
@@ -200,14 +201,15 @@ def _compilation(document: Document, lang: str) -> dict[str, Any]:
         "counts": counts,
         "total": len(views),
         "generated": clock.now(),
-        "only_amended": _only_amended(),
+        "only_amended": only_amended,
     }
 
 
 @bp.get("/documents/<int:document_id>/compilation")
 def compilation(document_id: int):
     document = record_or_403(document_id)
-    return render_template("compilation.html", **_compilation(document, query_language(document)))
+    data = _compilation(document, query_language(document), _only_amended())
+    return render_template("compilation.html", **data)
 
 
 @bp.get("/documents/<int:document_id>/compilation.html")
@@ -216,13 +218,23 @@ def compilation_download(document_id: int):
     lang = query_language(document)
     # A file opened away from the site: its stylesheet travels inside it.
     css = (Path(current_app.static_folder or "") / "css" / "compilation.css").read_text("utf-8")
-    html = render_template("compilation_file.html", css=css, **_compilation(document, lang))
+    data = _compilation(document, lang, _only_amended())
+    html = render_template("compilation_file.html", css=css, **data)
     parts = (
         f"compilation-{document.symbol or document.id}",
         revision_name(text_at(document)),
         lang,
     )
     return download(html, "text/html", "-".join(p for p in parts if p) + ".html")
+
+
+@bp.get("/documents/<int:document_id>/compilation.docx")
+def compilation_docx(document_id: int):
+    document = record_or_403(document_id)
+    data = _compilation(document, query_language(document), _only_amended())
+    data.pop("document")
+    exported = compilation_file.export(document, **data)
+    return download(exported.data, exported.content_type, exported.filename)
 
 
 # --------------------------------------------------------------------------------------------
@@ -309,6 +321,26 @@ def co_sponsor(amendment_id: int):
 def withdraw(amendment_id: int):
     done = _("Amendment %(id)s withdrawn.", id=amendment_id)
     return _pending_step(amendment_id, Action.WITHDRAW_AMENDMENT, amendments.withdraw, done)
+
+
+@bp.post("/amendments/<int:amendment_id>/recommendation")
+@login_required
+def recommend(amendment_id: int):
+    amendment, document = _amendment_or_404(amendment_id)
+    form = request.form
+    value = form.get("recommendation") or None
+    data: dict[str, Any] = {"recommendation": value, "note": form.get("note") or None}
+    if value == "accept_with_changes":
+        data["text"] = form.get("text", "")
+    try:
+        require(viewer(), Action.RECOMMEND_AMENDMENT, document)
+        advice = recommendations.parse(document, amendment, data)
+        recommendations.recommend(document, amendment, current_user, advice)
+        db.session.commit()
+        flash(_("Recommendation on amendment %(id)s saved.", id=amendment_id), "ok")
+    except ServiceError as error:
+        flash_error(error)
+    return back_to(document.id, f"a-{amendment_id}")
 
 
 @bp.post("/amendments/<int:amendment_id>/decision")

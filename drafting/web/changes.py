@@ -11,7 +11,7 @@ from markupsafe import Markup
 
 from drafting.handlers import query_language, record_or_403, visible_or_404
 from drafting.models import Document
-from drafting.services import changes
+from drafting.services import changes, provenance
 from drafting.services.errors import BadInput, NotFound, ServiceError
 from drafting.services.exports.revision_text import default_from
 from drafting.web import bp
@@ -97,10 +97,13 @@ def tracked_changes(document_id: int):
     lang = query_language(document)
     to_label = request.args.get("to") or None
     change_set = _change_set(document, _from_label(document, to_label, lang), to_label, lang)
+    story = provenance.in_range(document, change_set.from_label, change_set.to_label)
     return render_template(
         "changes.html",
         document=document,
         change_set=change_set,
+        story=story,
+        named=provenance.amendments_named(story),
         lang=lang,
         labels=[r.label for r in document.revisions],
         colours=delegation_colours(document),

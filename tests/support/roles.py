@@ -30,6 +30,12 @@ ONLINE = {
         ["proposal", "committee_review", "online_round", "silence_procedure"], MEMBERS
     ),
     Action.DECIDE_AMENDMENT: {"committee_review": {PPT, COM}},
+    Action.RECOMMEND_AMENDMENT: dict.fromkeys(
+        ["proposal", "committee_review", "online_round", "silence_procedure"], frozenset({PPT, COM})
+    ),
+    Action.MARK_POSITION: dict.fromkeys(
+        ["proposal", "committee_review", "online_round", "silence_procedure"], MEMBERS
+    ),
     Action.COMMENT: dict.fromkeys(
         ["proposal", "committee_review", "online_round", "silence_procedure"],
         frozenset({SEC, *MEMBERS}),
@@ -59,6 +65,12 @@ IN_SESSION = {
         ["proposal", "committee_review", "plenary_reading"], MEMBERS
     ),
     Action.DECIDE_AMENDMENT: {"committee_review": {PPT, COM}, "plenary_reading": {PPT, COM}},
+    Action.RECOMMEND_AMENDMENT: dict.fromkeys(
+        ["proposal", "committee_review", "plenary_reading"], frozenset({PPT, COM})
+    ),
+    Action.MARK_POSITION: dict.fromkeys(
+        ["proposal", "committee_review", "plenary_reading"], MEMBERS
+    ),
     Action.COMMENT: dict.fromkeys(
         ["proposal", "committee_review", "plenary_reading"], frozenset({SEC, *MEMBERS})
     ),
