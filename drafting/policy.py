@@ -27,6 +27,7 @@ from workflows import template as workflow_template
 MEMBERS = {Role.PPT, Role.COMMITTEE, Role.DELEGATE}
 EVERYONE = {Role.SECRETARIAT, Role.PPT, Role.COMMITTEE, Role.DELEGATE, Role.OBSERVER}
 STAFF = {Role.SECRETARIAT, Role.PPT}
+SUGGESTING = {"committee_review", "plenary_reading"}
 
 
 class Action(enum.StrEnum):
@@ -37,6 +38,8 @@ class Action(enum.StrEnum):
     CO_SPONSOR = "co_sponsor"
     WITHDRAW_AMENDMENT = "withdraw_amendment"
     DECIDE_AMENDMENT = "decide_amendment"
+    REVIEW_CHANGE = "review_change"
+    SUGGEST = "suggest"
     COMMENT = "comment"
     FILE_RESERVATION = "file_reservation"
     TAG = "tag"
@@ -71,6 +74,10 @@ RULES: dict[Action, tuple[set[Role], str]] = {
     Action.CO_SPONSOR: (MEMBERS, "amending"),
     Action.WITHDRAW_AMENDMENT: (MEMBERS, "*"),
     Action.DECIDE_AMENDMENT: ({Role.PPT, Role.COMMITTEE}, "deciding"),
+    # Accepting or rejecting one tracked change is deciding on it, like an amendment.
+    Action.REVIEW_CHANGE: ({Role.PPT, Role.COMMITTEE}, "deciding"),
+    # Suggestions are typed in session: committee review and plenary reading (SUGGESTING).
+    Action.SUGGEST: (MEMBERS, "suggesting"),
     Action.COMMENT: ({Role.SECRETARIAT, *MEMBERS}, "*"),
     Action.FILE_RESERVATION: (MEMBERS, "*"),
     Action.TAG: ({Role.SECRETARIAT, Role.PPT, Role.COMMITTEE}, "*"),
@@ -164,6 +171,8 @@ def _states(document: Document, spec: str) -> set[str] | None:
         return None
     if spec == "*":
         return set(workflow.states) - set(workflow.final_states)
+    if spec == "suggesting":
+        return SUGGESTING & set(workflow.states)
     return set(workflow.states_for(spec))
 
 
@@ -193,6 +202,8 @@ def can(user: User | None, action: Action, document: Document) -> Decision:
             return deny("proposer_only", forbidden=False)
     if role not in allowed_roles:
         return deny("role_may_not", role=role.value, action=action.value)
+    if action == Action.SUGGEST and not document.process.allow_suggestions:
+        return deny("suggestions_off")
     states = _states(document, state_spec)
     if document.is_adopted and action != Action.VIEW:
         return deny("document_adopted", forbidden=False)

@@ -18,6 +18,7 @@ from drafting.api import (  # noqa: E402,F401  (routes)
     importing,
     paragraphs,
     processes,
+    review,
     session,
     tags,
     workflow,

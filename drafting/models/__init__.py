@@ -5,6 +5,7 @@ from drafting.models.audit import AuditEntry
 from drafting.models.base import FrozenDocument, ImmutableRow, utcnow
 from drafting.models.discussion import Comment, Reservation
 from drafting.models.people import Delegation, LoginSession, Membership, Process, User
+from drafting.models.review import ChangeReview
 from drafting.models.tags import ParagraphTag, Tag
 from drafting.models.text import (
     Deadline,
@@ -20,6 +21,7 @@ __all__ = [
     "Amendment",
     "AmendmentText",
     "AuditEntry",
+    "ChangeReview",
     "CoSponsor",
     "Comment",
     "Deadline",

@@ -107,6 +107,9 @@ class Process(db.Model):
     # What the public sees of an adopted document: "text" (the text, its SHA-256 and the
     # reservations) or "full" (the whole record, never e-mails).
     public_record: Mapped[str] = mapped_column(String(10), default="text")
+    # Delegates may type suggestions into the text in committee review and plenary reading
+    # (pending tracked changes until the committee or the PPT accepts them).
+    allow_suggestions: Mapped[bool] = mapped_column(default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
