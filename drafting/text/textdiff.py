@@ -440,8 +440,8 @@ def _push(out: list[_Segment], kind: int, start: int, length: int, author: objec
 def _step(segs: list[_Segment], diffs: list[tuple[int, str]], author: object) -> list[_Segment]:
     """Carry attributions across one version: equal text keeps them, inserts get ``author``.
 
-    An insertion's segment keeps where it stood in the version that typed it (its
-    ``base_start``), which names the change for as long as it survives."""
+    An insertion's segment keeps where it started in the version that typed it (its
+    ``base_start``), which names the change for as long as any of it survives."""
     out: list[_Segment] = []
     i, offset, count, at = 0, 0, len(segs), 0
     for op, text in diffs:
@@ -464,7 +464,8 @@ def _step(segs: list[_Segment], diffs: list[tuple[int, str]], author: object) ->
                 continue
             take = min(remaining, length - offset)
             if op == EQUAL:
-                _push(out, kind, start + offset, take, who)
+                # base text keeps its offset in base; an insertion keeps where it was typed
+                _push(out, kind, start + offset if kind == EQUAL else start, take, who)
             elif kind == EQUAL:  # base text deleted now: remember who did it
                 _push(out, DELETE, start + offset, take, author)
             # else: text inserted earlier in the chain and deleted again vanishes entirely

@@ -28,6 +28,7 @@ class Painter:
         self.palette = {code: (d.name, d.color) for code, d in colours.items()}
         self.labels = {1: _("Inserted by"), -1: _("Deleted by")}
         self.unknown = _("unknown")
+        self.accepted_by = _("accepted by {who}")
         self.attributes: dict[tuple, str] = {}  # (op, code[, at]) -> attribute text
 
     def _attributes(self, op: int, code: str | None, at) -> str:
@@ -48,17 +49,32 @@ class Painter:
             found = self.attributes[key] = f'{prefix}{when}"'
         return found
 
-    def __call__(self, runs, show: tuple[int, ...] = (-1, 0, 1)) -> Markup:
+    def __call__(
+        self, runs, show: tuple[int, ...] = (-1, 0, 1), accepted: dict | None = None
+    ) -> Markup:
+        """Runs as HTML; each change carries its id, and an accepted one says who accepted
+        it (``accepted``: change id -> changes.Acceptance)."""
         out: list[str] = []
-        for op, text, code, at in runs:
+        for op, text, code, at, change_id in runs:
             if op not in show or not text:
                 continue
             if op == 0:
                 out.append(html.escape(text, quote=False))
-            else:
-                tag = "ins" if op == 1 else "del"
-                attributes = self._attributes(op, code, at)
-                out.append(f"<{tag}{attributes}>{html.escape(text, quote=False)}</{tag}>")
+                continue
+            tag = "ins" if op == 1 else "del"
+            attributes = self._attributes(op, code, at)
+            if change_id:
+                attributes += f' data-change="{html.escape(change_id)}"'
+            review = (accepted or {}).get(change_id)
+            if review is not None:
+                who = f"{review.name} ({review.code})"
+                attributes = attributes.replace(
+                    ' title="', f' data-accepted="{html.escape(review.code)}" title="', 1
+                )
+                attributes = (
+                    attributes[:-1] + html.escape(" · " + self.accepted_by.format(who=who)) + '"'
+                )
+            out.append(f"<{tag}{attributes}>{html.escape(text, quote=False)}</{tag}>")
         return Markup("".join(out))
 
 
