@@ -136,6 +136,11 @@ class ChangeSet:
                     "number": p.number,
                     "change": p.change,
                     "ops": p.ops(),
+                    "times": {
+                        r.change_id: r.at.isoformat()
+                        for r in p.changes()
+                        if r.change_id and r.at is not None
+                    },
                     "accepted": {
                         cid: {"by": a.code, "by_name": a.name, "at": a.at.isoformat()}
                         for cid, a in p.accepted.items()

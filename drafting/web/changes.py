@@ -9,12 +9,12 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from drafting.handlers import query_language, record_or_403, visible_or_404
+from drafting.handlers import query_language, record_or_403, viewer, visible_or_404
 from drafting.models import Document
 from drafting.services import changes
 from drafting.services.errors import NotFound, ServiceError
 from drafting.web import bp
-from drafting.web.pages import delegation_colours
+from drafting.web.pages import delegation_colours, tracked_view
 
 
 class Painter:
@@ -99,13 +99,17 @@ def tracked_changes(document_id: int):
     change_set = _change_set(
         document, request.args.get("from") or None, request.args.get("to") or None, lang
     )
+    colours = delegation_colours(document)
+    live = change_set.to_label == changes.CURRENT and not document.is_adopted
     return render_template(
         "changes.html",
         document=document,
         change_set=change_set,
         lang=lang,
         labels=[r.label for r in document.revisions],
-        colours=delegation_colours(document),
+        colours=colours,
+        # the page follows live edits when it shows the text as it is now
+        tracked=tracked_view(document, viewer(), colours) if live else None,
     )
 
 
