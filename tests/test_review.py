@@ -252,3 +252,20 @@ def test_a_rejected_suggestion_leaves_the_text(app, auth, demo):
     assert demo.paragraph("6")["text"]["en"] == BASE
     again = auth.post(f"/api/documents/{demo.id}/changes/s{amendment_id}/reject")
     assert again.status_code == 409
+
+
+def test_the_desk_turns_suggestions_on(auth, demo):
+    auth.login("secretariat@demo.test")
+    (process,) = auth.get("/api/processes").get_json()
+    assert auth.get(f"/api/processes/{process['id']}").get_json()["allow_suggestions"] is False
+    bad = auth.client.patch(
+        f"/api/processes/{process['id']}", json={"allow_suggestions": "yes"}, headers=auth.headers()
+    )
+    assert bad.status_code == 400
+    ok = auth.client.patch(
+        f"/api/processes/{process['id']}", json={"allow_suggestions": True}, headers=auth.headers()
+    )
+    assert ok.status_code == 200, ok.get_json()
+    assert auth.get(f"/api/processes/{process['id']}").get_json()["allow_suggestions"] is True
+    rev1_with(auth, demo)
+    assert suggest(auth, demo, "mexico@demo.test", "6", BASE + " Now.").status_code == 201

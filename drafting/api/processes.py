@@ -44,6 +44,7 @@ def process_json(process: Process) -> dict:
         "languages": process.languages,
         "timezone": process.timezone,
         "public_record": process.public_record,
+        "allow_suggestions": process.allow_suggestions,
         "archived": process.archived_at is not None,
     }
 

@@ -60,6 +60,7 @@ def collect(process_id: int) -> dict[str, list[dict[str, Any]]]:
         "reservation",
         "deadline",
         "audit_entry",
+        "change_review",
     ):
         out[name] = _rows(t[name], "document_id", documents)
     paragraphs, revisions, amendments = (

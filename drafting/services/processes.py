@@ -69,6 +69,10 @@ def _settings(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         if record not in PUBLIC_RECORDS:
             raise BadInput('public_record must be "text" or "full"')
         found["public_record"] = record
+    if "allow_suggestions" in data:
+        if not isinstance(data["allow_suggestions"], bool):
+            raise BadInput("allow_suggestions must be true or false")
+        found["allow_suggestions"] = data["allow_suggestions"]
     if "archived" in data:
         if not isinstance(data["archived"], bool):
             raise BadInput("archived must be true or false")
