@@ -192,8 +192,9 @@
       list.id = id;
       list.className = "review-strip";
       list.setAttribute("data-lang", lang);
-      var texts = article.querySelector(".texts") || article;
-      texts.parentNode.insertBefore(list, texts.nextSibling);
+      // under the text and its badges, across the paragraph's width
+      var after = article.querySelector(".pmeta") || article.querySelector(".texts") || article.lastChild;
+      after.parentNode.insertBefore(list, after.nextSibling);
     }
     var focused = document.activeElement && list.contains(document.activeElement) ? document.activeElement.getAttribute("data-change") : null;
     var items = document.createElement("ul");
