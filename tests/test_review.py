@@ -269,3 +269,12 @@ def test_the_desk_turns_suggestions_on(auth, demo):
     assert auth.get(f"/api/processes/{process['id']}").get_json()["allow_suggestions"] is True
     rev1_with(auth, demo)
     assert suggest(auth, demo, "mexico@demo.test", "6", BASE + " Now.").status_code == 201
+
+
+def test_suggestions_wait_for_committee_review(app, auth, demo):
+    allow_suggestions(app)
+    edit(auth, demo, "elsalvador@demo.test", "6", BASE)
+    open_round(auth, demo)
+    response = suggest(auth, demo, "mexico@demo.test", "6", BASE + " Now.")
+    assert response.status_code == 409
+    assert "error" in response.get_json()

@@ -30,6 +30,8 @@ ONLINE = {
         ["proposal", "committee_review", "online_round", "silence_procedure"], MEMBERS
     ),
     Action.DECIDE_AMENDMENT: {"committee_review": {PPT, COM}},
+    Action.REVIEW_CHANGE: {"committee_review": {PPT, COM}},
+    Action.SUGGEST: {},  # the demo process takes no suggestions (tests/test_review.py)
     Action.COMMENT: dict.fromkeys(
         ["proposal", "committee_review", "online_round", "silence_procedure"],
         frozenset({SEC, *MEMBERS}),
@@ -59,6 +61,8 @@ IN_SESSION = {
         ["proposal", "committee_review", "plenary_reading"], MEMBERS
     ),
     Action.DECIDE_AMENDMENT: {"committee_review": {PPT, COM}, "plenary_reading": {PPT, COM}},
+    Action.REVIEW_CHANGE: {"committee_review": {PPT, COM}, "plenary_reading": {PPT, COM}},
+    Action.SUGGEST: {},
     Action.COMMENT: dict.fromkeys(
         ["proposal", "committee_review", "plenary_reading"], frozenset({SEC, *MEMBERS})
     ),
