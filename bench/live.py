@@ -10,6 +10,12 @@ lost or diverged edits, which must be 0: an edit is lost when some client never 
 it or a word its editor typed is missing from the final text, and a client has diverged
 when its copy of a paragraph differs from the stored text at the end. Exits 1 if any.
 
+--tracked N makes N of the watching clients viewers with tracked changes on, as the browser
+does it (static/js/marks.js): after each new version of a paragraph they ask for that
+paragraph's changes since Rev.1 (GET /api/documents/<id>/changes?paragraph=...), at most one
+request in flight per paragraph, 250 ms after the update. The report adds those requests'
+latency and the server CPU per edit, to compare with a run without them.
+
 --processes N starts N server processes (they need --message-queue, e.g.
 redis://127.0.0.1:6379/0, and for more than one process a shared database: SQLite works,
 --database-url postgresql://... too); clients are spread over them. The database given with
@@ -41,6 +47,8 @@ sys.path.insert(0, str(ROOT))
 PASSWORD = "bench-password"
 FAST_HASH = "pbkdf2:sha256:1000"  # bench accounts only; logging in 100 clients stays quick
 LANG = "en"
+TRACKED_FROM = "Rev.1"
+FOLLOW_DELAY_S = 0.25  # marks.js asks this long after an update
 
 
 # --------------------------------------------------------------------------------------------
@@ -49,7 +57,8 @@ LANG = "en"
 
 
 def prepare(env: dict[str, str], clients: int, editors: int, paragraphs: int) -> dict[str, Any]:
-    """Load the demo and the bench accounts; returns the document and paragraphs to edit."""
+    """Load the demo and the bench accounts, circulate Rev.1 (what tracked changes are
+    shown since); returns the document and paragraphs to edit."""
     os.environ.update(env)
     from sqlalchemy import select
 
@@ -58,7 +67,7 @@ def prepare(env: dict[str, str], clients: int, editors: int, paragraphs: int) ->
     from drafting.extensions import db
     from drafting.models import Process
     from drafting.models.people import DelegationKind, Role
-    from drafting.services import people
+    from drafting.services import people, revisions
     from drafting.services.documents import tree
 
     app = create_app({"PASSWORD_HASH_METHOD": FAST_HASH, "SCHEDULER_ENABLED": False})
@@ -82,6 +91,7 @@ def prepare(env: dict[str, str], clients: int, editors: int, paragraphs: int) ->
             if p.section == "operative" and p.depth == 1 and "[" not in p.text.get(LANG, "")
         ][:paragraphs]
         result = {"document_id": document.id, "paragraphs": targets, "accounts": accounts}
+        revisions.snapshot(document, TRACKED_FROM, None)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -170,6 +180,12 @@ class BenchClient:
         self.errors: list[str] = []
         self.Replica = Replica
         self.replicas: dict[int, Any] = {}
+        # a viewer with tracked changes on: asks for a paragraph's changes after each update
+        self.tracked = spec.get("tracked", False)
+        self.cookie, self.url = cookie, spec["url"]
+        self.following: dict[int, bool] = {}  # paragraph -> asked again while in flight
+        self.change_ms: list[float] = []
+        self.change_errors = 0
 
     async def connect(self) -> None:
         await self.socket.connect()
@@ -189,6 +205,39 @@ class BenchClient:
             return
         self.received[(data["paragraph_id"], data["version"])] = arrived
         self.replicas[data["paragraph_id"]].remote(data["version"], data["text"])
+        if self.tracked:
+            self.follow(data["paragraph_id"])
+
+    def follow(self, paragraph_id: int) -> None:
+        if paragraph_id in self.following:
+            self.following[paragraph_id] = True
+            return
+        self.following[paragraph_id] = False
+        asyncio.get_running_loop().create_task(self.ask_changes(paragraph_id))
+
+    async def ask_changes(self, paragraph_id: int) -> None:
+        import requests
+
+        url = (
+            f"{self.url}/api/documents/{self.document_id}/changes?from={TRACKED_FROM}"
+            f"&lang={LANG}&paragraph={paragraph_id}"
+        )
+        while True:
+            await asyncio.sleep(FOLLOW_DELAY_S)
+            self.following[paragraph_id] = False
+            started = time.monotonic()
+            try:
+                response = await asyncio.to_thread(
+                    requests.get, url, headers={"Cookie": self.cookie}, timeout=60
+                )
+                ok = response.status_code == 200
+            except requests.RequestException:
+                ok = False
+            self.change_ms.append((time.monotonic() - started) * 1000)
+            self.change_errors += 0 if ok else 1
+            if not self.following[paragraph_id]:
+                del self.following[paragraph_id]
+                return
 
     async def type_word(self, paragraph_id: int, word: str, rng: random.Random) -> None:
         """Type a word at a word boundary, then send the batch if nothing is in flight."""
@@ -234,6 +283,8 @@ class BenchClient:
             "errors": self.errors,
             "texts": {p: r.local for p, r in self.replicas.items()},
             "settled": self.settled(),
+            "change_ms": self.change_ms,
+            "change_errors": self.change_errors,
         }
 
 
@@ -310,10 +361,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
     parser.add_argument("--message-queue", default=None, help="e.g. redis://127.0.0.1:6379/0")
     parser.add_argument("--async-mode", choices=("threading", "gevent"), default="threading")
+    parser.add_argument(
+        "--tracked", type=int, default=0, help="watching clients with tracked changes on"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args(argv)
     if args.editors > args.clients:
         parser.error("--editors cannot exceed --clients")
+    if args.tracked > args.clients - args.editors:
+        parser.error("--tracked counts watching clients: at most --clients minus --editors")
     if args.processes > 1 and not args.message_queue:
         parser.error("several server processes share broadcasts through --message-queue")
 
@@ -376,6 +432,7 @@ def run_clients(args, setup: dict, urls: list[str], pids: list[int]) -> dict:
                 "index": index,
                 "email": account["email"],
                 "editor": account["editor"],
+                "tracked": not account["editor"] and index - args.editors < args.tracked,
                 "url": urls[index % len(urls)],
                 "paragraph_id": setup["paragraphs"][index % len(setup["paragraphs"])],
             }
@@ -420,6 +477,9 @@ def run_clients(args, setup: dict, urls: list[str], pids: list[int]) -> dict:
     }
     figures = figures_of(results, stored, args, elapsed)
     figures["cpu_s"] = {"server": round(server_cpu, 1), "clients": round(client_cpu, 1)}
+    figures["server_cpu_ms_per_edit"] = (
+        round(server_cpu * 1000 / figures["edits"], 1) if figures["edits"] else None
+    )
     with open("/proc/loadavg") as loadavg:
         figures["load_average_1min"] = float(loadavg.read().split()[0])
     return figures
@@ -496,6 +556,13 @@ def figures_of(results: list[dict], stored: dict[int, str], args, elapsed: float
         "lost_edits": lost + len(missing_words),
         "missing_words": len(missing_words),
         "diverged_clients": diverged,
+        "tracked_viewers": args.tracked,
+        "changes_requests": sum(len(r["change_ms"]) for r in results),
+        "changes_ms": {
+            "p50": round(percentile([t for r in results for t in r["change_ms"]], 50), 1),
+            "p95": round(percentile([t for r in results for t in r["change_ms"]], 95), 1),
+        },
+        "changes_errors": sum(r["change_errors"] for r in results),
     }
 
 
@@ -514,7 +581,8 @@ def print_medians(runs: list[dict]) -> None:
         f"p50 {median('latency_ms', 'p50')} / p95 {median('latency_ms', 'p95')} / "
         f"p99 {median('latency_ms', 'p99')} ms; ack p50 {median('ack_ms', 'p50')} / "
         f"p95 {median('ack_ms', 'p95')} ms; server CPU {median('cpu_s', 'server')} s, "
-        f"clients {median('cpu_s', 'clients')} s; lost "
+        f"clients {median('cpu_s', 'clients')} s ({median('server_cpu_ms_per_edit')} ms of "
+        f"server CPU per edit); lost "
         f"{sum(r['lost_edits'] for r in runs)}, diverged {sum(r['diverged_clients'] for r in runs)}"
     )
 
@@ -542,9 +610,17 @@ def print_report(args, f: dict) -> None:
         f"edit errors answered: {f['edit_errors']}"
     )
     print(
-        f"CPU while editing: server {f['cpu_s']['server']} s, clients {f['cpu_s']['clients']} s "
+        f"CPU while editing: server {f['cpu_s']['server']} s "
+        f"({f['server_cpu_ms_per_edit']} ms per edit), clients {f['cpu_s']['clients']} s "
         f"(machine load average {f['load_average_1min']})"
     )
+    if f["tracked_viewers"]:
+        ch = f["changes_ms"]
+        print(
+            f"tracked changes: {f['tracked_viewers']} viewers asked {f['changes_requests']} "
+            f"times ({f['changes_requests'] / max(1, f['edits']):.1f} per edit): p50 {ch['p50']} "
+            f"ms, p95 {ch['p95']} ms, errors {f['changes_errors']}"
+        )
 
 
 if __name__ == "__main__":
