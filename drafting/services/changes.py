@@ -515,7 +515,9 @@ def _attributions(
     return out
 
 
-def _acceptances(document: Document, lang: str) -> dict[tuple[int, str], Acceptance]:
+def _acceptances(
+    document: Document, lang: str, paragraph_ids: set[int] | None
+) -> dict[tuple[int, str], Acceptance]:
     rows = db.session.execute(
         select(
             ChangeReview.paragraph_id,
@@ -529,14 +531,15 @@ def _acceptances(document: Document, lang: str) -> dict[tuple[int, str], Accepta
             ChangeReview.document_id == document.id,
             ChangeReview.lang == lang,
             ChangeReview.decision == ACCEPTED,
+            *([ChangeReview.paragraph_id.in_(list(paragraph_ids))] if paragraph_ids else []),
         )
     )
     return {(pid, cid): Acceptance(code, name, at) for pid, cid, code, name, at in rows}
 
 
 def _suggestions(document: Document, lang: str, current: dict[int, str]) -> dict[int, list]:
-    """Pending suggestions per paragraph, each as the change it would make to the current
-    text (its wording merged onto the current text; the wording as typed if that fails)."""
+    """Pending suggestions on the paragraphs in `current` (id -> current text), each as the
+    change it would make to that text (its wording merged onto it; as typed if that fails)."""
     rows = db.session.execute(
         select(Amendment, AmendmentText)
         .join(AmendmentText, AmendmentText.amendment_id == Amendment.id)
@@ -545,6 +548,7 @@ def _suggestions(document: Document, lang: str, current: dict[int, str]) -> dict
             Amendment.suggestion.is_(True),
             Amendment.status == AmendmentStatus.SUBMITTED,
             AmendmentText.lang == lang,
+            Amendment.paragraph_id.in_(list(current)),
         )
         .order_by(Amendment.id)
     )
@@ -599,7 +603,7 @@ def change_set(
     computed = _attributions(document, lang, [n.id for n, c in plan if c == "changed"], old, new)
     chains = _chains(document, lang, {n.id: 1 for n, c in plan if c != "changed"})
     deleters = _deleters(document) if any(c == "deleted" for _, c in plan) else {}
-    accepted = _acceptances(document, lang)
+    accepted = _acceptances(document, lang, paragraph_ids)
     suggestions = (
         _suggestions(
             document,
