@@ -11,10 +11,11 @@ it or a word its editor typed is missing from the final text, and a client has d
 when its copy of a paragraph differs from the stored text at the end. Exits 1 if any.
 
 --tracked N makes N of the watching clients viewers with tracked changes on, as the browser
-does it (static/js/marks.js): after each new version of a paragraph they ask for that
-paragraph's changes since Rev.1 (GET /api/documents/<id>/changes?paragraph=...), at most one
-request in flight per paragraph, 250 ms after the update. The report adds those requests'
-latency and the server CPU per edit, to compare with a run without them.
+does it (static/js/marks.js): the server pushes a paragraph's changes since Rev.1 with every
+new version (`changes_updated`); a viewer that got no push 1.5 s after a new version asks
+for them (GET /api/documents/<id>/changes?paragraph=...). With --pull they always ask,
+250 ms after each update (the design the push replaced). The report adds pushes, requests
+and the server CPU per edit, to compare with a run without tracked viewers.
 
 --processes N starts N server processes (they need --message-queue, e.g.
 redis://127.0.0.1:6379/0, and for more than one process a shared database: SQLite works,
@@ -48,7 +49,8 @@ PASSWORD = "bench-password"
 FAST_HASH = "pbkdf2:sha256:1000"  # bench accounts only; logging in 100 clients stays quick
 LANG = "en"
 TRACKED_FROM = "Rev.1"
-FOLLOW_DELAY_S = 0.25  # marks.js asks this long after an update
+FOLLOW_DELAY_S = 0.25  # --pull: marks.js asked this long after an update
+PUSH_WAIT_S = 1.5  # marks.js asks if no push followed a new version by then
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,6 +184,9 @@ class BenchClient:
         self.replicas: dict[int, Any] = {}
         # a viewer with tracked changes on: asks for a paragraph's changes after each update
         self.tracked = spec.get("tracked", False)
+        self.pull = spec.get("pull", False)
+        self.pushed: dict[int, int] = {}  # paragraph -> newest version whose changes came
+        self.pushes = 0
         self.cookie, self.url = cookie, spec["url"]
         self.following: dict[int, bool] = {}  # paragraph -> asked again while in flight
         self.change_ms: list[float] = []
@@ -199,14 +204,27 @@ class BenchClient:
                 )
 
     def on_event(self, event: str, data: Any, arrived: float) -> None:
+        if event == "changes_updated" and self.tracked:
+            self.pushes += 1
+            pid = data["paragraph_id"]
+            self.pushed[pid] = max(self.pushed.get(pid, 0), data["version"])
+            return
         if event != "paragraph_updated":
             return
         if data["lang"] != LANG or data["paragraph_id"] not in self.replicas:
             return
         self.received[(data["paragraph_id"], data["version"])] = arrived
         self.replicas[data["paragraph_id"]].remote(data["version"], data["text"])
-        if self.tracked:
+        if self.tracked and self.pull:
             self.follow(data["paragraph_id"])
+        elif self.tracked:
+            asyncio.get_running_loop().call_later(
+                PUSH_WAIT_S, self.unless_pushed, data["paragraph_id"], data["version"]
+            )
+
+    def unless_pushed(self, paragraph_id: int, version: int) -> None:
+        if self.pushed.get(paragraph_id, 0) < version:
+            self.follow(paragraph_id)
 
     def follow(self, paragraph_id: int) -> None:
         if paragraph_id in self.following:
@@ -285,6 +303,7 @@ class BenchClient:
             "settled": self.settled(),
             "change_ms": self.change_ms,
             "change_errors": self.change_errors,
+            "pushes": self.pushes,
         }
 
 
@@ -364,6 +383,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--tracked", type=int, default=0, help="watching clients with tracked changes on"
     )
+    parser.add_argument(
+        "--pull", action="store_true", help="tracked viewers ask after every update"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     args = parser.parse_args(argv)
     if args.editors > args.clients:
@@ -433,6 +455,7 @@ def run_clients(args, setup: dict, urls: list[str], pids: list[int]) -> dict:
                 "email": account["email"],
                 "editor": account["editor"],
                 "tracked": not account["editor"] and index - args.editors < args.tracked,
+                "pull": args.pull,
                 "url": urls[index % len(urls)],
                 "paragraph_id": setup["paragraphs"][index % len(setup["paragraphs"])],
             }
@@ -557,6 +580,7 @@ def figures_of(results: list[dict], stored: dict[int, str], args, elapsed: float
         "missing_words": len(missing_words),
         "diverged_clients": diverged,
         "tracked_viewers": args.tracked,
+        "changes_pushed": sum(r["pushes"] for r in results),
         "changes_requests": sum(len(r["change_ms"]) for r in results),
         "changes_ms": {
             "p50": round(percentile([t for r in results for t in r["change_ms"]], 50), 1),
@@ -617,8 +641,9 @@ def print_report(args, f: dict) -> None:
     if f["tracked_viewers"]:
         ch = f["changes_ms"]
         print(
-            f"tracked changes: {f['tracked_viewers']} viewers asked {f['changes_requests']} "
-            f"times ({f['changes_requests'] / max(1, f['edits']):.1f} per edit): p50 {ch['p50']} "
+            f"tracked changes: {f['tracked_viewers']} viewers got {f['changes_pushed']} pushes "
+            f"and asked {f['changes_requests']} times "
+            f"({f['changes_requests'] / max(1, f['edits']):.1f} per edit): p50 {ch['p50']} "
             f"ms, p95 {ch['p95']} ms, errors {f['changes_errors']}"
         )
 

@@ -132,6 +132,10 @@ def test_decisions_are_broadcast_to_the_room(app, auth, demo):
     assert names["paragraph_updated"]["text"] == BASE
     assert names["change_reviewed"]["change_id"] == change_id
     assert names["change_reviewed"]["decision"] == "rejected"
+    # the paragraph's changes since Rev.1 come along, computed once for the whole room
+    pushed = names["changes_updated"]
+    assert (pushed["from"], pushed["version"]) == ("Rev.1", names["paragraph_updated"]["version"])
+    assert all(op[0] == 0 for op in pushed["paragraph"]["ops"])
 
 
 def test_only_the_committee_and_the_ppt_review(auth, demo):

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, or_, select
 
+from drafting.events import publish
 from drafting.extensions import db
 from drafting.models import (
     Amendment,
@@ -169,6 +170,27 @@ class ChangeSet:
                 if run.op != EQUAL and run.delegation:
                     seen.setdefault(run.delegation)
         return list(seen)
+
+
+def announce(document: Document, paragraph_id: int, lang: str, version: int) -> None:
+    """Tell the room a paragraph's tracked changes since the latest circulated revision
+    (what the live view shows by default): computed once per new version, extending the
+    memo by that version, instead of once per viewer. Nothing before a first circulation."""
+    circulated = revisions.latest_circulated(document)
+    if circulated is None:
+        return
+    found = change_set(document, circulated.label, None, lang, paragraph_ids={paragraph_id})
+    if not found.paragraphs:
+        return
+    (entry,) = found.as_json()["paragraphs"]
+    payload = {
+        "paragraph_id": paragraph_id,
+        "lang": lang,
+        "version": version,
+        "from": circulated.label,
+        "paragraph": entry,
+    }
+    publish(db.session, document.id, "changes_updated", payload)
 
 
 def changes(

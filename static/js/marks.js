@@ -3,10 +3,11 @@
 // With "Show changes since <revision>" on, every insertion and deletion since that revision
 // is marked in the live editor (editor.js renders the marks and keeps them in place while
 // anyone types); the committee and the PPT accept or reject each change from the list under
-// its paragraph, all of a paragraph's at once, or all of one delegation's. The marks come
-// from the server's attribution of one paragraph (GET …/changes?paragraph=<id>), asked again
-// whenever a new version of that paragraph is stored: the server extends its memo by that
-// version, so a keystroke costs one diff, not a recomputation of the document.
+// its paragraph, all of a paragraph's at once, or all of one delegation's. The marks are the
+// server's attribution of one paragraph: pushed to the room with every new version
+// (`changes_updated`, since the latest circulated revision: computed once per version, one
+// diff on the memo), and asked for (GET …/changes?paragraph=<id>) when another revision is
+// chosen, when the page opens, or when no push followed a new version.
 // On the Changes page the same answers repaint the paragraphs as others type.
 // The toggle and the revision are remembered per person and document in localStorage.
 (function () {
@@ -15,6 +16,7 @@
   if (!box || typeof diff_match_patch === "undefined") return;
 
   var DEBOUNCE_MS = 250;
+  var PUSH_WAIT_MS = 1500; // a new version whose changes were not pushed by then is asked for
   var documentId = parseInt(box.getAttribute("data-document-id"), 10);
   var canReview = box.getAttribute("data-can-review") === "true";
   var canSuggest = box.getAttribute("data-can-suggest") === "true";
@@ -86,7 +88,7 @@
         .then(function (response) { return response.ok ? response.json() : null; })
         .then(function (answer) {
           var entry = answer && answer.paragraphs && answer.paragraphs[0];
-          if (entry && choice.on) { answers[key] = entry; show(pid, lang); }
+          if (entry && choice.on) { answers[key] = entry; entry.version = entry.version || 0; show(pid, lang); }
         })
         .catch(function () {})
         .then(function () {
@@ -365,6 +367,31 @@
     el.replaceChildren(frag);
   }
 
+  // ---- pushed answers --------------------------------------------------------------------
+
+  var seen = {}; // "pid:lang" -> newest version whose changes were pushed
+
+  function pushed(data) {
+    var key = keyOf(data.paragraph_id, data.lang);
+    if (data.version < (seen[key] || 0)) return; // an older push overtaken by a newer one
+    seen[key] = data.version;
+    if (!choice.on || data.from !== choice.from) return;
+    data.paragraph.version = data.version;
+    answers[key] = data.paragraph;
+    show(data.paragraph_id, data.lang);
+  }
+
+  // A new version (or decision) is here: its changes are pushed for the default revision;
+  // ask if another revision is shown, or if the push has not come.
+  function expect(pid, lang, version) {
+    if (!choice.on) return;
+    var pushedFrom = box.getAttribute("data-pushed-from") || box.getAttribute("data-default-from");
+    if (choice.from !== pushedFrom || changesPage && !version) { refresh(pid, lang); return; }
+    setTimeout(function () {
+      if ((seen[keyOf(pid, lang)] || 0) < version) refresh(pid, lang);
+    }, PUSH_WAIT_MS);
+  }
+
   // ---- wiring ----------------------------------------------------------------------------
 
   function keyboard(e) {
@@ -406,17 +433,18 @@
       if (b && who) b.addEventListener("click", function () { if (who.value) delegationWide(who.value, verb); });
     });
     document.addEventListener("keydown", keyboard);
-    document.addEventListener("drafting:version", function (e) { refresh(e.detail.paragraphId, e.detail.lang); });
+    document.addEventListener("drafting:version", function (e) { expect(e.detail.paragraphId, e.detail.lang, e.detail.version); });
     var socket = window.Drafting && window.Drafting.socket;
     if (!socket && changesPage && typeof io !== "undefined") {
       socket = io({ transports: ["websocket", "polling"], tryAllTransports: true });
       socket.on("connect", function () { socket.emit("join", { document_id: documentId }); });
       socket.on("paragraph_updated", function (u) {
-        (u.updates || [u]).forEach(function (one) { if (one.lang === box.getAttribute("data-lang")) refresh(one.paragraph_id, one.lang); });
+        (u.updates || [u]).forEach(function (one) { if (one.lang === box.getAttribute("data-lang")) expect(one.paragraph_id, one.lang, one.version); });
       });
     }
     if (socket) {
-      socket.on("change_reviewed", function (data) { refresh(data.paragraph_id, data.lang); });
+      socket.on("changes_updated", pushed);
+      socket.on("change_reviewed", function (data) { expect(data.paragraph_id, data.lang, data.version || 0); });
       socket.on("amendment", function (data) { if (data.paragraph_id) texts().forEach(function (el) { if (pidOf(el) === data.paragraph_id) refresh(data.paragraph_id, langOf(el)); }); });
     }
     if (choice.on && !changesPage) refreshAll();
