@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, event, func, or_, select
+from sqlalchemy.orm import Session
 
 from drafting.events import publish
 from drafting.extensions import db
@@ -448,6 +449,28 @@ def _remember(key: tuple, entry: _Entry) -> None:
             _CACHE.popitem(last=False)
 
 
+MEMO_KEYS = "drafting.changes.memo"  # session.info: memo keys written in this transaction
+
+
+def _forget_on_rollback(key: tuple) -> None:
+    """Remember which memo entries this transaction wrote: one that read a version the
+    transaction then rolls back must go (its id and number may be given to another text)."""
+    db.session.info.setdefault(MEMO_KEYS, []).append(key)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_memo_of_rolled_back(session: Session) -> None:
+    keys = session.info.pop(MEMO_KEYS, [])
+    with _CACHE_LOCK:
+        for key in keys:
+            _CACHE.pop(key, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_memo_of_committed(session: Session) -> None:
+    session.info.pop(MEMO_KEYS, None)
+
+
 def clear_cache() -> None:
     """Forget memoised attributions (the bench measures with and without them)."""
     with _CACHE_LOCK:
@@ -533,6 +556,7 @@ def _attributions(
             runs = attribute_chain(chain, from_seq, to_seq)
         if to_seq >= from_seq:
             _remember(key, _Entry(to_id, to_seq, runs))
+            _forget_on_rollback(key)
         out[pid] = runs
     return out
 
