@@ -282,3 +282,41 @@ def test_suggestions_wait_for_committee_review(app, auth, demo):
     response = suggest(auth, demo, "mexico@demo.test", "6", BASE + " Now.")
     assert response.status_code == 409
     assert "error" in response.get_json()
+
+
+def test_keystrokes_typed_inside_a_rejected_change_survive(app, auth, demo):
+    """Someone types inside a change while it is rejected: their edit, made against the
+    version before the rejection, is carried over onto it like any concurrent edit."""
+    from drafting.text import textdiff
+
+    pid = rev1_with(auth, demo)
+    edit(
+        auth, demo, "costarica@demo.test", "6", "Encourage all the States to share good practices."
+    )
+    typed = demo.paragraph("6")
+    change_id = pending(paragraph_changes(auth, demo, pid))[0][3]
+    typist = app.test_client()
+    login = typist.post(
+        "/api/login", json={"email": "costarica@demo.test", "password": "demo-password"}
+    )
+    assert login.status_code == 200
+    sio = socketio.test_client(app, flask_test_client=typist)
+    sio.emit("join", {"document_id": demo.id}, callback=True)
+    auth.login("elsalvador@demo.test")
+    assert auth.post(f"/api/documents/{demo.id}/changes/{change_id}/reject").status_code == 201
+    before = typed["text"]["en"]
+    mine = before.replace("good practices", "good and proven practices")
+    ack = sio.emit(
+        "edit",
+        {
+            "paragraph_id": pid,
+            "lang": "en",
+            "base_version": typed["version"]["en"],
+            "patch": textdiff.make_patch(before, mine),
+        },
+        callback=True,
+    )
+    assert "error" not in ack, ack
+    assert (
+        demo.paragraph("6")["text"]["en"] == "Encourage States to share good and proven practices."
+    )
