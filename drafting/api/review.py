@@ -41,8 +41,8 @@ def reject_change(document_id: int, change_id: str):
 @login_required
 def suggest(document_id: int, paragraph_id: int):
     document = document_for(document_id)
-    data = body()
+    suggestion = review.parse_suggestion(document, paragraph_id, body())
     require(viewer(), Action.SUGGEST, document)
-    amendment_id = review.suggest(document, viewer(), paragraph_id, data)
+    amendment_id = review.suggest(document, viewer(), suggestion)
     db.session.commit()
     return jsonify(id=amendment_id, change_id=f"s{amendment_id}"), 201

@@ -18,7 +18,7 @@ from drafting import clock
 from drafting.database import lock_row
 from drafting.events import publish
 from drafting.extensions import db
-from drafting.models import ChangeReview, Document, Paragraph, User, Version
+from drafting.models import Amendment, ChangeReview, Document, Paragraph, User, Version
 from drafting.models.base import MAX_ID
 from drafting.models.text import VersionSource
 from drafting.services import amendments, audit, changes, merging
@@ -46,6 +46,7 @@ class Found:
 
 
 def _version_of(document: Document, change_id: object) -> tuple[str, Version | None, int]:
+    """The kind of a change id, the version it names (None if none) and its number."""
     if not isinstance(change_id, str) or (match := CHANGE_ID.fullmatch(change_id)) is None:
         raise NotFound("change not found")
     number = int(match["id"])
@@ -70,9 +71,10 @@ def find(document: Document, change_id: object, from_label: str | None) -> Found
     raise NotFound("change not found")
 
 
-def _suggestion(document: Document, change_id: str):
+def _suggestion(document: Document, change_id: str) -> Amendment:
+    """The pending suggestion `s<id>` of this document (404 otherwise, 409 once decided)."""
     _, _, number = _version_of(document, change_id)
-    amendment = db.session.get(changes.Amendment, number)
+    amendment = db.session.get(Amendment, number)
     if amendment is None or amendment.document_id != document.id or not amendment.suggestion:
         raise NotFound("change not found")
     amendments.require_pending(amendment)
@@ -202,27 +204,49 @@ def _record(
     )
 
 
-def suggest(document: Document, user: User, paragraph_id: object, data: dict[str, Any]) -> int:
-    """File a delegate's wording of a paragraph as a suggestion: a pending change of the text
-    (an amendment marked as typed in), decided like any change."""
+@dataclass(frozen=True)
+class SuggestionRequest:
+    """A checked suggestion: the paragraph, its language, the wording, the version seen."""
+
+    paragraph: Paragraph
+    lang: str
+    text: str
+    base_version: int
+
+
+def parse_suggestion(
+    document: Document, paragraph_id: object, data: dict[str, Any]
+) -> SuggestionRequest:
+    """Check the request before anyone's rights are (400 / 404 whoever asks)."""
     paragraph = paragraph_of(document, paragraph_id)
     lang = data.get("lang") or document.languages[0]
+    if not isinstance(lang, str):
+        raise BadInput("lang must be a language code")
     base_version = data.get("base_version")
     if not isinstance(base_version, int) or isinstance(base_version, bool) or base_version < 0:
         raise BadInput("base_version must be the version number the text was written against")
-    if not isinstance(lang, str):
-        raise BadInput("lang must be a language code")
-    validate_text(document, lang, data.get("text"))
-    current = latest(paragraph.id, lang)
+    text = validate_text(document, lang, data.get("text"))
+    return SuggestionRequest(paragraph, lang, text, base_version)
+
+
+def suggest(document: Document, user: User, request: SuggestionRequest) -> int:
+    """File a delegate's wording of a paragraph as a suggestion: a pending change of the text
+    (an amendment marked as typed in), decided like any change."""
+    current = latest(request.paragraph.id, request.lang)
     current_seq = current.seq if current else 0
-    if base_version != current_seq:
+    if request.base_version != current_seq:
         raise Conflict(
-            f"the paragraph is at version {current_seq}, not {base_version}",
+            f"the paragraph is at version {current_seq}, not {request.base_version}",
             current={"text": current.text if current else "", "version": current_seq},
         )
     proposal = amendments.parse_proposal(
         document,
-        {"kind": "modify", "paragraph_id": paragraph.id, "lang": lang, "text": data.get("text")},
+        {
+            "kind": "modify",
+            "paragraph_id": request.paragraph.id,
+            "lang": request.lang,
+            "text": request.text,
+        },
     )
     amendment = amendments.file(document, user, proposal, suggestion=True)
     return amendment.id
