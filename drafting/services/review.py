@@ -55,12 +55,17 @@ def _version_of(document: Document, change_id: object) -> tuple[str, Version | N
     return match["kind"], db.session.get(Version, number), number
 
 
-def find(document: Document, change_id: object, from_label: str | None) -> Found:
-    """The pending change `change_id` in the changes since `from_label` (default: the latest
-    circulated revision); 404 if there is none by that id."""
+def find(
+    document: Document, change_id: object, from_label: str | None, *, lock: bool = False
+) -> Found:
+    """The change `change_id` in the changes since `from_label` (default: the latest
+    circulated revision); 404 if there is none by that id. With `lock`, its paragraph is
+    locked first, so the changes are read as no concurrent edit can change them."""
     kind, version, _ = _version_of(document, change_id)
     if kind == "s" or version is None or version.paragraph.document_id != document.id:
         raise NotFound("change not found")
+    if lock:
+        lock_row(Paragraph, version.paragraph_id)
     change_set = changes.change_set(
         document, from_label, None, version.lang, paragraph_ids={version.paragraph_id}
     )
@@ -132,8 +137,7 @@ def reject(document: Document, user: User, change_id: object, from_label: str | 
             "decision": changes.REJECTED,
             "version": current.seq if current else 0,
         }
-    found = find(document, change_id, from_label)
-    lock_row(Paragraph, found.paragraph.id)
+    found = find(document, change_id, from_label, lock=True)
     current = latest(found.paragraph.id, found.lang)
     pieces: list[str] = []
     for run in found.entry.changes():
@@ -143,8 +147,9 @@ def reject(document: Document, user: User, change_id: object, from_label: str | 
         if (run.op == changes.DELETE) == rejected:
             pieces.append(run.text)
     text = "".join(pieces)
-    if current is None:
-        raise Conflict("the paragraph has no text to change")
+    now = "".join(r.text for r in found.entry.runs if r.op != changes.DELETE)
+    if current is None or current.text != now:
+        raise Conflict("the paragraph changed meanwhile; try again")
     try:
         validate_text(document, found.lang, text)
     except BadInput as error:
