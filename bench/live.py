@@ -10,6 +10,13 @@ lost or diverged edits, which must be 0: an edit is lost when some client never 
 it or a word its editor typed is missing from the final text, and a client has diverged
 when its copy of a paragraph differs from the stored text at the end. Exits 1 if any.
 
+--tracked N makes N of the watching clients viewers with tracked changes on, as the browser
+does it (static/js/marks.js): the server pushes a paragraph's changes since Rev.1 with every
+new version (`changes_updated`); a viewer that got no push 1.5 s after a new version asks
+for them (GET /api/documents/<id>/changes?paragraph=...). With --pull they always ask,
+250 ms after each update (the design the push replaced). The report adds pushes, requests
+and the server CPU per edit, to compare with a run without tracked viewers.
+
 --processes N starts N server processes (they need --message-queue, e.g.
 redis://127.0.0.1:6379/0, and for more than one process a shared database: SQLite works,
 --database-url postgresql://... too); clients are spread over them. The database given with
@@ -52,6 +59,9 @@ LANG = "en"
 ETHERPAD_INTERVAL = 0.2  # seconds between an author's changes (SPEC §13)
 ETHERPAD_WARMUP = 5.0  # seconds before the measured window
 ETHERPAD_MEASURED = 30.0
+TRACKED_FROM = "Rev.1"
+FOLLOW_DELAY_S = 0.25  # --pull: marks.js asked this long after an update
+PUSH_WAIT_S = 1.5  # marks.js asks if no push followed a new version by then
 
 
 # --------------------------------------------------------------------------------------------
@@ -62,8 +72,9 @@ ETHERPAD_MEASURED = 30.0
 def prepare(
     env: dict[str, str], clients: int, editors: int, paragraphs: int, own_paragraphs: bool = False
 ) -> dict[str, Any]:
-    """Load the demo and the bench accounts; returns the document and paragraphs to edit.
-    With `own_paragraphs` the editors type into a new document with one paragraph each."""
+    """Load the demo and the bench accounts, circulate Rev.1 (what tracked changes are
+    shown since); returns the document and paragraphs to edit. With `own_paragraphs` the
+    editors type into a new document with one paragraph each."""
     os.environ.update(env)
     from sqlalchemy import select
 
@@ -72,7 +83,7 @@ def prepare(
     from drafting.extensions import db
     from drafting.models import Process
     from drafting.models.people import DelegationKind, Role
-    from drafting.services import people
+    from drafting.services import people, revisions
     from drafting.services.documents import tree
 
     app = create_app({"PASSWORD_HASH_METHOD": FAST_HASH, "SCHEDULER_ENABLED": False})
@@ -104,6 +115,7 @@ def prepare(
             "initial": initial,
             "accounts": accounts,
         }
+        revisions.snapshot(document, TRACKED_FROM, None)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
@@ -216,6 +228,15 @@ class BenchClient:
         self.Replica = Replica
         self.replicas: dict[int, Any] = {}
         self.chained = chained  # send what was typed meanwhile as soon as the answer comes
+        # a viewer with tracked changes on: asks for a paragraph's changes after each update
+        self.tracked = spec.get("tracked", False)
+        self.pull = spec.get("pull", False)
+        self.pushed: dict[int, int] = {}  # paragraph -> newest version whose changes came
+        self.pushes = 0
+        self.cookie, self.url = cookie, spec["url"]
+        self.following: dict[int, bool] = {}  # paragraph -> asked again while in flight
+        self.change_ms: list[float] = []
+        self.change_errors = 0
 
     async def connect(self) -> None:
         await self.socket.connect()
@@ -229,12 +250,58 @@ class BenchClient:
                 )
 
     def on_event(self, event: str, data: Any, arrived: float) -> None:
+        if event == "changes_updated" and self.tracked:
+            self.pushes += 1
+            pid = data["paragraph_id"]
+            self.pushed[pid] = max(self.pushed.get(pid, 0), data["version"])
+            return
         if event != "paragraph_updated":
             return
         if data["lang"] != LANG or data["paragraph_id"] not in self.replicas:
             return
         self.received[(data["paragraph_id"], data["version"])] = arrived
         self.replicas[data["paragraph_id"]].remote(data["version"], data["text"])
+        if self.tracked and self.pull:
+            self.follow(data["paragraph_id"])
+        elif self.tracked:
+            asyncio.get_running_loop().call_later(
+                PUSH_WAIT_S, self.unless_pushed, data["paragraph_id"], data["version"]
+            )
+
+    def unless_pushed(self, paragraph_id: int, version: int) -> None:
+        if self.pushed.get(paragraph_id, 0) < version:
+            self.follow(paragraph_id)
+
+    def follow(self, paragraph_id: int) -> None:
+        if paragraph_id in self.following:
+            self.following[paragraph_id] = True
+            return
+        self.following[paragraph_id] = False
+        asyncio.get_running_loop().create_task(self.ask_changes(paragraph_id))
+
+    async def ask_changes(self, paragraph_id: int) -> None:
+        import requests
+
+        url = (
+            f"{self.url}/api/documents/{self.document_id}/changes?from={TRACKED_FROM}"
+            f"&lang={LANG}&paragraph={paragraph_id}"
+        )
+        while True:
+            await asyncio.sleep(FOLLOW_DELAY_S)
+            self.following[paragraph_id] = False
+            started = time.monotonic()
+            try:
+                response = await asyncio.to_thread(
+                    requests.get, url, headers={"Cookie": self.cookie}, timeout=60
+                )
+                ok = response.status_code == 200
+            except requests.RequestException:
+                ok = False
+            self.change_ms.append((time.monotonic() - started) * 1000)
+            self.change_errors += 0 if ok else 1
+            if not self.following[paragraph_id]:
+                del self.following[paragraph_id]
+                return
 
     async def type_word(self, paragraph_id: int, word: str, rng: random.Random) -> None:
         """Type a word at a word boundary, then send the batch if nothing is in flight."""
@@ -290,6 +357,9 @@ class BenchClient:
             "errors": self.errors,
             "texts": {p: r.local for p, r in self.replicas.items()},
             "settled": self.settled(),
+            "change_ms": self.change_ms,
+            "change_errors": self.change_errors,
+            "pushes": self.pushes,
         }
 
 
@@ -382,6 +452,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--async-mode", choices=("threading", "gevent"), default=None, help="default: the server's"
     )
+    parser.add_argument(
+        "--tracked", type=int, default=0, help="watching clients with tracked changes on"
+    )
+    parser.add_argument(
+        "--pull", action="store_true", help="tracked viewers ask after every update"
+    )
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
     parser.add_argument(
         "--profile", choices=("default", "etherpad"), default="default", help="etherpad: SPEC §13"
@@ -397,6 +473,8 @@ def main(argv: list[str] | None = None) -> int:
         args.warmup = 0.0
     if args.editors > args.clients:
         parser.error("--editors cannot exceed --clients")
+    if args.tracked > args.clients - args.editors:
+        parser.error("--tracked counts watching clients: at most --clients minus --editors")
     if args.processes > 1 and not args.message_queue:
         parser.error("several server processes share broadcasts through --message-queue")
 
@@ -493,6 +571,8 @@ def run_clients(args, setup: dict, urls: list[str], pids: list[int]) -> dict:
                 "index": index,
                 "email": account["email"],
                 "editor": account["editor"],
+                "tracked": not account["editor"] and index - args.editors < args.tracked,
+                "pull": args.pull,
                 "url": urls[index % len(urls)],
                 "paragraph_id": setup["paragraphs"][index % len(setup["paragraphs"])],
             }
@@ -643,6 +723,14 @@ def figures_of(
         "lost_edits": lost + missing,
         "missing_typing": missing,
         "diverged_clients": diverged,
+        "tracked_viewers": args.tracked,
+        "changes_pushed": sum(r["pushes"] for r in results),
+        "changes_requests": sum(len(r["change_ms"]) for r in results),
+        "changes_ms": {
+            "p50": round(percentile([t for r in results for t in r["change_ms"]], 50), 1),
+            "p95": round(percentile([t for r in results for t in r["change_ms"]], 95), 1),
+        },
+        "changes_errors": sum(r["change_errors"] for r in results),
     }
 
 
@@ -661,7 +749,8 @@ def print_medians(runs: list[dict]) -> None:
         f"p50 {median('latency_ms', 'p50')} / p95 {median('latency_ms', 'p95')} / "
         f"p99 {median('latency_ms', 'p99')} ms; ack p50 {median('ack_ms', 'p50')} / "
         f"p95 {median('ack_ms', 'p95')} ms; server CPU {median('cpu_s', 'server')} s, "
-        f"clients {median('cpu_s', 'clients')} s; lost "
+        f"clients {median('cpu_s', 'clients')} s ({median('server_cpu_ms_per_edit')} ms of "
+        f"server CPU per edit); lost "
         f"{sum(r['lost_edits'] for r in runs)}, diverged {sum(r['diverged_clients'] for r in runs)}"
     )
 
@@ -695,9 +784,18 @@ def print_report(args, f: dict) -> None:
         f"edit errors answered: {f['edit_errors']}"
     )
     print(
-        f"CPU while editing: server {f['cpu_s']['server']} s, clients {f['cpu_s']['clients']} s "
+        f"CPU while editing: server {f['cpu_s']['server']} s "
+        f"({f['server_cpu_ms_per_edit']} ms per edit), clients {f['cpu_s']['clients']} s "
         f"(machine load average {f['load_average_1min']})"
     )
+    if f["tracked_viewers"]:
+        ch = f["changes_ms"]
+        print(
+            f"tracked changes: {f['tracked_viewers']} viewers got {f['changes_pushed']} pushes "
+            f"and asked {f['changes_requests']} times "
+            f"({f['changes_requests'] / max(1, f['edits']):.1f} per edit): p50 {ch['p50']} "
+            f"ms, p95 {ch['p95']} ms, errors {f['changes_errors']}"
+        )
 
 
 if __name__ == "__main__":

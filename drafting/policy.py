@@ -27,6 +27,7 @@ from workflows import template as workflow_template
 MEMBERS = {Role.PPT, Role.COMMITTEE, Role.DELEGATE}
 EVERYONE = {Role.SECRETARIAT, Role.PPT, Role.COMMITTEE, Role.DELEGATE, Role.OBSERVER}
 STAFF = {Role.SECRETARIAT, Role.PPT}
+SUGGESTING = {"committee_review", "plenary_reading"}
 
 
 class Action(enum.StrEnum):
@@ -38,6 +39,8 @@ class Action(enum.StrEnum):
     WITHDRAW_AMENDMENT = "withdraw_amendment"
     DECIDE_AMENDMENT = "decide_amendment"
     RECOMMEND_AMENDMENT = "recommend_amendment"
+    REVIEW_CHANGE = "review_change"
+    SUGGEST = "suggest"
     COMMENT = "comment"
     FILE_RESERVATION = "file_reservation"
     TAG = "tag"
@@ -75,6 +78,10 @@ RULES: dict[Action, tuple[set[Role], str]] = {
     Action.DECIDE_AMENDMENT: ({Role.PPT, Role.COMMITTEE}, "deciding"),
     # The committee's advice may be prepared while a round is still open.
     Action.RECOMMEND_AMENDMENT: ({Role.PPT, Role.COMMITTEE}, "*"),
+    # Accepting or rejecting one tracked change is deciding on it, like an amendment.
+    Action.REVIEW_CHANGE: ({Role.PPT, Role.COMMITTEE}, "deciding"),
+    # Suggestions are typed in session: committee review and plenary reading (SUGGESTING).
+    Action.SUGGEST: (MEMBERS, "suggesting"),
     Action.COMMENT: ({Role.SECRETARIAT, *MEMBERS}, "*"),
     Action.FILE_RESERVATION: (MEMBERS, "*"),
     Action.TAG: ({Role.SECRETARIAT, Role.PPT, Role.COMMITTEE}, "*"),
@@ -170,6 +177,8 @@ def _states(document: Document, spec: str) -> set[str] | None:
         return None
     if spec == "*":
         return set(workflow.states) - set(workflow.final_states)
+    if spec == "suggesting":
+        return SUGGESTING & set(workflow.states)
     return set(workflow.states_for(spec))
 
 
@@ -201,6 +210,8 @@ def can(user: User | None, action: Action, document: Document) -> Decision:
         return deny("role_may_not", role=role.value, action=action.value)
     if action == Action.MARK_POSITION and user.delegation.kind != DelegationKind.MEMBER_STATE:
         return deny("member_states_only", action=action.value)
+    if action == Action.SUGGEST and not document.process.allow_suggestions:
+        return deny("suggestions_off")
     states = _states(document, state_spec)
     if document.is_adopted and action != Action.VIEW:
         return deny("document_adopted", forbidden=False)

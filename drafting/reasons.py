@@ -95,6 +95,7 @@ MESSAGES: dict[str, Message] = {
     ),
     "import_staff_only": Message(N_("only the secretariat and the PPT import documents")),
     "withdraw_own_only": Message(N_("only the proposing delegation may withdraw its amendment")),
+    "suggestions_off": Message(N_("this process does not take suggestions typed into the text")),
     # when
     "document_adopted": Message(N_("the document is adopted and can no longer change")),
     "adopted": Message(N_("the document is adopted")),

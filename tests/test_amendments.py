@@ -82,19 +82,19 @@ def test_demo_scenario_merge_conflict_and_attribution(client, auth, demo):
     assert changes["from"] == "Rev.1" and changes["to"] == "current"
     eight_a = next(p for p in changes["paragraphs"] if p["number"] == "8.a")
     ops = eight_a["ops"]
-    assert "".join(t for op, t, _ in ops if op != -1) == merged
-    assert "".join(t for op, t, _ in ops if op != 1) == EIGHT_A
+    assert "".join(t for op, t, _, *_ in ops if op != -1) == merged
+    assert "".join(t for op, t, _, *_ in ops if op != 1) == EIGHT_A
     inserted = {
-        author: "".join(t for op, t, a in ops if op == 1 and a == author)
-        for author in {a for _, _, a in ops}
+        author: "".join(t for op, t, a, *_ in ops if op == 1 and a == author)
+        for author in {a for _, _, a, *_ in ops}
     }
     assert "fer the decision on" in inserted["MX"]
     assert "Regional" in inserted["SV"]
     assert "Regional" not in inserted["MX"] and "decision" not in inserted.get("SV", "")
-    assert all(author == "MX" for op, _, author in ops if op == -1)
-    assert all(author == "TS" for op, _, author in ops if op == 0)  # the imported text
+    assert all(author == "MX" for op, _, author, *_ in ops if op == -1)
+    assert all(author == "TS" for op, _, author, *_ in ops if op == 0)  # the imported text
     # The committee member who accepted is not the author of Mexico's words.
-    assert "PA" not in {a for _, _, a in ops}
+    assert "PA" not in {a for _, _, a, *_ in ops}
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,7 +274,7 @@ def test_accept_with_changes_resolves_a_conflict(client, auth, demo):
     assert demo.paragraph("8.a")["text"]["en"] == by_hand
     ops = client.get(f"/api/documents/{demo.id}/changes?from=Draft").get_json()
     eight_a = next(p for p in ops["paragraphs"] if p["number"] == "8.a")["ops"]
-    assert any(op == 1 and author == "MX" for op, _, author in eight_a)
+    assert any(op == 1 and author == "MX" for op, _, author, *_ in eight_a)
 
 
 def test_accepting_a_deletion_deletes_the_paragraph_and_its_children(client, auth, demo):
@@ -293,7 +293,7 @@ def test_accepting_a_deletion_deletes_the_paragraph_and_its_children(client, aut
     assert flagged["needs_review"] is True and flagged["status"] == "submitted"
     changes = client.get(f"/api/documents/{demo.id}/changes?from=Draft").get_json()
     deleted = next(p for p in changes["paragraphs"] if p["id"] == six_b["id"])
-    assert deleted["ops"] == [[-1, six_b["text"]["en"], "MX"]]
+    assert deleted["ops"] == [[-1, six_b["text"]["en"], "MX", None]]
     assert deleted["change"] == "deleted"
 
 
@@ -325,7 +325,7 @@ def test_accepting_an_insertion_adds_and_renumbers(client, auth, demo):
     assert demo.paragraph("8.a.i")["text"]["en"] == "A new sub-item."
     changes = client.get(f"/api/documents/{demo.id}/changes?from=Draft").get_json()
     inserted = next(p for p in changes["paragraphs"] if p["id"] == new["id"])
-    assert inserted["ops"] == [[1, "To welcome the regional health initiative.", "GT"]]
+    assert inserted["ops"] == [[1, "To welcome the regional health initiative.", "GT", None]]
     assert inserted["change"] == "inserted"
 
 

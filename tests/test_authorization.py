@@ -521,6 +521,10 @@ def unknown_paragraph(who: str, state: str) -> int | None:
     return 404  # a paragraph of another document
 
 
+def unknown_change(who: str, state: str) -> int | None:
+    return 404  # no change by that id since the latest circulated revision
+
+
 # --------------------------------------------------------------------------------------------
 # The world each state is tried in
 # --------------------------------------------------------------------------------------------
@@ -755,6 +759,33 @@ WRITES = [
         E,
         201,
         unknown_paragraph,
+    ),
+    (
+        "api.accept_change",
+        "unknown change",
+        "/api/documents/{id}/changes/i1.0/accept",
+        {},
+        Action.REVIEW_CHANGE,
+        200,
+        unknown_change,
+    ),
+    (
+        "api.reject_change",
+        "unknown change",
+        "/api/documents/{id}/changes/i1.0/reject",
+        {},
+        Action.REVIEW_CHANGE,
+        201,
+        unknown_change,
+    ),
+    (
+        "api.suggest",
+        "",
+        "/api/documents/{id}/paragraphs/{paragraph}/suggestions",
+        {"lang": "en", "text": "Suggested.", "base_version": "$version"},
+        Action.SUGGEST,
+        201,
+        None,
     ),
     (
         "api.paragraph_status",

@@ -196,13 +196,24 @@ BODIES: dict[str, tuple[str, dict[str, Any]]] = {
         "/api/documents/{id}/paragraphs/{paragraph}/tags",
         {"add": ["gcm:3", "free:returns"], "remove": ["gcm:5"]},
     ),
+    "api.suggest": (
+        "/api/documents/{id}/paragraphs/{paragraph}/suggestions",
+        {"lang": "en", "text": "A suggestion.", "base_version": 1},
+    ),
     "api.confirm_translation": (
         "/api/documents/{id}/paragraphs/{paragraph}/confirm-translation",
         {"lang": "es"},
     ),
 }
 # the id in the path says it all
-NO_BODY = {"api.co_sponsor", "api.withdraw", "api.logout", "api.read_notification"}
+NO_BODY = {
+    "api.co_sponsor",
+    "api.withdraw",
+    "api.logout",
+    "api.read_notification",
+    "api.accept_change",
+    "api.reject_change",
+}
 UPLOADS = {"api.import_document", "api.import_amendments", "api.import_translation"}  # multipart
 
 

@@ -145,10 +145,11 @@ def test_changes_api_attributes_every_run(app, client, auth, demo, texts, data):
     auth.login("mexico@demo.test")
     answer = client.get(f"/api/documents/{demo.id}/changes?from={label}&lang=en").get_json()
     ops = next(p for p in answer["paragraphs"] if p["id"] == pid)["ops"]
-    assert "".join(t for op, t, _ in ops if op != 1) == texts[split - 1][0]
-    assert "".join(t for op, t, _ in ops if op != -1) == texts[-1][0]
+    assert "".join(t for op, t, *_ in ops if op != 1) == texts[split - 1][0]
+    assert "".join(t for op, t, *_ in ops if op != -1) == texts[-1][0]
     editors = {who for _, who in texts[split:]}
-    for op, text, author in ops:
+    for op, text, author, change_id in ops:
+        assert (change_id is None) == (op == 0)
         if op == -1:
             assert author in editors
         else:
@@ -163,13 +164,13 @@ def test_changes_defaults_and_errors(client, auth, demo):
     answer = client.get(f"/api/documents/{demo.id}/changes").get_json()
     assert answer["from"] == "Draft" and answer["to"] == "current"
     assert all(p["ops"][0][0] == 0 for p in answer["paragraphs"] if p["ops"])
-    assert all(author == "TS" for p in answer["paragraphs"] for _, _, author in p["ops"])
+    assert all(author == "TS" for p in answer["paragraphs"] for _, _, author, *_ in p["ops"])
     assert client.get(f"/api/documents/{demo.id}/changes?from=Rev.9").status_code == 404
     assert client.get(f"/api/documents/{demo.id}/changes?lang=fr").status_code == 400
     assert client.get(f"/api/documents/{demo.id}/changes?from=current").status_code == 400
     spanish = client.get(f"/api/documents/{demo.id}/changes?lang=es").get_json()
     assert spanish["lang"] == "es"
-    assert "Agradecer" in "".join(t for p in spanish["paragraphs"] for _, t, _ in p["ops"])
+    assert "Agradecer" in "".join(t for p in spanish["paragraphs"] for _, t, _, *_ in p["ops"])
 
 
 def test_changes_between_two_revisions(client, auth, demo):
@@ -183,12 +184,14 @@ def test_changes_between_two_revisions(client, auth, demo):
     edit(auth, demo, "costarica@demo.test", "2.a", sincerely)
     first = client.get(f"/api/documents/{demo.id}/changes?from=Draft&to=Rev.1").get_json()
     ops = next(p for p in first["paragraphs"] if p["number"] == "2.a")["ops"]
-    assert [1, "warmly ", "SV"] in ops
+    assert [1, "warmly ", "SV"] in [op[:3] for op in ops]
     later = client.get(f"/api/documents/{demo.id}/changes?from=Rev.1").get_json()
     ops = next(p for p in later["paragraphs"] if p["number"] == "2.a")["ops"]
-    assert "".join(t for op, t, a in ops if op == -1 and a == "CR") == "warm"
-    assert "".join(t for op, t, a in ops if op == 1 and a == "CR") == "sincere"
-    assert [0, "ly ", "SV"] in ops  # the part of SV's word that CR's wording kept
+    assert "".join(t for op, t, a, *_ in ops if op == -1 and a == "CR") == "warm"
+    assert "".join(t for op, t, a, *_ in ops if op == 1 and a == "CR") == "sincere"
+    assert [0, "ly ", "SV"] in [
+        op[:3] for op in ops
+    ]  # the part of SV's word that CR's wording kept
 
 
 def test_history_and_restore(client, auth, demo):

@@ -20,6 +20,7 @@ from drafting.api import (  # noqa: E402,F401  (routes)
     paragraphs,
     positions,
     processes,
+    review,
     revisions,
     session,
     tags,

@@ -45,6 +45,7 @@ def process_json(process: Process) -> dict:
         "timezone": process.timezone,
         "public_record": process.public_record,
         "rationale_required": process.rationale_required,
+        "allow_suggestions": process.allow_suggestions,
         "archived": process.archived_at is not None,
     }
 

@@ -7,6 +7,7 @@ from drafting.models.discussion import Comment, Reservation
 from drafting.models.notifications import MailDelivery, Notification, NotificationSetting
 from drafting.models.people import Delegation, LoginSession, Membership, Process, User
 from drafting.models.positions import ParagraphPosition, Stance
+from drafting.models.review import ChangeReview
 from drafting.models.tags import ParagraphTag, Tag
 from drafting.models.text import (
     Deadline,
@@ -22,6 +23,7 @@ __all__ = [
     "Amendment",
     "AmendmentText",
     "AuditEntry",
+    "ChangeReview",
     "CoSponsor",
     "Comment",
     "Deadline",

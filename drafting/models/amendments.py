@@ -73,6 +73,8 @@ class Amendment(Hashed, db.Model):
     )
     # Another amendment to the same paragraph was accepted after this one was written.
     needs_review: Mapped[bool] = mapped_column(default=False)
+    # Typed into the text as a suggestion (a pending tracked change) rather than filed.
+    suggestion: Mapped[bool] = mapped_column(default=False)
     revision_label: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -133,6 +133,9 @@ class Process(db.Model):
     public_record: Mapped[str] = mapped_column(String(10), default="text")
     # Every amendment must say why (the rationale a compilation circulates); on by default.
     rationale_required: Mapped[bool] = mapped_column(default=True)
+    # Delegates may type suggestions into the text in committee review and plenary reading
+    # (pending tracked changes until the committee or the PPT accepts them).
+    allow_suggestions: Mapped[bool] = mapped_column(default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -162,6 +162,7 @@ def as_json(
         "co_sponsors": [c.delegation.code for c in amendment.co_sponsors],
         "rationale": amendment.rationale,
         "needs_review": amendment.needs_review,
+        "suggestion": amendment.suggestion,
         "revision": amendment.revision_label,
         "created_at": amendment.created_at.isoformat(),
         "decided_at": amendment.decided_at.isoformat() if amendment.decided_at else None,
@@ -355,8 +356,11 @@ def parse_replaces(
     return ids
 
 
-def file(document: Document, user: User, proposal: Proposal) -> Amendment:
-    """Store the amendment written against the paragraph's current versions (its base)."""
+def file(
+    document: Document, user: User, proposal: Proposal, *, suggestion: bool = False
+) -> Amendment:
+    """Store the amendment written against the paragraph's current versions (its base);
+    a `suggestion` was typed into the text rather than filed (services/review.py)."""
     current = latest_by_lang(proposal.paragraph.id)
     revision = document.current_revision
     amendment = Amendment(
@@ -371,6 +375,7 @@ def file(document: Document, user: User, proposal: Proposal) -> Amendment:
         revision_label=revision.label if revision else None,
         created_at=clock.now(),
         replaces=proposal.replaces,
+        suggestion=suggestion,
     )
     db.session.add(amendment)
     db.session.flush()

@@ -63,6 +63,7 @@ def collect(process_id: int) -> dict[str, list[dict[str, Any]]]:
         "deadline",
         "paragraph_position",
         "audit_entry",
+        "change_review",
     ):
         out[name] = _rows(t[name], "document_id", documents)
     paragraphs, revisions, amendments = (

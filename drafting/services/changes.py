@@ -15,11 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, event, func, or_, select
+from sqlalchemy.orm import Session
 
+from drafting.events import publish
 from drafting.extensions import db
 from drafting.models import (
     Amendment,
+    AmendmentText,
+    ChangeReview,
     Delegation,
     Document,
     Paragraph,
@@ -28,7 +32,7 @@ from drafting.models import (
     Version,
 )
 from drafting.models.amendments import AmendmentKind, AmendmentStatus
-from drafting.models.text import ParagraphStatus
+from drafting.models.text import ParagraphStatus, VersionSource
 from drafting.services import revisions
 from drafting.services.documents import revision_placement
 from drafting.services.errors import BadInput, NotFound
@@ -36,16 +40,59 @@ from drafting.text import textdiff
 from drafting.text.numbering import Node, Number, number_tree, reading_order
 
 CURRENT = "current"
+ACCEPTED, REJECTED = "accepted", "rejected"
 INSERT, EQUAL, DELETE = textdiff.INSERT, textdiff.EQUAL, textdiff.DELETE
 
 
 class ChangeRun(NamedTuple):
-    """One stretch of tracked text: op (-1/0/1), text, delegation code, when it came in."""
+    """One stretch of tracked text: op (-1/0/1), text, delegation code, when it came in, and
+    for an insertion or deletion the id of the change it belongs to.
+
+    A change id names where the change was made, so it stays the same while other text
+    changes: ``i<version>.<offset>`` for text a version typed (offset in that version's
+    text), ``d<version>.<offset>`` for text of `from` a version removed (offset in the
+    `from` text, which never changes), ``s<amendment>`` for a pending suggestion. The
+    version id also says which paragraph and language the change is in.
+    """
 
     op: int
     text: str
     delegation: str | None
     at: datetime | None
+    change_id: str | None = None
+
+
+def merged(runs: Sequence[ChangeRun]) -> list[ChangeRun]:
+    """Adjacent runs with the same op and delegation as one (a typed word is one change):
+    the first run's change id, the latest time."""
+    out: list[ChangeRun] = []
+    for run in runs:
+        if not run.text:
+            continue
+        last = out[-1] if out else None
+        if last is not None and last.op == run.op and last.delegation == run.delegation:
+            at = max((t for t in (last.at, run.at) if t is not None), default=None)
+            out[-1] = last._replace(text=last.text + run.text, at=at)
+        else:
+            out.append(run)
+    return out
+
+
+class Acceptance(NamedTuple):
+    code: str
+    name: str
+    at: datetime
+
+
+class Suggestion(NamedTuple):
+    """A pending suggestion, as the tracked change it would make to the current text."""
+
+    change_id: str
+    amendment_id: int
+    code: str
+    name: str
+    at: datetime
+    diff: list[tuple[int, str]]
 
 
 @dataclass
@@ -59,16 +106,17 @@ class ParagraphChanges:
     change: str
     runs: list[ChangeRun] = field(default_factory=list)
     former_number: str | None = None
+    # change id -> who accepted it (accepted changes stay attributed but are not pending)
+    accepted: dict[str, Acceptance] = field(default_factory=dict)
+    suggestions: list[Suggestion] = field(default_factory=list)
+
+    def changes(self) -> list[ChangeRun]:
+        """The runs with each change in one piece (what a reviewer accepts or rejects)."""
+        return merged(self.runs)
 
     def ops(self) -> list[list[Any]]:
-        """``[op, text, author]`` runs as the API gives them (same op and author merged)."""
-        out: list[list[Any]] = []
-        for run in self.runs:
-            if out and out[-1][0] == run.op and out[-1][2] == run.delegation:
-                out[-1][1] += run.text
-            else:
-                out.append([run.op, run.text, run.delegation])
-        return out
+        """``[op, text, author, change_id]`` as the API gives them (SPEC §11)."""
+        return [[r.op, r.text, r.delegation, r.change_id] for r in self.changes()]
 
 
 @dataclass
@@ -90,6 +138,26 @@ class ChangeSet:
                     "number": p.number,
                     "change": p.change,
                     "ops": p.ops(),
+                    "times": {
+                        r.change_id: r.at.isoformat()
+                        for r in p.changes()
+                        if r.change_id and r.at is not None
+                    },
+                    "accepted": {
+                        cid: {"by": a.code, "by_name": a.name, "at": a.at.isoformat()}
+                        for cid, a in p.accepted.items()
+                    },
+                    "suggestions": [
+                        {
+                            "change_id": x.change_id,
+                            "amendment_id": x.amendment_id,
+                            "author": x.code,
+                            "author_name": x.name,
+                            "at": x.at.isoformat(),
+                            "ops": [[op, text] for op, text in x.diff],
+                        }
+                        for x in p.suggestions
+                    ],
                 }
                 for p in self.paragraphs
             ],
@@ -103,6 +171,27 @@ class ChangeSet:
                 if run.op != EQUAL and run.delegation:
                     seen.setdefault(run.delegation)
         return list(seen)
+
+
+def announce(document: Document, paragraph_id: int, lang: str, version: int) -> None:
+    """Tell the room a paragraph's tracked changes since the latest circulated revision
+    (what the live view shows by default): computed once per new version, extending the
+    memo by that version, instead of once per viewer. Nothing before a first circulation."""
+    circulated = revisions.latest_circulated(document)
+    if circulated is None:
+        return
+    found = change_set(document, circulated.label, None, lang, paragraph_ids={paragraph_id})
+    if not found.paragraphs:
+        return
+    (entry,) = found.as_json()["paragraphs"]
+    payload = {
+        "paragraph_id": paragraph_id,
+        "lang": lang,
+        "version": version,
+        "from": circulated.label,
+        "paragraph": entry,
+    }
+    publish(db.session, document.id, "changes_updated", payload)
 
 
 def changes(
@@ -224,20 +313,42 @@ class _V(NamedTuple):
     text: str
     code: str | None
     at: datetime
+    source: str = VersionSource.EDIT.value
 
 
-def _run(op: int, text: str, who: object) -> ChangeRun:
-    code, at = who if isinstance(who, tuple) else (None, None)
-    return ChangeRun(op, text, code, at)
+def _run(op: int, text: str, who: object, change_id: str | None = None) -> ChangeRun:
+    code, at = who[:2] if isinstance(who, tuple) else (None, None)
+    return ChangeRun(op, text, code, at, change_id if op != EQUAL else None)
 
 
 def _push(out: list[ChangeRun], run: ChangeRun) -> None:
+    """Append a run, continuing the previous one when it is the same op by the same version
+    (it keeps the first piece's change id)."""
     if not run.text:
         return
-    if out and out[-1][0] == run.op and out[-1][2:] == run[2:]:
+    if out and out[-1][0] == run.op and out[-1][2:4] == run[2:4]:
         out[-1] = out[-1]._replace(text=out[-1].text + run.text)
     else:
         out.append(run)
+
+
+def _restore_reverted(runs: list[ChangeRun], restored: set[str]) -> list[ChangeRun]:
+    """A deletion followed by the same text put back by a rejection (a ``revert`` version)
+    is no change at all: the text reads as it did in `from`."""
+    out: list[ChangeRun] = []
+    for run in runs:
+        last = out[-1] if out else None
+        if (
+            last is not None
+            and last.op == DELETE
+            and run.op == INSERT
+            and run.change_id in restored
+            and run.text == last.text
+        ):
+            out[-1] = ChangeRun(EQUAL, run.text, None, None)
+            continue
+        out.append(run)
+    return out
 
 
 def extend(runs: Sequence[ChangeRun], later: Sequence[_V]) -> tuple[ChangeRun, ...]:
@@ -250,36 +361,47 @@ def extend(runs: Sequence[ChangeRun], later: Sequence[_V]) -> tuple[ChangeRun, .
     if not later:
         return tuple(runs)
     text = "".join(r.text for r in runs if r.op != DELETE)
-    tail = textdiff.attribute(text, [(v.text, (v.code, v.at)) for v in later])
+    tail = textdiff.attribute(
+        text, [(v.text, (v.code, v.at, v.id, v.source)) for v in later], origins=True
+    )
     out: list[ChangeRun] = []
+    restored: set[str] = set()
     ti, offset = 0, 0
 
     def insertions() -> None:
         nonlocal ti
         while ti < len(tail) and tail[ti][0] == INSERT:
-            _push(out, _run(*tail[ti]))
+            op, piece, who, start = tail[ti]
+            change_id = f"i{who[2]}.{start}"
+            if who[3] == VersionSource.REVERT.value:
+                restored.add(change_id)
+            _push(out, _run(op, piece, who, change_id))
             ti += 1
 
+    at_from = 0  # offset in the `from` text (equal and deleted runs hold it)
     for run in runs:
         if run.op == DELETE:  # a tombstone: not part of T, stays where it is
             _push(out, run)
+            at_from += len(run.text)
             continue
         i = 0
         while i < len(run.text):
             insertions()
-            op, piece, who = tail[ti]
+            op, piece, who, _start = tail[ti]
             take = min(len(run.text) - i, len(piece) - offset)
             chunk = run.text[i : i + take]
             if op == EQUAL:
                 _push(out, run._replace(text=chunk))
             elif run.op == EQUAL:  # base text removed now
-                _push(out, _run(DELETE, chunk, who))
+                _push(out, _run(DELETE, chunk, who, f"d{who[2]}.{at_from + i}"))
             i += take
             offset += take
             if offset == len(piece):
                 ti, offset = ti + 1, 0
+        if run.op == EQUAL:
+            at_from += len(run.text)
     insertions()
-    return tuple(out)
+    return tuple(_restore_reverted(out, restored) if restored else out)
 
 
 def attribute_chain(chain: Sequence[_V], from_seq: int, to_seq: int) -> tuple[ChangeRun, ...]:
@@ -294,7 +416,7 @@ def attribute_chain(chain: Sequence[_V], from_seq: int, to_seq: int) -> tuple[Ch
         target = by_seq[to_seq].text if to_seq in by_seq else ""
         return tuple(_run(op, t, None) for op, t, _ in textdiff.attribute(base, [(target, None)]))
     typed = extend((), [v for v in chain if v.seq <= from_seq])
-    base = tuple(r._replace(op=EQUAL) for r in typed)
+    base = tuple(r._replace(op=EQUAL, change_id=None) for r in typed)
     return extend(base, [v for v in chain if from_seq < v.seq <= to_seq])
 
 
@@ -327,6 +449,28 @@ def _remember(key: tuple, entry: _Entry) -> None:
             _CACHE.popitem(last=False)
 
 
+MEMO_KEYS = "drafting.changes.memo"  # session.info: memo keys written in this transaction
+
+
+def _forget_on_rollback(key: tuple) -> None:
+    """Remember which memo entries this transaction wrote: one that read a version the
+    transaction then rolls back must go (its id and number may be given to another text)."""
+    db.session.info.setdefault(MEMO_KEYS, []).append(key)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_memo_of_rolled_back(session: Session) -> None:
+    keys = session.info.pop(MEMO_KEYS, [])
+    with _CACHE_LOCK:
+        for key in keys:
+            _CACHE.pop(key, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_memo_of_committed(session: Session) -> None:
+    session.info.pop(MEMO_KEYS, None)
+
+
 def clear_cache() -> None:
     """Forget memoised attributions (the bench measures with and without them)."""
     with _CACHE_LOCK:
@@ -346,6 +490,7 @@ def _chains(document: Document, lang: str, wants: dict[int, int]) -> dict[int, l
             Version.text,
             Delegation.code,
             Version.created_at,
+            Version.source,
         )
         .join(Paragraph, Paragraph.id == Version.paragraph_id)
         .outerjoin(Delegation, Delegation.id == Version.delegation_id)
@@ -356,9 +501,9 @@ def _chains(document: Document, lang: str, wants: dict[int, int]) -> dict[int, l
         query = query.where(
             or_(*(and_(Version.paragraph_id == p, Version.seq >= s) for p, s in wants.items()))
         )
-    for pid, vid, seq, text, code, at in db.session.execute(query):
+    for pid, vid, seq, text, code, at, source in db.session.execute(query):
         if pid in chains and seq >= wants[pid]:
-            chains[pid].append(_V(vid, seq, text, code, at))
+            chains[pid].append(_V(vid, seq, text, code, at, VersionSource(source).value))
     return chains
 
 
@@ -411,7 +556,64 @@ def _attributions(
             runs = attribute_chain(chain, from_seq, to_seq)
         if to_seq >= from_seq:
             _remember(key, _Entry(to_id, to_seq, runs))
+            _forget_on_rollback(key)
         out[pid] = runs
+    return out
+
+
+def _acceptances(
+    document: Document, lang: str, paragraph_ids: set[int] | None
+) -> dict[tuple[int, str], Acceptance]:
+    rows = db.session.execute(
+        select(
+            ChangeReview.paragraph_id,
+            ChangeReview.change_id,
+            Delegation.code,
+            Delegation.name,
+            ChangeReview.created_at,
+        )
+        .join(Delegation, Delegation.id == ChangeReview.delegation_id)
+        .where(
+            ChangeReview.document_id == document.id,
+            ChangeReview.lang == lang,
+            ChangeReview.decision == ACCEPTED,
+            *([ChangeReview.paragraph_id.in_(list(paragraph_ids))] if paragraph_ids else []),
+        )
+    )
+    return {(pid, cid): Acceptance(code, name, at) for pid, cid, code, name, at in rows}
+
+
+def _suggestions(document: Document, lang: str, current: dict[int, str]) -> dict[int, list]:
+    """Pending suggestions on the paragraphs in `current` (id -> current text), each as the
+    change it would make to that text (its wording merged onto it; as typed if that fails)."""
+    rows = db.session.execute(
+        select(Amendment, AmendmentText)
+        .join(AmendmentText, AmendmentText.amendment_id == Amendment.id)
+        .where(
+            Amendment.document_id == document.id,
+            Amendment.suggestion.is_(True),
+            Amendment.status == AmendmentStatus.SUBMITTED,
+            AmendmentText.lang == lang,
+            Amendment.paragraph_id.in_(list(current)),
+        )
+        .order_by(Amendment.id)
+    )
+    out: dict[int, list[Suggestion]] = {}
+    for amendment, wording in rows:
+        now = current.get(amendment.paragraph_id, "")
+        base = db.session.get(Version, wording.base_version_id) if wording.base_version_id else None
+        merged_text = textdiff.merge(base.text if base else "", wording.text, now)
+        target = merged_text.text if isinstance(merged_text, textdiff.Applied) else wording.text
+        out.setdefault(amendment.paragraph_id, []).append(
+            Suggestion(
+                f"s{amendment.id}",
+                amendment.id,
+                amendment.delegation.code,
+                amendment.delegation.name,
+                amendment.created_at,
+                textdiff.diff(now, target),
+            )
+        )
     return out
 
 
@@ -420,9 +622,12 @@ def change_set(
     from_label: str | None = None,
     to_label: str | None = None,
     lang: str | None = None,
+    *,
+    paragraph_ids: set[int] | None = None,
 ) -> ChangeSet:
     """Tracked changes with rich runs (op, text, delegation code, time), paragraph by
-    paragraph in reading order; deleted paragraphs stay where they stood."""
+    paragraph in reading order; deleted paragraphs stay where they stood. With
+    `paragraph_ids`, only those paragraphs (a live view following one paragraph's edits)."""
     lang = lang or document.languages[0]
     if lang not in document.languages:
         raise BadInput(f"language {lang!r} is not one of {', '.join(document.languages)}")
@@ -439,11 +644,24 @@ def change_set(
     for node in reading_order(nodes.values()):
         was = node.id in old.nodes and not old.nodes[node.id].deleted
         now = node.id in new.nodes and not new.nodes[node.id].deleted
-        if was or now:
+        if (was or now) and (paragraph_ids is None or node.id in paragraph_ids):
             plan.append((node, "changed" if was and now else ("inserted" if now else "deleted")))
     computed = _attributions(document, lang, [n.id for n, c in plan if c == "changed"], old, new)
     chains = _chains(document, lang, {n.id: 1 for n, c in plan if c != "changed"})
     deleters = _deleters(document) if any(c == "deleted" for _, c in plan) else {}
+    accepted = _acceptances(document, lang, paragraph_ids)
+    suggestions = (
+        _suggestions(
+            document,
+            lang,
+            {
+                pid: "".join(r.text for r in runs if r.op != DELETE)
+                for pid, runs in computed.items()
+            },
+        )
+        if to_label == CURRENT
+        else {}
+    )
 
     out: list[ParagraphChanges] = []
     for node, change in plan:
@@ -461,6 +679,12 @@ def change_set(
         chain = chains.get(node.id, [])
         if change == "changed":
             entry.runs = list(computed[node.id])
+            entry.accepted = {
+                r.change_id: accepted[(node.id, r.change_id)]
+                for r in entry.runs
+                if (node.id, r.change_id) in accepted
+            }
+            entry.suggestions = suggestions.get(node.id, [])
             if all(r.op == EQUAL for r in entry.runs):
                 entry.change = "unchanged"
         elif change == "inserted":

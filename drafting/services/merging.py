@@ -27,7 +27,7 @@ from drafting.models import (
 )
 from drafting.models.amendments import AmendmentKind, AmendmentStatus
 from drafting.models.text import ParagraphStatus, VersionSource
-from drafting.services import audit, notifications
+from drafting.services import audit, changes, notifications
 from drafting.services.amendments import (
     announce,
     primary_text,
@@ -277,6 +277,7 @@ def _store(
             "amendment_id": amendment.id,
         },
     )
+    changes.announce(document, paragraph.id, lang, version.seq)
     return version
 
 

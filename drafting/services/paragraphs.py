@@ -15,7 +15,7 @@ from drafting.models import Document, Paragraph, User, Version
 from drafting.models.base import MAX_ID
 from drafting.models.text import ParagraphStatus, VersionSource
 from drafting.reasons import Reason
-from drafting.services import audit
+from drafting.services import audit, changes
 from drafting.services.documents import pending_in
 from drafting.services.errors import BadInput, Conflict, NotFound
 from drafting.text import textdiff
@@ -332,6 +332,7 @@ def _store_and_announce(
     version = store_version(document, paragraph, user, lang, text, base=base or current)
     saved = Saved(version, textdiff.make_patch(previous, text), previous)
     publish(db.session, document.id, "paragraph_updated", saved.broadcast(user), skip_sid=skip_sid)
+    changes.announce(document, paragraph.id, lang, version.seq)
     return saved
 
 

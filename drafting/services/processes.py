@@ -74,6 +74,10 @@ def _settings(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         if not isinstance(required, bool):
             raise BadInput("rationale_required must be true or false")
         found["rationale_required"] = required
+    if "allow_suggestions" in data:
+        if not isinstance(data["allow_suggestions"], bool):
+            raise BadInput("allow_suggestions must be true or false")
+        found["allow_suggestions"] = data["allow_suggestions"]
     if "archived" in data:
         if not isinstance(data["archived"], bool):
             raise BadInput("archived must be true or false")

@@ -438,17 +438,23 @@ def _push(out: list[_Segment], kind: int, start: int, length: int, author: objec
 
 
 def _step(segs: list[_Segment], diffs: list[tuple[int, str]], author: object) -> list[_Segment]:
-    """Carry attributions across one version: equal text keeps them, inserts get ``author``."""
+    """Carry attributions across one version: equal text keeps them, inserts get ``author``.
+
+    An insertion's segment keeps where it started in the version that typed it (its
+    ``base_start``), which names the change for as long as any of it survives."""
     out: list[_Segment] = []
-    i, offset, count = 0, 0, len(segs)
+    i, offset, count, at = 0, 0, len(segs), 0
     for op, text in diffs:
         if op == INSERT:
             # Tombstones sitting at this position go first: deletions before insertions.
             while i < count and segs[i][0] == DELETE:
                 _push(out, *segs[i])
                 i += 1
-            _push(out, INSERT, 0, len(text), author)
+            _push(out, INSERT, at, len(text), author)
+            at += len(text)
             continue
+        if op == EQUAL:
+            at += len(text)
         remaining = len(text)
         while remaining:
             kind, start, length, who = segs[i]
@@ -458,7 +464,8 @@ def _step(segs: list[_Segment], diffs: list[tuple[int, str]], author: object) ->
                 continue
             take = min(remaining, length - offset)
             if op == EQUAL:
-                _push(out, kind, start + offset, take, who)
+                # base text keeps its offset in base; an insertion keeps where it was typed
+                _push(out, kind, start + offset if kind == EQUAL else start, take, who)
             elif kind == EQUAL:  # base text deleted now: remember who did it
                 _push(out, DELETE, start + offset, take, author)
             # else: text inserted earlier in the chain and deleted again vanishes entirely
@@ -472,8 +479,12 @@ def _step(segs: list[_Segment], diffs: list[tuple[int, str]], author: object) ->
 
 
 def attribute(
-    base: str, versions: Sequence[tuple[str, T]], base_author: T | None = None
-) -> list[tuple[int, str, T | None]]:
+    base: str,
+    versions: Sequence[tuple[str, T]],
+    base_author: T | None = None,
+    *,
+    origins: bool = False,
+) -> list[tuple]:
     """Tracked changes from ``base`` to the last version, each run with its author.
 
     ``versions`` are the later texts in order, each with the author who produced it. Runs are
@@ -482,6 +493,8 @@ def attribute(
     removed by ``a``, placed at its base position. EQUAL+DELETE texts concatenate to ``base``
     and EQUAL+INSERT texts to the final text. Text typed and removed within the chain is
     left out. Works on runs, so a long chain costs a diff per version and little else.
+    With ``origins`` each run carries a fourth item: where it started in ``base`` (equal and
+    deleted text) or in the version that typed it (inserted text).
     """
     segs: list[_Segment] = [(EQUAL, 0, len(base), None)] if base else []
     previous = base
@@ -489,7 +502,7 @@ def attribute(
         if text != previous:
             segs = _step(segs, diff(previous, text), author)
             previous = text
-    runs: list[tuple[int, str, T | None]] = []
+    runs: list[tuple] = []
     pos = 0
     for kind, start, length, who in segs:
         if kind == EQUAL:
@@ -501,7 +514,7 @@ def attribute(
             op, piece, by = INSERT, previous[pos : pos + length], who
             pos += length
         if runs and runs[-1][0] == op and runs[-1][2] == by:
-            runs[-1] = (op, runs[-1][1] + piece, by)
+            runs[-1] = (op, runs[-1][1] + piece, *runs[-1][2:])
         else:
-            runs.append((op, piece, by))
+            runs.append((op, piece, by, start) if origins else (op, piece, by))
     return runs

@@ -9,13 +9,13 @@ from flask import abort, render_template, request
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from drafting.handlers import query_language, record_or_403, visible_or_404
+from drafting.handlers import query_language, record_or_403, viewer, visible_or_404
 from drafting.models import Document
 from drafting.services import changes, provenance
 from drafting.services.errors import BadInput, NotFound, ServiceError
 from drafting.services.exports.revision_text import default_from
 from drafting.web import bp
-from drafting.web.pages import delegation_colours
+from drafting.web.pages import delegation_colours, tracked_view
 
 
 class Painter:
@@ -29,6 +29,7 @@ class Painter:
         self.palette = {code: (d.name, d.color) for code, d in colours.items()}
         self.labels = {1: _("Inserted by"), -1: _("Deleted by")}
         self.unknown = _("unknown")
+        self.accepted_by = _("accepted by {who}")
         self.attributes: dict[tuple, str] = {}  # (op, code[, at]) -> attribute text
 
     def _attributes(self, op: int, code: str | None, at) -> str:
@@ -49,17 +50,32 @@ class Painter:
             found = self.attributes[key] = f'{prefix}{when}"'
         return found
 
-    def __call__(self, runs, show: tuple[int, ...] = (-1, 0, 1)) -> Markup:
+    def __call__(
+        self, runs, show: tuple[int, ...] = (-1, 0, 1), accepted: dict | None = None
+    ) -> Markup:
+        """Runs as HTML; each change carries its id, and an accepted one says who accepted
+        it (``accepted``: change id -> changes.Acceptance)."""
         out: list[str] = []
-        for op, text, code, at in runs:
+        for op, text, code, at, change_id in runs:
             if op not in show or not text:
                 continue
             if op == 0:
                 out.append(html.escape(text, quote=False))
-            else:
-                tag = "ins" if op == 1 else "del"
-                attributes = self._attributes(op, code, at)
-                out.append(f"<{tag}{attributes}>{html.escape(text, quote=False)}</{tag}>")
+                continue
+            tag = "ins" if op == 1 else "del"
+            attributes = self._attributes(op, code, at)
+            if change_id:
+                attributes += f' data-change="{html.escape(change_id)}"'
+            review = (accepted or {}).get(change_id)
+            if review is not None:
+                who = f"{review.name} ({review.code})"
+                attributes = attributes.replace(
+                    ' title="', f' data-accepted="{html.escape(review.code)}" title="', 1
+                )
+                attributes = (
+                    attributes[:-1] + html.escape(" · " + self.accepted_by.format(who=who)) + '"'
+                )
+            out.append(f"<{tag}{attributes}>{html.escape(text, quote=False)}</{tag}>")
         return Markup("".join(out))
 
 
@@ -98,6 +114,8 @@ def tracked_changes(document_id: int):
     to_label = request.args.get("to") or None
     change_set = _change_set(document, _from_label(document, to_label, lang), to_label, lang)
     story = provenance.in_range(document, change_set.from_label, change_set.to_label)
+    colours = delegation_colours(document)
+    live = change_set.to_label == changes.CURRENT and not document.is_adopted
     return render_template(
         "changes.html",
         document=document,
@@ -106,7 +124,9 @@ def tracked_changes(document_id: int):
         named=provenance.amendments_named(story),
         lang=lang,
         labels=[r.label for r in document.revisions],
-        colours=delegation_colours(document),
+        colours=colours,
+        # the page follows live edits when it shows the text as it is now
+        tracked=tracked_view(document, viewer(), colours) if live else None,
     )
 
 

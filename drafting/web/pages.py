@@ -16,7 +16,7 @@ from drafting.models import Deadline, Delegation, Document, Membership, Tag, Use
 from drafting.models.people import Role
 from drafting.policy import Action, can, can_see_record, role_in, runs_a_process
 from drafting.reasons import render
-from drafting.services import amendments, discussion, notifications, tags, workflow
+from drafting.services import amendments, discussion, notifications, revisions, tags, workflow
 from drafting.services.documents import ParagraphView, tree
 from drafting.services.exports.revision_text import default_from
 from drafting.web import bp
@@ -161,6 +161,33 @@ class DocumentPage:
     observer_note: str | None = None
     silence_break: notifications.SilenceBreak | None = None
     zone: str = localtime.FALLBACK  # the reader's time zone
+    tracked: TrackedView | None = None
+
+
+@dataclass
+class TrackedView:
+    """The tracked changes shown in the live editor (static/js/marks.js): since which
+    revision by default, and what the viewer may do with them."""
+
+    default_from: str
+    can_review: bool
+    can_suggest: bool
+    delegations: dict[str, dict[str, str]]
+
+
+def tracked_view(
+    document: Document, user: User | None, colours: dict[str, Delegation]
+) -> TrackedView | None:
+    """None when there is nothing to track yet (no circulated revision) or no record to see."""
+    circulated = revisions.latest_circulated(document)
+    if circulated is None or user is None or not can_see_record(user, document):
+        return None
+    return TrackedView(
+        default_from=circulated.label,
+        can_review=can(user, Action.REVIEW_CHANGE, document).allowed,
+        can_suggest=can(user, Action.SUGGEST, document).allowed,
+        delegations={c: {"name": d.name, "color": d.color} for c, d in colours.items()},
+    )
 
 
 def document_page(document: Document, user: User | None) -> DocumentPage:
@@ -170,12 +197,13 @@ def document_page(document: Document, user: User | None) -> DocumentPage:
     deadline = workflow.active_deadline(document)
     now = clock.now()
     zone = localtime.zone_name_for(user, document.process.timezone)
+    colours = delegation_colours(document)
     return DocumentPage(
         document=document,
         paragraphs=paragraphs,
         panels=panels(document, user),
         extras=document_extras(document, paragraphs),
-        colours=delegation_colours(document),
+        colours=colours,
         role=role,
         options=workflow.options(user, document) if user and role else [],
         deadline=deadline,
@@ -188,6 +216,7 @@ def document_page(document: Document, user: User | None) -> DocumentPage:
         observer_note=observer_note(user, document, role),
         silence_break=notifications.silence_break(document),
         zone=zone,
+        tracked=tracked_view(document, user, colours) if not document.is_adopted else None,
     )
 
 

@@ -45,6 +45,7 @@ def _settings_form() -> dict[str, Any]:
         or [s.strip() for s in form.get("other_languages", "").split(",") if s.strip()],
         "public_record": form.get("public_record", "text"),
         "rationale_required": form.get("rationale_required") == "1",
+        "allow_suggestions": form.get("allow_suggestions") == "1",
     }
 
 
@@ -125,6 +126,7 @@ def _values(process: Process) -> dict[str, Any]:
         "languages": process.languages,
         "public_record": process.public_record,
         "rationale_required": process.rationale_required,
+        "allow_suggestions": process.allow_suggestions,
     }
 
 

@@ -268,7 +268,8 @@
 
   function expireMarks(r) {
     var now = Date.now();
-    var kept = r.marks.filter(function (m) { return now - m.at < MARK_MS; });
+    // Tracked changes shown since a revision (marks.js) stay until reviewed.
+    var kept = r.marks.filter(function (m) { return m.persist || now - m.at < MARK_MS; });
     if (kept.length !== r.marks.length) { r.marks = kept; render(r); }
   }
 
@@ -282,12 +283,20 @@
       if (m.start > pos) frag.appendChild(document.createTextNode(text.slice(pos, m.start)));
       var time = new Date(m.at).toLocaleTimeString();
       if (m.kind === "del") {
-        if (plain) return;
+        if (plain) {
+          // No room in the backdrop for deleted text: a coloured caret where it was.
+          var at = document.createElement("span");
+          at.className = "live-del-at";
+          at.style.color = m.color;
+          frag.appendChild(at);
+          return;
+        }
         var del = document.createElement("del");
         del.className = "live-del";
         del.setAttribute("data-text", m.text);
         del.title = m.name + " (" + m.code + ") · " + time;
         del.style.color = m.color;
+        if (m.change) del.setAttribute("data-change", m.change);
         frag.appendChild(del);
         pos = m.start;
         return;
@@ -302,6 +311,7 @@
         ins.setAttribute("data-author", m.code);
         ins.title = m.name + " (" + m.code + ") · " + time;
       }
+      if (m.change) ins.setAttribute("data-change", m.change);
       frag.appendChild(ins);
       pos = end;
     });
@@ -310,6 +320,10 @@
   }
 
   function render(r) {
+    if (r.el.getAttribute("data-version") !== String(r.version)) {
+      // marks.js follows the stored text: tell it a new version is here.
+      document.dispatchEvent(new CustomEvent("drafting:version", { detail: { paragraphId: r.paragraphId, lang: r.lang, version: r.version } }));
+    }
     r.el.setAttribute("data-version", String(r.version));
     r.el.classList.toggle("live-unsaved", !r.settled());
     r.el.classList.toggle("live-held", !!r.held);
@@ -735,6 +749,8 @@
     rebase: rebase,
     mapCaret: mapCaret,
     replica: function (paragraphId, lang) { return replicas[keyOf(paragraphId, lang)] || null; },
+    render: function (paragraphId, lang) { var r = replicas[keyOf(paragraphId, lang)]; if (r) render(r); },
+    charDiff: charDiff,
     text: function (paragraphId, lang) { var r = replicas[keyOf(paragraphId, lang)]; return r ? r.local : null; },
     settled: function () {
       return joined && Object.keys(replicas).every(function (k) { return replicas[k].settled(); });

@@ -36,6 +36,8 @@ ONLINE = {
     Action.MARK_POSITION: dict.fromkeys(
         ["proposal", "committee_review", "online_round", "silence_procedure"], MEMBERS
     ),
+    Action.REVIEW_CHANGE: {"committee_review": {PPT, COM}},
+    Action.SUGGEST: {},  # the demo process takes no suggestions (tests/test_review.py)
     Action.COMMENT: dict.fromkeys(
         ["proposal", "committee_review", "online_round", "silence_procedure"],
         frozenset({SEC, *MEMBERS}),
@@ -71,6 +73,8 @@ IN_SESSION = {
     Action.MARK_POSITION: dict.fromkeys(
         ["proposal", "committee_review", "plenary_reading"], MEMBERS
     ),
+    Action.REVIEW_CHANGE: {"committee_review": {PPT, COM}, "plenary_reading": {PPT, COM}},
+    Action.SUGGEST: {},
     Action.COMMENT: dict.fromkeys(
         ["proposal", "committee_review", "plenary_reading"], frozenset({SEC, *MEMBERS})
     ),

@@ -38,13 +38,16 @@ class Author:
     code: str
     name: str
     at: datetime
+    accepted_by: str = ""  # who accepted the change, as Word lists them
 
     @property
     def display(self) -> str:
-        """As Word lists it: 'Mexico (MX)'."""
+        """As Word lists it: 'Mexico (MX)', or 'Mexico (MX), accepted by El Salvador (SV)'."""
         if not self.code or self.name == self.code:
-            return self.name or self.code
-        return f"{self.name} ({self.code})"
+            who = self.name or self.code
+        else:
+            who = f"{self.name} ({self.code})"
+        return f"{who}, accepted by {self.accepted_by}" if self.accepted_by else who
 
 
 @dataclass(frozen=True)
@@ -104,19 +107,25 @@ def compare(
     old_rows, new_rows = older.by_id(), newer.by_id()
     fallback_time = newer.taken_at
 
-    def author(code: str | None, at: datetime | None) -> Author:
+    accepted: dict[str, changes.Acceptance] = {}
+
+    def author(code: str | None, at: datetime | None, change_id: str | None = None) -> Author:
         moment = clock.as_utc(at) if at else fallback_time
+        review = accepted.get(change_id) if change_id else None
+        by = f"{review.name} ({review.code})" if review else ""
         if not code:
-            return Author("", "Unknown", moment)
-        return Author(code, names.get(code, code), moment)
+            return Author("", "Unknown", moment, by)
+        return Author(code, names.get(code, code), moment, by)
 
     numbering = Author("", NUMBERING, fallback_time)
     tracked: list[TrackedParagraph] = []
     for entry in change_set.paragraphs:
+        accepted = entry.accepted  # read by author()
         runs = [
-            TrackedRun(r.op, r.text, None if r.op == EQUAL else author(r.delegation, r.at))
-            for r in entry.runs
-            if r.text
+            TrackedRun(
+                r.op, r.text, None if r.op == EQUAL else author(r.delegation, r.at, r.change_id)
+            )
+            for r in entry.changes()
         ]
         if entry.change == "deleted":
             row = old_rows.get(entry.id)
