@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from drafting import clock
 from drafting.extensions import db, socketio
 from drafting.models import Version
 from drafting.text import textdiff
-from drafting.text.replica import Replica
+from drafting.text.replica import Replica, map_caret
 
 PASSWORD = "demo-password"
 
@@ -501,6 +501,104 @@ def test_concurrent_editors_converge_and_keep_every_acknowledged_keystroke(
         edit = log[version.seq]
         for word in gone:
             assert word in edit.shadow and word not in edit.sent, (word, version.seq)
+
+
+# --------------------------------------------------------------------------------------------
+# Two people typing at one spot keep their words whole
+# --------------------------------------------------------------------------------------------
+
+# One tick of one person: type a letter or two and send what may go, then maybe take the
+# answer and hear some of the others' changes.
+together = st.lists(
+    st.tuples(st.integers(0, 1), st.integers(1, 2), st.booleans(), st.integers(0, 2)),
+    min_size=2,
+    max_size=30,
+)
+
+
+def distinct_letters(alphabet: str) -> st.SearchStrategy[str]:
+    """A word without repeated letters: a text diff tells one person's "0" from the other's
+    only by its neighbours, so "00" typed by two people may come out in either order."""
+    return st.lists(st.sampled_from(alphabet), min_size=2, max_size=7, unique=True).map("".join)
+
+
+class Typist(Editor):
+    """An editor typing one word at its caret, which follows the text like the browser's."""
+
+    def __init__(self, peer: Peer, paragraph_id: int, lang: str, word: str, at: int) -> None:
+        super().__init__(peer, paragraph_id, lang)
+        self.word, self.caret, self.done = word, at, 0
+
+    def follow(self, change) -> None:
+        before = self.replica.local
+        change()
+        self.caret = map_caret(before, self.replica.local, self.caret)
+
+    def type(self, count: int) -> None:
+        piece = self.word[self.done : self.done + count]
+        text = self.replica.local
+        self.replica.edit(text[: self.caret] + piece + text[self.caret :])
+        self.caret += len(piece)
+        self.done += len(piece)
+
+    def deliver(self, count: int, backwards: bool = False) -> None:
+        self.follow(lambda: Editor.deliver(self, count, backwards))
+
+    def take_ack(self) -> None:
+        self.follow(lambda: Editor.take_ack(self))
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@example(  # seen live: "cr15" became "c ... SVX10r15"
+    first="cr15",
+    second="SVX10",
+    schedule=[(0, 1, True, 0), (1, 2, False, 0), (0, 1, True, 1), (1, 2, True, 1), (0, 2, True, 1)],
+)
+@given(
+    first=distinct_letters("abcdefghij"),
+    second=distinct_letters("KLMNOPQRSVX0123"),
+    schedule=together,
+)
+def test_two_people_typing_at_one_spot_keep_both_words_whole(
+    app, demo, editors, first, second, schedule
+):
+    counter = test_two_people_typing_at_one_spot_keep_both_words_whole
+    counter.examples = getattr(counter, "examples", 0) + 1
+    paragraphs = [p for p in editors[0].snapshot["paragraphs"] if " " in p["text"]["en"]]
+    target = paragraphs[counter.examples % len(paragraphs)]
+    text = target["text"]["en"]
+    at = text.index(" ") + 1  # both carets right after the first word
+    typists = [
+        Typist(editors[0], target["id"], "en", first, at),
+        Typist(editors[1], target["id"], "en", second, at),
+    ]
+    log: dict[int, object] = {}
+    for person, letters, ack, hear in schedule:
+        who = typists[person]
+        who.type(letters)
+        if (sent := who.replica.outgoing()) is not None:
+            who.send(sent, log)
+        if ack:
+            who.take_ack()
+        who.deliver(hear)
+    for _ in range(20):  # both finish their word, everything arrives
+        for who in typists:
+            who.take_ack()
+            who.deliver(10_000)
+            who.type(len(who.word))
+            sent = who.replica.outgoing()
+            if sent is not None:
+                who.send(sent, log)
+        if all(w.replica.settled and w.ack is None for w in typists):
+            break
+    final = stored(app, target["id"])[-1].text
+    assert all(who.replica.settled and who.replica.local == final for who in typists)
+    # Nothing lost, nothing split: the two whole words side by side at the spot.
+    assert final in (text[:at] + first + second + text[at:], text[:at] + second + first + text[at:])
 
 
 # --------------------------------------------------------------------------------------------

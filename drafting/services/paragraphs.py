@@ -3,6 +3,7 @@ live editing), the negotiation status the chair sets, and keeping its languages 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -20,7 +21,7 @@ from drafting.services.documents import pending_translations
 from drafting.services.errors import BadInput, Conflict, NotFound
 from drafting.text import textdiff
 from drafting.text.brackets import UnbalancedBrackets, check_balance
-from drafting.text.rebase import rebase
+from drafting.text.rebase import insertion_ends, rebase
 
 MAX_PARAGRAPH_LENGTH = 20_000
 
@@ -256,8 +257,9 @@ def apply_edit(
     if base_version > current_seq:
         raise Conflict("unknown base version", current=current_payload(current))
     base = current if base_version == current_seq else version_at(paragraph.id, lang, base_version)
+    typing_at = _typing_at(base, user) if base_version < current_seq else ()
     if base_version < current_seq:
-        earlier = _same_edit_stored(paragraph.id, lang, user, base, patch_text)  # type: ignore[arg-type]
+        earlier = _same_edit_stored(paragraph.id, lang, user, base, patch_text, typing_at)  # type: ignore[arg-type]
         if earlier is not None:
             return Saved(earlier, "", earlier.text)
     text = patched_text(
@@ -265,18 +267,25 @@ def apply_edit(
         base.text if base else "",
         current.text if current else "",
         current=current,
+        typing_at=typing_at,
     )
     text = validate_text(document, lang, text)
     return _store_and_announce(document, paragraph, user, lang, text, current, skip_sid, base)
 
 
 def patched_text(
-    patch_text: str, base_text: str, current_text: str, *, current: Version | None = None
+    patch_text: str,
+    base_text: str,
+    current_text: str,
+    *,
+    current: Version | None = None,
+    typing_at: Collection[int] = (),
 ) -> str:
-    """The current text with the patch's edits (made from ``base_text``) carried over."""
+    """The current text with the patch's edits (made from ``base_text``) carried over;
+    ``typing_at`` are the spots of ``base_text`` where the patch's author was typing."""
     exact = textdiff.apply_patch(patch_text, base_text)
     if isinstance(exact, textdiff.Applied):
-        return rebase(base_text, exact.text, current_text)
+        return rebase(base_text, exact.text, current_text, mine_at=typing_at)
     fuzzy = textdiff.apply_patch(patch_text, current_text)
     if isinstance(fuzzy, textdiff.MergeConflict):
         raise Conflict(
@@ -286,8 +295,23 @@ def patched_text(
     return fuzzy.text
 
 
+def _typing_at(base: Version | None, user: User) -> list[int]:
+    """Where ``user`` was typing in ``base``: the ends of what their own edit inserted, when
+    ``base`` is the version that edit made (the usual base of the next keystrokes). An
+    insertion carried over there continues their word, ahead of anyone else's."""
+    if base is None or base.author_id != user.id or base.source != VersionSource.EDIT:
+        return []
+    before = version_at(base.paragraph_id, base.lang, base.seq - 1)
+    return insertion_ends(before.text if before else "", base.text)
+
+
 def _same_edit_stored(
-    paragraph_id: int, lang: str, user: User, base: Version | None, patch_text: str
+    paragraph_id: int,
+    lang: str,
+    user: User,
+    base: Version | None,
+    patch_text: str,
+    typing_at: Collection[int],
 ) -> Version | None:
     """The version this very edit already produced, if it was stored before (same author,
     same base, and the text it would make from that version's predecessor)."""
@@ -304,7 +328,7 @@ def _same_edit_stored(
         before = version_at(paragraph_id, lang, candidate.seq - 1)
         base_text, before_text = (base.text if base else ""), (before.text if before else "")
         try:
-            again = patched_text(patch_text, base_text, before_text)
+            again = patched_text(patch_text, base_text, before_text, typing_at=typing_at)
         except Conflict:
             continue
         if again == candidate.text:
