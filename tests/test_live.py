@@ -357,6 +357,57 @@ def test_sessions_group_live_versions_without_touching_them(app, demo, para):
     assert len(stored(app, para["id"])) == 6  # every version is still there
 
 
+def test_people_typing_together_make_one_session_with_restore_before_and_after(app, demo, para):
+    sv = Peer(app, "elsalvador@demo.test", demo.id)
+    cr = Peer(app, "costarica@demo.test", demo.id)
+    original, start = para["text"]["en"], para["version"]["en"]
+    replicas = {"SV": Replica(original, start), "CR": Replica(original, start)}
+    for turn in range(6):  # they take turns, each a word at their own end of the paragraph
+        who, peer = ("SV", sv) if turn % 2 == 0 else ("CR", cr)
+        replica = replicas[who]
+        for other in replicas.values():  # everyone is up to date before typing
+            other.remote(*current(app, para["id"]))
+        if who == "SV":
+            replica.edit(f"sv{turn} " + replica.local)
+        else:
+            replica.edit(replica.local + f" cr{turn}")
+        sent = replica.outgoing()
+        replica.acknowledged(peer.edit(para["id"], sent.base_version, sent.patch))
+    url = f"/api/documents/{demo.id}/paragraphs/{para['id']}/versions"
+    per_version = sv.http.get(f"{url}?lang=en").get_json()
+    assert [v["version"] for v in per_version] == list(range(1, start + 7))  # unchanged API
+    assert {"version", "source", "delegation", "ops"} <= set(per_version[-1])
+    grouped = sv.http.get(f"{url}?lang=en&group=session").get_json()
+    assert [g["versions"] for g in grouped][-1] == [start + 1, start + 6]
+    session = grouped[-1]
+    assert session["delegations"] == ["SV", "CR"] and session["before_version"] == start
+    inserted = {
+        who: "".join(t for op, t, a in session["ops"] if op == 1 and a == who)
+        for who in ("SV", "CR")
+    }
+    assert inserted == {"SV": "sv4 sv2 sv0 ", "CR": " cr1 cr3 cr5"}
+    assert sv.http.get(f"{url}?lang=en&group=day").status_code == 400
+
+    page = sv.http.get(f"/documents/{demo.id}/paragraphs/{para['id']}/history?lang=en")
+    html = page.get_data(as_text=True)
+    entry = html.split(f'data-versions="{start + 1}-{start + 6}"')[1].split("history-entry")[0]
+    assert f'data-restore="{start}" data-restore-kind="before"' in entry
+    assert f'data-restore="{start + 5}" data-restore-kind="version"' in entry  # each version
+    assert 'data-author="CR"' in entry and 'data-author="SV"' in entry
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = sv.http.post(
+        f"/documents/{demo.id}/paragraphs/{para['id']}/restore",
+        data={"lang": "en", "version": str(start), "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert current(app, para["id"])[1] == original  # the text before the session
+
+
+def current(app, paragraph_id: int) -> tuple[int, str]:
+    latest = stored(app, paragraph_id)[-1]
+    return latest.seq, latest.text
+
+
 # --------------------------------------------------------------------------------------------
 # Convergence: random concurrent schedules
 # --------------------------------------------------------------------------------------------
