@@ -208,9 +208,6 @@ def test_bad_edits_get_clear_errors_and_store_nothing(app, demo, para):
         assert answer["status"] == status, (data, answer)
         assert answer["error"]
     assert member.sio.emit("edit", ["not", "an", "object"], callback=True)["status"] == 400
-    unbalanced = textdiff.make_patch(text, "[" + text)
-    answer = member.edit(para["id"], base, unbalanced)
-    assert answer["status"] == 400 and "bracket" in answer["error"]
     assert len(stored(app, para["id"])) == base
     stranger = Peer(app, "costarica@demo.test", demo.id, join=False)
     assert stranger.edit(para["id"], base, good)["status"] == 400  # join first
@@ -406,6 +403,61 @@ def test_people_typing_together_make_one_session_with_restore_before_and_after(a
 def current(app, paragraph_id: int) -> tuple[int, str]:
     latest = stored(app, paragraph_id)[-1]
     return latest.seq, latest.text
+
+
+# --------------------------------------------------------------------------------------------
+# Badges follow every change: status, translation pending, a bracket still open
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_open_bracket_is_saved_and_every_viewer_hears_the_badges(app, demo, para):
+    sv = Peer(app, "elsalvador@demo.test", demo.id)
+    cr = Peer(app, "costarica@demo.test", demo.id)
+    cr.received()
+    text, base = para["text"]["en"], para["version"]["en"]
+    opened = "Urge [" + text
+    ack = sv.edit(para["id"], base, textdiff.make_patch(text, opened))
+    assert ack["version"] == base + 1 and ack["text"] == opened  # saved, no alarm
+    assert ack["brackets"] == {"en": {"kind": "open", "word": "Urge", "before": False}}
+    heard = cr.received("paragraph_updated")[-1]
+    assert heard["status"] == "bracketed" and heard["brackets"] == ack["brackets"]
+    assert heard["translation_pending"] == ["es"]
+    assert paragraph_in(cr.join(), para["id"])["brackets"] == ack["brackets"]  # on rejoin too
+
+    # A step that needs balanced brackets names the paragraph and the word.
+    ppt = Peer(app, "panama@demo.test", demo.id)
+    url = f"/api/documents/{demo.id}/transitions/start_silence"
+    refused = ppt.http.post(
+        url, json={"deadline": "2099-01-01T00:00:00Z"}, headers={"X-CSRFToken": ppt.csrf}
+    )
+    assert refused.status_code == 409
+    assert f"paragraph {para['number']}: bracket open after «Urge»" in refused.get_json()["reasons"]
+    spanish = ppt.http.post(
+        url,
+        json={"deadline": "2099-01-01T00:00:00Z"},
+        headers={"X-CSRFToken": ppt.csrf, "Accept-Language": "es"},
+    )
+    assert (
+        f"párrafo {para['number']}: corchete abierto después de «Urge»"
+        in spanish.get_json()["reasons"]
+    )
+
+    closed = "Urge [all] " + text
+    ack = sv.edit(para["id"], ack["version"], textdiff.make_patch(opened, closed))
+    assert ack["brackets"] == {} and ack["status"] == "bracketed"
+    assert cr.received("paragraph_updated")[-1]["brackets"] == {}
+
+
+def test_a_full_text_with_an_open_bracket_is_refused_by_the_word_not_the_offset(auth, demo):
+    auth.login("elsalvador@demo.test")
+    paragraph = demo.paragraph("8.a")
+    url = f"/api/documents/{demo.id}/paragraphs/{paragraph['id']}/versions"
+    response = auth.post(url, {"lang": "en", "text": "Decline [the proposal", "base_version": 1})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "bracket open after «Decline»"
+    assert response.get_json()["reason_codes"] == [{"code": "bracket_open", "word": "Decline"}]
+    stray = auth.post(url, {"lang": "en", "text": "] Decline", "base_version": 1})
+    assert stray.get_json()["error"] == "closing bracket before «Decline» has no opening bracket"
 
 
 # --------------------------------------------------------------------------------------------

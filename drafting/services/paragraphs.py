@@ -20,7 +20,7 @@ from drafting.services import audit
 from drafting.services.documents import pending_translations
 from drafting.services.errors import BadInput, Conflict, NotFound
 from drafting.text import textdiff
-from drafting.text.brackets import UnbalancedBrackets, check_balance
+from drafting.text.brackets import is_bracketed, problem
 from drafting.text.rebase import insertion_ends, rebase
 
 MAX_PARAGRAPH_LENGTH = 20_000
@@ -71,7 +71,9 @@ def paragraph_of(document: Document, paragraph_id: object) -> Paragraph:
     return paragraph
 
 
-def validate_text(document: Document, lang: str, text: object) -> str:
+def validate_text(document: Document, lang: str, text: object, *, balanced: bool = True) -> str:
+    """The text, if the document may hold it; ``balanced=False`` lets a bracket stay open
+    (live typing: ``[`` comes before its ``]``)."""
     if lang not in document.languages:
         raise BadInput(
             f"language {lang!r} is not one of this document's ({', '.join(document.languages)})"
@@ -82,10 +84,10 @@ def validate_text(document: Document, lang: str, text: object) -> str:
         raise BadInput(f"a paragraph may hold at most {MAX_PARAGRAPH_LENGTH} characters")
     if "\x00" in text:
         raise BadInput("text holds a NUL character")
-    try:
-        check_balance(text)
-    except UnbalancedBrackets as error:
-        raise BadInput(f"unbalanced brackets: {error}", position=error.position) from None
+    found = problem(text) if balanced else None
+    if found is not None:
+        reason = Reason.of(found.code, word=found.word)
+        raise BadInput(reason, reasons=[reason], position=found.position)
     return text
 
 
@@ -93,7 +95,7 @@ def status_after_edit(status: ParagraphStatus, text: str) -> ParagraphStatus:
     """Brackets are read from the text; a change to agreed text reopens it."""
     if status == ParagraphStatus.DELETED:
         return status
-    return ParagraphStatus.BRACKETED if "[" in text else ParagraphStatus.OPEN
+    return ParagraphStatus.BRACKETED if is_bracketed(text) else ParagraphStatus.OPEN
 
 
 def current_payload(version: Version | None) -> dict:
@@ -172,12 +174,14 @@ class Saved:
 
     @property
     def ack(self) -> dict:
-        """What the author's socket gets back: the stored version, to rebase on."""
+        """What the author's socket gets back: the stored version, to rebase on, and the
+        paragraph's badges (:func:`badges`)."""
         return {
             "paragraph_id": self.version.paragraph_id,
             "lang": self.version.lang,
             "version": self.version.seq,
             "text": self.version.text,
+            **badges(self.version.paragraph),
         }
 
     def broadcast(self, author: User | None) -> dict:
@@ -187,10 +191,23 @@ class Saved:
             "version": self.version.seq,
             "patch": self.patch,
             "text": self.version.text,
-            "status": self.version.paragraph.status.value,
             "author": author.delegation.code if author else None,
             "author_name": author.name if author else None,
+            **badges(self.version.paragraph),
         }
+
+
+def badges(paragraph: Paragraph) -> dict:
+    """What the page shows beside a paragraph, sent with every change of its text so every
+    viewer's badges follow: its status, the languages whose translation is pending, and per
+    language the bracket that is still open (by the word next to it)."""
+    texts = latest_by_lang(paragraph.id)
+    found = {lang: problem(v.text) for lang, v in texts.items()}
+    return {
+        "status": paragraph.status.value,
+        "translation_pending": pending_translations(paragraph.document.languages, texts),
+        "brackets": {lang: p.as_json() for lang, p in found.items() if p is not None},
+    }
 
 
 def save_text(
@@ -269,7 +286,7 @@ def apply_edit(
         current=current,
         typing_at=typing_at,
     )
-    text = validate_text(document, lang, text)
+    text = validate_text(document, lang, text, balanced=False)  # a bracket may be open
     return _store_and_announce(document, paragraph, user, lang, text, current, skip_sid, base)
 
 
@@ -360,7 +377,7 @@ def set_status(document: Document, paragraph_id: int, user: User, status: object
     if paragraph.status == ParagraphStatus.DELETED:
         raise Conflict("the paragraph is deleted")
     texts = latest_by_lang(paragraph.id)
-    bracketed = any("[" in v.text for v in texts.values())
+    bracketed = any(is_bracketed(v.text) for v in texts.values())
     if status != "open" and bracketed:
         raise Conflict(
             "a bracketed paragraph cannot be agreed; remove the brackets first",

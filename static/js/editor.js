@@ -454,6 +454,7 @@
       if (r.token !== token || r.inflight !== edit) return; // superseded by a resend
       var before = r.local;
       r.acknowledged(ack || { error: "no answer" });
+      if (ack && !ack.error) updateBadges(r.paragraphId, ack);
       changeLocal(r, before, null);
       before = r.local;
       var waited = r.drain();
@@ -546,7 +547,7 @@
     setState(snapshot.state);
     var unknown = false;
     snapshot.paragraphs.forEach(function (p) {
-      setStatus(p.id, p.status);
+      updateBadges(p.id, p);
       Object.keys(p.text).forEach(function (lang) {
         var el = document.querySelector("#p-" + p.id + " .ptext[data-lang='" + lang + "']");
         if (!el) { unknown = true; return; }
@@ -594,7 +595,7 @@
     var r = replicaFor(el), before = r.local;
     var meta = { code: u.author, name: u.author_name || u.author };
     if (r.remote(u.version, u.text, meta)) changeLocal(r, before, meta);
-    if (u.status) setStatus(u.paragraph_id, u.status);
+    updateBadges(u.paragraph_id, u);
     render(r);
   });
 
@@ -664,6 +665,49 @@
       badge.className = "badge status status-" + status;
       badge.textContent = statusName(status);
     }
+  }
+
+  // ---- badges beside a paragraph, as every change of it reports them ---------------------
+  // (drafting/services/paragraphs.badges: status, translation_pending, brackets per language)
+
+  function updateBadges(paragraphId, info) {
+    if (info.status) setStatus(paragraphId, info.status);
+    var meta = articleOf(paragraphId) && articleOf(paragraphId).querySelector(".pmeta");
+    if (!meta) return;
+    if (info.translation_pending) {
+      replaceBadges(meta, "translation", info.translation_pending.map(function (lang) {
+        return badge("badge warn", "translation", lang, msg("translation-pending") + " (" + lang.toUpperCase() + ")");
+      }));
+    }
+    if (info.brackets) {
+      replaceBadges(meta, "bracket", Object.keys(info.brackets).sort().map(function (lang) {
+        var found = info.brackets[lang];
+        var code = "bracket_" + found.kind + (found.before ? "_before" : "");
+        return badge("badge bracket-marker", "bracket", lang, msg(code, found.word) + " (" + lang.toUpperCase() + ")");
+      }));
+    }
+  }
+
+  function badge(className, kind, lang, text) {
+    var span = document.createElement("span");
+    span.className = className;
+    span.setAttribute("data-badge", kind);
+    span.setAttribute("data-lang", lang);
+    span.textContent = text;
+    return span;
+  }
+
+  // Swap the badges of one kind for fresh ones, where the old ones were (after the status).
+  function replaceBadges(meta, kind, fresh) {
+    var old = meta.querySelectorAll("[data-badge='" + kind + "']");
+    var anchor = old.length ? old[old.length - 1].nextSibling : afterBadges(meta);
+    old.forEach(function (el) { el.remove(); });
+    fresh.forEach(function (el) { meta.insertBefore(el, anchor); });
+  }
+
+  function afterBadges(meta) {
+    var badges = meta.querySelectorAll(".badge.status, [data-badge]");
+    return badges.length ? badges[badges.length - 1].nextSibling : meta.firstChild;
   }
 
   function notice(text, kind) {
