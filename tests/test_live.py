@@ -242,6 +242,9 @@ def test_edit_is_stored_before_the_ack_and_broadcast_to_the_others_only(app, dem
         "lang": "en",
         "version": para["version"]["en"] + 1,
         "text": new,
+        "status": "open",  # the paragraph's badges, as the others hear them
+        "translation_pending": ["es"],
+        "brackets": {},
     }
     assert stored(app, para["id"])[-1].text == new
     assert demo.paragraph("8.a")["text"]["en"] == new
