@@ -71,9 +71,17 @@ def paragraph_of(document: Document, paragraph_id: object) -> Paragraph:
     return paragraph
 
 
-def validate_text(document: Document, lang: str, text: object, *, balanced: bool = True) -> str:
+def validate_text(
+    document: Document,
+    lang: str,
+    text: object,
+    *,
+    balanced: bool = True,
+    number: str | None = None,
+) -> str:
     """The text, if the document may hold it; ``balanced=False`` lets a bracket stay open
-    (live typing: ``[`` comes before its ``]``)."""
+    (live typing: ``[`` comes before its ``]``). A refusal names the bracket by its word,
+    and by the paragraph's ``number`` where the caller knows it."""
     if lang not in document.languages:
         raise BadInput(
             f"language {lang!r} is not one of this document's ({', '.join(document.languages)})"
@@ -86,7 +94,11 @@ def validate_text(document: Document, lang: str, text: object, *, balanced: bool
         raise BadInput("text holds a NUL character")
     found = problem(text) if balanced else None
     if found is not None:
-        reason = Reason.of(found.code, word=found.word)
+        reason = (
+            Reason.of(f"paragraph_{found.code}", paragraph=number, word=found.word)
+            if number
+            else Reason.of(found.code, word=found.word)
+        )
         raise BadInput(reason, reasons=[reason], position=found.position)
     return text
 
