@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -193,8 +194,13 @@ class Saved:
             "lang": self.version.lang,
             "version": self.version.seq,
             "text": self.version.text,
-            **badges(self.version.paragraph),
+            **self.badges,
         }
+
+    @cached_property
+    def badges(self) -> dict:
+        """Read once for the ack and the broadcast."""
+        return badges(self.version.paragraph)
 
     def broadcast(self, author: User | None) -> dict:
         return {
@@ -205,7 +211,7 @@ class Saved:
             "text": self.version.text,
             "author": author.delegation.code if author else None,
             "author_name": author.name if author else None,
-            **badges(self.version.paragraph),
+            **self.badges,
         }
 
 
@@ -286,8 +292,9 @@ def apply_edit(
     if base_version > current_seq:
         raise Conflict("unknown base version", current=current_payload(current))
     base = current if base_version == current_seq else version_at(paragraph.id, lang, base_version)
-    typing_at = _typing_at(base, user) if base_version < current_seq else ()
+    typing_at: list[int] = []
     if base_version < current_seq:
+        typing_at = _typing_at(base, user)
         earlier = _same_edit_stored(paragraph.id, lang, user, base, patch_text, typing_at)  # type: ignore[arg-type]
         if earlier is not None:
             return Saved(earlier, "", earlier.text)
