@@ -126,6 +126,23 @@ MESSAGES: dict[str, Message] = {
     ),
     "paragraph_bracketed": Message(N_("paragraph %(paragraph)s is bracketed")),
     "text_bracketed": Message(N_("the text holds brackets")),
+    # a bracket that does not balance, by the word next to it (drafting.text.brackets)
+    "bracket_open": Message(N_("bracket open after «%(word)s»")),
+    "bracket_open_before": Message(N_("bracket open before «%(word)s»")),
+    "bracket_unopened": Message(N_("closing bracket after «%(word)s» has no opening bracket")),
+    "bracket_unopened_before": Message(
+        N_("closing bracket before «%(word)s» has no opening bracket")
+    ),
+    "paragraph_bracket_open": Message(N_("paragraph %(paragraph)s: bracket open after «%(word)s»")),
+    "paragraph_bracket_open_before": Message(
+        N_("paragraph %(paragraph)s: bracket open before «%(word)s»")
+    ),
+    "paragraph_bracket_unopened": Message(
+        N_("paragraph %(paragraph)s: closing bracket after «%(word)s» has no opening bracket")
+    ),
+    "paragraph_bracket_unopened_before": Message(
+        N_("paragraph %(paragraph)s: closing bracket before «%(word)s» has no opening bracket")
+    ),
     "paragraph_not_agreed": Message(N_("paragraph %(paragraph)s is not agreed yet")),
     "text_missing": Message(
         N_("%(language)s text of %(paragraph)s is missing"), {"language": LANGUAGE}

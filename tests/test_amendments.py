@@ -141,7 +141,7 @@ def test_filing_in_the_wrong_state_is_409(client, auth, demo, app):
         ({"kind": "modify", "lang": "fr", "text": "Texte"}, "language"),
         ({"kind": "modify", "text": 12}, "text"),
         ({"kind": "modify"}, "text is required"),
-        ({"kind": "modify", "text": "[unbalanced"}, "brackets"),
+        ({"kind": "modify", "text": "[unbalanced"}, "bracket open"),
         ({"kind": "modify", "text": EIGHT_A}, "same as the current"),
         ({"kind": "insert", "text": "New", "position": "before"}, "position"),
         ({"kind": "modify", "text": "x", "rationale": ["no"]}, "rationale"),

@@ -177,3 +177,17 @@ def test_translation_refused_for_delegates_and_for_the_original_language(auth, d
     assert post_file(auth, url, SPANISH, lang="fr").status_code == 400
     auth.login("mexico@demo.test")
     assert post_file(auth, url, SPANISH, lang="es").status_code == 403
+
+
+def test_a_bracket_left_open_in_the_file_is_named_by_paragraph_and_word(app, auth, demo):
+    auth.login("secretariat@demo.test")
+    with app.app_context():
+        before = row_counts()
+    text = TEXT.replace("To meet again", "To meet [again")
+    response = post_file(
+        auth, "/api/documents/import", text, process_id=process_id(auth), title="T"
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "paragraph 2): bracket open after «meet»"
+    with app.app_context():
+        assert row_counts() == before

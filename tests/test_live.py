@@ -7,7 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
@@ -15,7 +15,7 @@ from drafting import clock
 from drafting.extensions import db, socketio
 from drafting.models import Version
 from drafting.text import textdiff
-from drafting.text.replica import Replica
+from drafting.text.replica import Replica, map_caret
 
 PASSWORD = "demo-password"
 
@@ -208,9 +208,6 @@ def test_bad_edits_get_clear_errors_and_store_nothing(app, demo, para):
         assert answer["status"] == status, (data, answer)
         assert answer["error"]
     assert member.sio.emit("edit", ["not", "an", "object"], callback=True)["status"] == 400
-    unbalanced = textdiff.make_patch(text, "[" + text)
-    answer = member.edit(para["id"], base, unbalanced)
-    assert answer["status"] == 400 and "bracket" in answer["error"]
     assert len(stored(app, para["id"])) == base
     stranger = Peer(app, "costarica@demo.test", demo.id, join=False)
     assert stranger.edit(para["id"], base, good)["status"] == 400  # join first
@@ -245,6 +242,9 @@ def test_edit_is_stored_before_the_ack_and_broadcast_to_the_others_only(app, dem
         "lang": "en",
         "version": para["version"]["en"] + 1,
         "text": new,
+        "status": "open",  # the paragraph's badges, as the others hear them
+        "translation_pending": ["es"],
+        "brackets": {},
     }
     assert stored(app, para["id"])[-1].text == new
     assert demo.paragraph("8.a")["text"]["en"] == new
@@ -355,6 +355,112 @@ def test_sessions_group_live_versions_without_touching_them(app, demo, para):
         assert found[1].before == para["text"]["en"]
         assert found[1].text.endswith("one two three") and found[1].authors == ["El Salvador"]
     assert len(stored(app, para["id"])) == 6  # every version is still there
+
+
+def test_people_typing_together_make_one_session_with_restore_before_and_after(app, demo, para):
+    sv = Peer(app, "elsalvador@demo.test", demo.id)
+    cr = Peer(app, "costarica@demo.test", demo.id)
+    original, start = para["text"]["en"], para["version"]["en"]
+    replicas = {"SV": Replica(original, start), "CR": Replica(original, start)}
+    for turn in range(6):  # they take turns, each a word at their own end of the paragraph
+        who, peer = ("SV", sv) if turn % 2 == 0 else ("CR", cr)
+        replica = replicas[who]
+        for other in replicas.values():  # everyone is up to date before typing
+            other.remote(*current(app, para["id"]))
+        if who == "SV":
+            replica.edit(f"sv{turn} " + replica.local)
+        else:
+            replica.edit(replica.local + f" cr{turn}")
+        sent = replica.outgoing()
+        replica.acknowledged(peer.edit(para["id"], sent.base_version, sent.patch))
+    url = f"/api/documents/{demo.id}/paragraphs/{para['id']}/versions"
+    per_version = sv.http.get(f"{url}?lang=en").get_json()
+    assert [v["version"] for v in per_version] == list(range(1, start + 7))  # unchanged API
+    assert {"version", "source", "delegation", "ops"} <= set(per_version[-1])
+    grouped = sv.http.get(f"{url}?lang=en&group=session").get_json()
+    assert [g["versions"] for g in grouped][-1] == [start + 1, start + 6]
+    session = grouped[-1]
+    assert session["delegations"] == ["SV", "CR"] and session["before_version"] == start
+    inserted = {
+        who: "".join(t for op, t, a in session["ops"] if op == 1 and a == who)
+        for who in ("SV", "CR")
+    }
+    assert inserted == {"SV": "sv4 sv2 sv0 ", "CR": " cr1 cr3 cr5"}
+    assert sv.http.get(f"{url}?lang=en&group=day").status_code == 400
+
+    page = sv.http.get(f"/documents/{demo.id}/paragraphs/{para['id']}/history?lang=en")
+    html = page.get_data(as_text=True)
+    entry = html.split(f'data-versions="{start + 1}-{start + 6}"')[1].split("history-entry")[0]
+    assert f'data-restore="{start}" data-restore-kind="before"' in entry
+    assert f'data-restore="{start + 5}" data-restore-kind="version"' in entry  # each version
+    assert 'data-author="CR"' in entry and 'data-author="SV"' in entry
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = sv.http.post(
+        f"/documents/{demo.id}/paragraphs/{para['id']}/restore",
+        data={"lang": "en", "version": str(start), "csrf_token": token},
+    )
+    assert response.status_code == 302
+    assert current(app, para["id"])[1] == original  # the text before the session
+
+
+def current(app, paragraph_id: int) -> tuple[int, str]:
+    latest = stored(app, paragraph_id)[-1]
+    return latest.seq, latest.text
+
+
+# --------------------------------------------------------------------------------------------
+# Badges follow every change: status, translation pending, a bracket still open
+# --------------------------------------------------------------------------------------------
+
+
+def test_an_open_bracket_is_saved_and_every_viewer_hears_the_badges(app, demo, para):
+    sv = Peer(app, "elsalvador@demo.test", demo.id)
+    cr = Peer(app, "costarica@demo.test", demo.id)
+    cr.received()
+    text, base = para["text"]["en"], para["version"]["en"]
+    opened = "Urge [" + text
+    ack = sv.edit(para["id"], base, textdiff.make_patch(text, opened))
+    assert ack["version"] == base + 1 and ack["text"] == opened  # saved, no alarm
+    assert ack["brackets"] == {"en": {"kind": "open", "word": "Urge", "before": False}}
+    heard = cr.received("paragraph_updated")[-1]
+    assert heard["status"] == "bracketed" and heard["brackets"] == ack["brackets"]
+    assert heard["translation_pending"] == ["es"]
+    assert paragraph_in(cr.join(), para["id"])["brackets"] == ack["brackets"]  # on rejoin too
+
+    # A step that needs balanced brackets names the paragraph and the word.
+    ppt = Peer(app, "panama@demo.test", demo.id)
+    url = f"/api/documents/{demo.id}/transitions/start_silence"
+    refused = ppt.http.post(
+        url, json={"deadline": "2099-01-01T00:00:00Z"}, headers={"X-CSRFToken": ppt.csrf}
+    )
+    assert refused.status_code == 409
+    assert f"paragraph {para['number']}: bracket open after «Urge»" in refused.get_json()["reasons"]
+    spanish = ppt.http.post(
+        url,
+        json={"deadline": "2099-01-01T00:00:00Z"},
+        headers={"X-CSRFToken": ppt.csrf, "Accept-Language": "es"},
+    )
+    assert (
+        f"párrafo {para['number']}: corchete abierto después de «Urge»"
+        in spanish.get_json()["reasons"]
+    )
+
+    closed = "Urge [all] " + text
+    ack = sv.edit(para["id"], ack["version"], textdiff.make_patch(opened, closed))
+    assert ack["brackets"] == {} and ack["status"] == "bracketed"
+    assert cr.received("paragraph_updated")[-1]["brackets"] == {}
+
+
+def test_a_full_text_with_an_open_bracket_is_refused_by_the_word_not_the_offset(auth, demo):
+    auth.login("elsalvador@demo.test")
+    paragraph = demo.paragraph("8.a")
+    url = f"/api/documents/{demo.id}/paragraphs/{paragraph['id']}/versions"
+    response = auth.post(url, {"lang": "en", "text": "Decline [the proposal", "base_version": 1})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "bracket open after «Decline»"
+    assert response.get_json()["reason_codes"] == [{"code": "bracket_open", "word": "Decline"}]
+    stray = auth.post(url, {"lang": "en", "text": "] Decline", "base_version": 1})
+    assert stray.get_json()["error"] == "closing bracket before «Decline» has no opening bracket"
 
 
 # --------------------------------------------------------------------------------------------
@@ -501,6 +607,113 @@ def test_concurrent_editors_converge_and_keep_every_acknowledged_keystroke(
         edit = log[version.seq]
         for word in gone:
             assert word in edit.shadow and word not in edit.sent, (word, version.seq)
+
+
+# --------------------------------------------------------------------------------------------
+# Two people typing at one spot keep their words whole
+# --------------------------------------------------------------------------------------------
+
+# One tick of one person: type a letter or two and send what may go, then maybe take the
+# answer and hear some of the others' changes.
+together = st.lists(
+    st.tuples(st.integers(0, 1), st.integers(1, 2), st.booleans(), st.integers(0, 2)),
+    min_size=2,
+    max_size=30,
+)
+
+
+def distinct_letters(alphabet: str) -> st.SearchStrategy[str]:
+    """A word without repeated letters, none of them in the text around: a text diff tells
+    one person's "0" from the other's, or from the "0" already there, only by its
+    neighbours, so "00" typed by two people may come out in either order."""
+    return st.lists(st.sampled_from(alphabet), min_size=2, max_size=7, unique=True).map("".join)
+
+
+class Typist(Editor):
+    """An editor typing one word at its caret, which follows the text like the browser's."""
+
+    def __init__(self, peer: Peer, paragraph_id: int, lang: str, word: str, at: int) -> None:
+        super().__init__(peer, paragraph_id, lang)
+        self.word, self.caret, self.done = word, at, 0
+
+    def follow(self, change) -> None:
+        before = self.replica.local
+        change()
+        self.caret = map_caret(before, self.replica.local, self.caret)
+
+    def type(self, count: int) -> None:
+        piece = self.word[self.done : self.done + count]
+        text = self.replica.local
+        self.replica.edit(text[: self.caret] + piece + text[self.caret :])
+        self.caret += len(piece)
+        self.done += len(piece)
+
+    def deliver(self, count: int, backwards: bool = False) -> None:
+        self.follow(lambda: Editor.deliver(self, count, backwards))
+
+    def take_ack(self) -> None:
+        self.follow(lambda: Editor.take_ack(self))
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@example(  # seen live: "cr15" became "c ... SVX10r15"
+    first="cr15",
+    second="SVX10",
+    schedule=[(0, 1, True, 0), (1, 2, False, 0), (0, 1, True, 1), (1, 2, True, 1), (0, 2, True, 1)],
+)
+@given(
+    first=distinct_letters("αβγδεζηθικλ"),  # letters no paragraph holds: see distinct_letters
+    second=distinct_letters("БГДЖЗИЛПФЦ0123"),
+    schedule=together,
+)
+def test_two_people_typing_at_one_spot_keep_both_words_whole(
+    app, demo, editors, first, second, schedule
+):
+    counter = test_two_people_typing_at_one_spot_keep_both_words_whole
+    counter.examples = getattr(counter, "examples", 0) + 1
+    paragraphs = [p for p in editors[0].snapshot["paragraphs"] if " " in p["text"]["en"]]
+    target = paragraphs[counter.examples % len(paragraphs)]
+    text = target["text"]["en"]  # as imported; an example coming back to it starts afresh
+    now = paragraph_in(editors[0].join(), target["id"])
+    if now["text"]["en"] != text:
+        restored = editors[0].http.post(
+            f"/api/documents/{demo.id}/paragraphs/{target['id']}/versions",
+            json={"lang": "en", "text": text, "base_version": now["version"]["en"]},
+            headers={"X-CSRFToken": editors[0].csrf},
+        )
+        assert restored.status_code == 201
+    at = text.index(" ") + 1  # both carets right after the first word
+    typists = [
+        Typist(editors[0], target["id"], "en", first, at),
+        Typist(editors[1], target["id"], "en", second, at),
+    ]
+    log: dict[int, object] = {}
+    for person, letters, ack, hear in schedule:
+        who = typists[person]
+        who.type(letters)
+        if (sent := who.replica.outgoing()) is not None:
+            who.send(sent, log)
+        if ack:
+            who.take_ack()
+        who.deliver(hear)
+    for _ in range(20):  # both finish their word, everything arrives
+        for who in typists:
+            who.take_ack()
+            who.deliver(10_000)
+            who.type(len(who.word))
+            sent = who.replica.outgoing()
+            if sent is not None:
+                who.send(sent, log)
+        if all(w.replica.settled and w.ack is None for w in typists):
+            break
+    final = stored(app, target["id"])[-1].text
+    assert all(who.replica.settled and who.replica.local == final for who in typists)
+    # Nothing lost, nothing split: the two whole words side by side at the spot.
+    assert final in (text[:at] + first + second + text[at:], text[:at] + second + first + text[at:])
 
 
 # --------------------------------------------------------------------------------------------

@@ -10,14 +10,21 @@ from drafting.extensions import db
 from drafting.handlers import body, document_for, integer, string, viewer
 from drafting.policy import Action, require
 from drafting.services import history
+from drafting.services.errors import BadInput
 
 
 @bp.get("/documents/<int:document_id>/paragraphs/<int:paragraph_id>/versions")
 def paragraph_history(document_id: int, paragraph_id: int):
+    """Every version; with ``group=session``, the edit sessions they form instead."""
     document = document_for(document_id)
     lang = request.args.get("lang") or document.languages[0]
     entries = history.history(document, paragraph_id, lang)
-    return jsonify([entry.as_json() for entry in entries])
+    group = request.args.get("group")
+    if group is None:
+        return jsonify([entry.as_json() for entry in entries])
+    if group != "session":
+        raise BadInput("group must be 'session'")
+    return jsonify([s.as_json() for s in history.sessions(int(paragraph_id), lang)])
 
 
 @bp.post("/documents/<int:document_id>/paragraphs/<int:paragraph_id>/restore")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 from drafting.extensions import db
 from drafting.models import Document, Paragraph, Revision, RevisionParagraph, Version
 from drafting.models.text import LabelStyle, ParagraphStatus
+from drafting.text.brackets import BracketProblem, problem
 from drafting.text.numbering import Node, Number, number_tree, reading_order
 
 
@@ -120,6 +121,12 @@ class ParagraphView:
     versions: dict[str, Version] = field(default_factory=dict)
     translation_pending: list[str] = field(default_factory=list)
 
+    @property
+    def brackets(self) -> dict[str, BracketProblem]:
+        """Per language, the bracket that does not balance yet (typing is under way)."""
+        found = {lang: problem(text) for lang, text in self.text.items()}
+        return {lang: p for lang, p in found.items() if p is not None}
+
     def as_json(self) -> dict:
         return {
             "id": self.id,
@@ -132,6 +139,7 @@ class ParagraphView:
             "text": self.text,
             "version": self.version,
             "translation_pending": self.translation_pending,
+            "brackets": {lang: p.as_json() for lang, p in self.brackets.items()},
         }
 
 

@@ -109,7 +109,11 @@ SESSION_GAP = timedelta(minutes=10)
 
 @dataclass(frozen=True)
 class EditSession:
-    """Versions shown as one step of the history; ``before`` is the text it started from."""
+    """Versions shown as one step of the history; ``before`` is the text it started from.
+
+    People typing together make one session: their versions interleave, and each change in
+    the session's diff (:meth:`ops`) says whose it is.
+    """
 
     versions: tuple[Version, ...]
     before: str
@@ -135,8 +139,18 @@ class EditSession:
         return self.last.delegation.code if self.last.delegation else None
 
     @property
+    def delegations(self) -> list[str]:
+        """Every delegation that typed in this session, in order of appearance."""
+        codes: list[str] = []
+        for version in self.versions:
+            code = version.delegation.code if version.delegation else None
+            if code and code not in codes:
+                codes.append(code)
+        return codes
+
+    @property
     def authors(self) -> list[str]:
-        """Everyone of the delegation who typed in this session, in order of appearance."""
+        """Everyone who typed in this session, in order of appearance."""
         names: list[str] = []
         for version in self.versions:
             name = version.author.name if version.author else None
@@ -157,15 +171,30 @@ class EditSession:
         """First and last version number, for links to the versions themselves."""
         return self.first.seq, self.last.seq
 
+    @property
+    def before_seq(self) -> int:
+        """The version the session started from (0: there was no text before it)."""
+        return self.first.seq - 1
 
-def _continues(session: list[Version], version: Version, gap: timedelta) -> bool:
-    last = session[-1]
-    return (
-        version.source == VersionSource.EDIT
-        and last.source == VersionSource.EDIT
-        and version.delegation_id == last.delegation_id
-        and version.created_at - last.created_at <= gap
-    )
+    def ops(self) -> list[tuple[int, str, str | None]]:
+        """The session's combined change, each run with the delegation that made it."""
+        return textdiff.attribute(
+            self.before,
+            [(v.text, v.delegation.code if v.delegation else None) for v in self.versions],
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "versions": list(self.seqs),
+            "before_version": self.before_seq,
+            "source": self.source,
+            "delegations": self.delegations,
+            "authors": self.authors,
+            "started_at": self.started_at.isoformat(),
+            "ended_at": self.ended_at.isoformat(),
+            "text": self.text,
+            "ops": [[op, text, who] for op, text, who in self.ops()],
+        }
 
 
 def sessions(
@@ -173,8 +202,10 @@ def sessions(
 ) -> list[EditSession]:
     """The paragraph's versions in one language grouped into edit sessions, oldest first.
 
-    Imports, amendments and reverts are sessions of their own; live edits by one delegation
-    with no pause longer than ``gap`` form one session.
+    Imports, amendments and reverts are sessions of their own. A delegation's live edits
+    with no pause longer than ``gap`` between them form one run, even when another
+    delegation's edits come in between; runs that interleave (people typing together) are
+    one session, so every session is a stretch of consecutive versions.
     """
     paragraph_id = paragraph if isinstance(paragraph, int) else paragraph.id
     versions = db.session.scalars(
@@ -182,15 +213,33 @@ def sessions(
         .where(Version.paragraph_id == paragraph_id, Version.lang == lang)
         .order_by(Version.seq)
     ).all()
-    groups: list[list[Version]] = []
-    for version in versions:
-        if groups and _continues(groups[-1], version, gap):
-            groups[-1].append(version)
-        else:
-            groups.append([version])
     out: list[EditSession] = []
     before = ""
-    for group in groups:
+    for group in _group(versions, gap):
         out.append(EditSession(tuple(group), before))
         before = group[-1].text
     return out
+
+
+def _group(versions: list[Version], gap: timedelta) -> list[list[Version]]:
+    """Consecutive versions split where no delegation's run of typing spans the cut."""
+    reach: list[int] = [index for index in range(len(versions))]  # last index of its run
+    runs: dict[int | None, int] = {}  # delegation -> index of its run's latest version
+    for index, version in enumerate(versions):
+        if version.source != VersionSource.EDIT:
+            runs.clear()
+            continue
+        latest_index = runs.get(version.delegation_id)
+        if latest_index is not None and (
+            version.created_at - versions[latest_index].created_at <= gap
+        ):
+            reach[latest_index] = index
+        runs[version.delegation_id] = index
+    groups: list[list[Version]] = []
+    end = -1
+    for index, version in enumerate(versions):
+        if index > end:
+            groups.append([])
+        groups[-1].append(version)
+        end = max(end, reach[index])
+    return groups

@@ -185,11 +185,11 @@ def create_document(
     db.session.flush()
     originals = list(walk(forest))
     for p in originals:
-        validate_text(document, languages[0], p.text)
+        validate_text(document, languages[0], p.text, number=p.source_label or p.label)
     translated = {lang: list(walk(other)) for lang, other in translations.items()}
     for lang, paragraphs in translated.items():
         for p in paragraphs:
-            validate_text(document, lang, p.text)
+            validate_text(document, lang, p.text, number=p.source_label or p.label)
     stored = _add_tree(document, user, forest, languages[0], originals, translated)
     draft = revisions.snapshot(document, "Draft", user, provenance.imported())
     audit.record(
@@ -414,7 +414,7 @@ def align_translation(document: Document, forest: list[ParsedParagraph], lang: s
         if view is None:
             unmatched.append({"number": number, "in": "file", "text": _excerpt(text)})
         else:
-            validate_text(document, lang, text)
+            validate_text(document, lang, text, number=number)
             pairs.append((view.id, number, text))
     for number, view in views.items():
         if number not in uploaded:

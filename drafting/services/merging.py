@@ -37,6 +37,7 @@ from drafting.services.amendments import (
 from drafting.services.documents import paragraphs_of
 from drafting.services.errors import BadInput, Conflict, NotFound
 from drafting.services.paragraphs import (
+    badges,
     latest,
     source_first,
     store_version,
@@ -271,10 +272,10 @@ def _store(
             "version": version.seq,
             "patch": textdiff.make_patch(previous, text),
             "text": text,
-            "status": paragraph.status.value,
             "author": amendment.delegation.code,
             "author_name": user.name,
             "amendment_id": amendment.id,
+            **badges(paragraph),
         },
     )
     changes.announce(document, paragraph.id, lang, version.seq)

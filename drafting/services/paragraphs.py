@@ -3,7 +3,9 @@ live editing), the negotiation status the chair sets, and keeping its languages 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -19,8 +21,8 @@ from drafting.services import audit, changes
 from drafting.services.documents import pending_in
 from drafting.services.errors import BadInput, Conflict, NotFound
 from drafting.text import textdiff
-from drafting.text.brackets import UnbalancedBrackets, check_balance
-from drafting.text.rebase import rebase
+from drafting.text.brackets import is_bracketed, problem
+from drafting.text.rebase import insertion_ends, rebase
 
 MAX_PARAGRAPH_LENGTH = 20_000
 
@@ -70,7 +72,17 @@ def paragraph_of(document: Document, paragraph_id: object) -> Paragraph:
     return paragraph
 
 
-def validate_text(document: Document, lang: str, text: object) -> str:
+def validate_text(
+    document: Document,
+    lang: str,
+    text: object,
+    *,
+    balanced: bool = True,
+    number: str | None = None,
+) -> str:
+    """The text, if the document may hold it; ``balanced=False`` lets a bracket stay open
+    (live typing: ``[`` comes before its ``]``). A refusal names the bracket by its word,
+    and by the paragraph's ``number`` where the caller knows it."""
     if lang not in document.languages:
         raise BadInput(
             f"language {lang!r} is not one of this document's ({', '.join(document.languages)})"
@@ -81,10 +93,14 @@ def validate_text(document: Document, lang: str, text: object) -> str:
         raise BadInput(f"a paragraph may hold at most {MAX_PARAGRAPH_LENGTH} characters")
     if "\x00" in text:
         raise BadInput("text holds a NUL character")
-    try:
-        check_balance(text)
-    except UnbalancedBrackets as error:
-        raise BadInput(f"unbalanced brackets: {error}", position=error.position) from None
+    found = problem(text) if balanced else None
+    if found is not None:
+        reason = (
+            Reason.of(f"paragraph_{found.code}", paragraph=number, word=found.word)
+            if number
+            else Reason.of(found.code, word=found.word)
+        )
+        raise BadInput(reason, reasons=[reason], position=found.position)
     return text
 
 
@@ -98,7 +114,7 @@ def status_after_edit(status: ParagraphStatus, text: str) -> ParagraphStatus:
     """Brackets are read from the text; a change to agreed text reopens it."""
     if status == ParagraphStatus.DELETED:
         return status
-    return ParagraphStatus.BRACKETED if "[" in text else ParagraphStatus.OPEN
+    return ParagraphStatus.BRACKETED if is_bracketed(text) else ParagraphStatus.OPEN
 
 
 def current_payload(version: Version | None) -> dict:
@@ -181,13 +197,20 @@ class Saved:
 
     @property
     def ack(self) -> dict:
-        """What the author's socket gets back: the stored version, to rebase on."""
+        """What the author's socket gets back: the stored version, to rebase on, and the
+        paragraph's badges (:func:`badges`)."""
         return {
             "paragraph_id": self.version.paragraph_id,
             "lang": self.version.lang,
             "version": self.version.seq,
             "text": self.version.text,
+            **self.badges,
         }
+
+    @cached_property
+    def badges(self) -> dict:
+        """Read once for the ack and the broadcast."""
+        return badges(self.version.paragraph)
 
     def broadcast(self, author: User | None) -> dict:
         return {
@@ -196,10 +219,23 @@ class Saved:
             "version": self.version.seq,
             "patch": self.patch,
             "text": self.version.text,
-            "status": self.version.paragraph.status.value,
             "author": author.delegation.code if author else None,
             "author_name": author.name if author else None,
+            **self.badges,
         }
+
+
+def badges(paragraph: Paragraph) -> dict:
+    """What the page shows beside a paragraph, sent with every change of its text so every
+    viewer's badges follow: its status, the languages whose translation is pending, and per
+    language the bracket that is still open (by the word next to it)."""
+    texts = latest_by_lang(paragraph.id)
+    found = {lang: problem(v.text) for lang, v in texts.items()}
+    return {
+        "status": paragraph.status.value,
+        "translation_pending": pending_translations(paragraph.document.languages, texts),
+        "brackets": {lang: p.as_json() for lang, p in found.items() if p is not None},
+    }
 
 
 def save_text(
@@ -266,8 +302,10 @@ def apply_edit(
     if base_version > current_seq:
         raise Conflict("unknown base version", current=current_payload(current))
     base = current if base_version == current_seq else version_at(paragraph.id, lang, base_version)
+    typing_at: list[int] = []
     if base_version < current_seq:
-        earlier = _same_edit_stored(paragraph.id, lang, user, base, patch_text)  # type: ignore[arg-type]
+        typing_at = _typing_at(base, user)
+        earlier = _same_edit_stored(paragraph.id, lang, user, base, patch_text, typing_at)  # type: ignore[arg-type]
         if earlier is not None:
             return Saved(earlier, "", earlier.text)
     text = patched_text(
@@ -275,18 +313,25 @@ def apply_edit(
         base.text if base else "",
         current.text if current else "",
         current=current,
+        typing_at=typing_at,
     )
-    text = validate_text(document, lang, text)
+    text = validate_text(document, lang, text, balanced=False)  # a bracket may be open
     return _store_and_announce(document, paragraph, user, lang, text, current, skip_sid, base)
 
 
 def patched_text(
-    patch_text: str, base_text: str, current_text: str, *, current: Version | None = None
+    patch_text: str,
+    base_text: str,
+    current_text: str,
+    *,
+    current: Version | None = None,
+    typing_at: Collection[int] = (),
 ) -> str:
-    """The current text with the patch's edits (made from ``base_text``) carried over."""
+    """The current text with the patch's edits (made from ``base_text``) carried over;
+    ``typing_at`` are the spots of ``base_text`` where the patch's author was typing."""
     exact = textdiff.apply_patch(patch_text, base_text)
     if isinstance(exact, textdiff.Applied):
-        return rebase(base_text, exact.text, current_text)
+        return rebase(base_text, exact.text, current_text, mine_at=typing_at)
     fuzzy = textdiff.apply_patch(patch_text, current_text)
     if isinstance(fuzzy, textdiff.MergeConflict):
         raise Conflict(
@@ -296,8 +341,23 @@ def patched_text(
     return fuzzy.text
 
 
+def _typing_at(base: Version | None, user: User) -> list[int]:
+    """Where ``user`` was typing in ``base``: the ends of what their own edit inserted, when
+    ``base`` is the version that edit made (the usual base of the next keystrokes). An
+    insertion carried over there continues their word, ahead of anyone else's."""
+    if base is None or base.author_id != user.id or base.source != VersionSource.EDIT:
+        return []
+    before = version_at(base.paragraph_id, base.lang, base.seq - 1)
+    return insertion_ends(before.text if before else "", base.text)
+
+
 def _same_edit_stored(
-    paragraph_id: int, lang: str, user: User, base: Version | None, patch_text: str
+    paragraph_id: int,
+    lang: str,
+    user: User,
+    base: Version | None,
+    patch_text: str,
+    typing_at: Collection[int],
 ) -> Version | None:
     """The version this very edit already produced, if it was stored before (same author,
     same base, and the text it would make from that version's predecessor)."""
@@ -314,7 +374,7 @@ def _same_edit_stored(
         before = version_at(paragraph_id, lang, candidate.seq - 1)
         base_text, before_text = (base.text if base else ""), (before.text if before else "")
         try:
-            again = patched_text(patch_text, base_text, before_text)
+            again = patched_text(patch_text, base_text, before_text, typing_at=typing_at)
         except Conflict:
             continue
         if again == candidate.text:
@@ -347,7 +407,7 @@ def set_status(document: Document, paragraph_id: int, user: User, status: object
     if paragraph.status == ParagraphStatus.DELETED:
         raise Conflict("the paragraph is deleted")
     texts = latest_by_lang(paragraph.id)
-    bracketed = any("[" in v.text for v in texts.values())
+    bracketed = any(is_bracketed(v.text) for v in texts.values())
     if status != "open" and bracketed:
         raise Conflict(
             "a bracketed paragraph cannot be agreed; remove the brackets first",

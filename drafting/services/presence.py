@@ -42,6 +42,8 @@ def snapshot(document: Document) -> dict[str, Any]:
                 "status": p.status,
                 "text": p.text,
                 "version": p.version,
+                "translation_pending": p.translation_pending,
+                "brackets": {lang: found.as_json() for lang, found in p.brackets.items()},
             }
             for p in tree(document)
         ],

@@ -27,6 +27,7 @@ from drafting.services.audit import sha256_of
 from drafting.services.documents import tree
 from drafting.services.errors import BadInput, Conflict, Forbidden, NotFound
 from drafting.services.people import presidency_of
+from drafting.text.brackets import is_bracketed
 from workflows import Blocked, WorkflowRun, template
 
 MAX_REASON = 5_000  # as long as a comment; it is kept in the audit log for ever
@@ -94,11 +95,19 @@ class DocumentChecks:
         return [Reason.of("amendments_pending", count=count)]
 
     def no_brackets(self) -> list[Reason]:
-        return [
-            Reason.of("paragraph_bracketed", paragraph=p.number)
-            for p in self.paragraphs
-            if any("[" in text for text in p.text.values())
-        ]
+        """Every bracketed paragraph; one whose bracket is still open is named with the word
+        next to the bracket, so the drafter finds it."""
+        reasons = []
+        for p in self.paragraphs:
+            if not any(is_bracketed(text) for text in p.text.values()):
+                continue
+            found = next(iter(p.brackets.values()), None)
+            if found is None:
+                reasons.append(Reason.of("paragraph_bracketed", paragraph=p.number))
+            else:
+                code = f"paragraph_{found.code}"
+                reasons.append(Reason.of(code, paragraph=p.number, word=found.word))
+        return reasons
 
     def languages_in_step(self) -> list[Reason]:
         reasons = []

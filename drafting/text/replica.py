@@ -14,6 +14,8 @@ edit (a version number is a total order, so after the answer it is clear: a high
 contains it, a lower one is already contained in the answer). Carrying over is
 :func:`drafting.text.rebase.rebase`, which keeps every inserted character of both sides (the
 client's own first where both typed at one spot, so the word being typed stays whole).
+``map_caret`` is the editor's caret rule: someone else's text inserted at the caret goes
+after it.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from drafting.text import textdiff
-from drafting.text.rebase import rebase
+from drafting.text.rebase import insertion_ends, rebase
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Replica:
         self.inflight: Inflight | None = None
         self.buffered: tuple[int, str] | None = None
         self.held: str | None = None  # the server refused the text as it is (say, brackets)
+        self.typing_at: list[int] = []  # where in shadow this client's last insertions end
 
     def edit(self, text: str) -> None:
         """The person changed the text."""
@@ -62,7 +65,11 @@ class Replica:
         if sent is None:
             return
         if "error" not in ack:
-            self.local = rebase(sent.sent, self.local, ack["text"], mine_first=True)
+            typing_at = insertion_ends(sent.shadow, sent.sent)
+            self.local = rebase(
+                sent.sent, self.local, ack["text"], mine_first=True, mine_at=typing_at
+            )
+            self.typing_at = [map_caret(sent.sent, ack["text"], at) for at in typing_at]
             self.shadow, self.version = ack["text"], ack["version"]
         elif ack.get("current"):
             # Not applied: all local changes are still to send, on top of the current text.
@@ -82,7 +89,8 @@ class Replica:
             return
         if version <= self.version:
             return
-        self.local = rebase(self.shadow, self.local, text, mine_first=True)
+        self.local = rebase(self.shadow, self.local, text, mine_first=True, mine_at=self.typing_at)
+        self.typing_at = [map_caret(self.shadow, text, at) for at in self.typing_at]
         self.shadow, self.version = text, version
 
     def disconnected(self) -> Inflight | None:
@@ -93,3 +101,22 @@ class Replica:
     @property
     def settled(self) -> bool:
         return self.inflight is None and self.buffered is None and self.local == self.shadow
+
+
+def map_caret(before: str, after: str, caret: int) -> int:
+    """Where a caret at ``caret`` in ``before`` goes once the text reads ``after`` (the
+    editor's mapCaret): like diff_xIndex, except that text inserted exactly at the caret goes
+    after it, so someone else's typing next to mine does not push my caret past their words."""
+    old = new = 0
+    for op, text in textdiff.char_diff(before, after):
+        if op == textdiff.INSERT:
+            if old >= caret:
+                return new
+            new += len(text)
+            continue
+        if old + len(text) >= caret:
+            return new + (caret - old) if op == textdiff.EQUAL else new
+        old += len(text)
+        if op == textdiff.EQUAL:
+            new += len(text)
+    return new

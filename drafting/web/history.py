@@ -13,7 +13,6 @@ from drafting.services import history
 from drafting.services.documents import numbers
 from drafting.services.errors import ServiceError
 from drafting.services.paragraphs import paragraph_of
-from drafting.text import textdiff
 from drafting.web import bp
 from drafting.web.pages import delegation_colours
 
@@ -36,11 +35,13 @@ def paragraph_history(document_id: int, paragraph_id: int):
         paragraph=paragraph,
         number=number.number if number else None,
         sessions=list(reversed(sessions)),
-        diffs={s.last.seq: textdiff.diff(s.before, s.text) for s in sessions},
+        ops={s.last.seq: s.ops() for s in sessions},
+        texts={v.seq: v.text for s in sessions for v in s.versions},
         lang=lang,
         can_restore=bool(user) and can(user, Action.EDIT_TEXT, document).allowed,
         colours=delegation_colours(document),
         current_seq=sessions[-1].last.seq if sessions else 0,
+        gap_minutes=int(history.SESSION_GAP.total_seconds() // 60),
     )
 
 

@@ -1,6 +1,6 @@
 // Live editing of the document page over Socket.IO.
 //
-// The algorithm is the one in drafting/liveclient.py and drafting/rebase.py (the convergence
+// The algorithm is the one in drafting/text/replica.py and drafting/text/rebase.py (the convergence
 // tests drive that Python twin): per paragraph and language a replica keeps `shadow` (the
 // last server text) and its `version`, and `local`, what the person sees. Keystrokes are
 // batched every BATCH_MS into one diff-match-patch patch shadow -> local, sent against
@@ -29,7 +29,7 @@
     return text;
   }
 
-  // ---- text: the same carrying-over as drafting/rebase.py -------------------------------
+  // ---- text: the same carrying-over as drafting/text/rebase.py -------------------------------
 
   function charDiff(a, b) {
     var diffs = dmp.diff_main(a, b, false);
@@ -64,17 +64,56 @@
     return merged;
   }
 
+  // ---- words stay whole where two people type at one spot (drafting/text/rebase.py) -------
+
+  // Where, in next, each text inserted by the edits base -> next ends: where its author typed.
+  function insertionEnds(base, next) {
+    var out = [], shift = 0;
+    edits(base, next).forEach(function (e) {
+      shift += e[2].length - (e[1] - e[0]);
+      if (e[2]) out.push(e[1] + shift);
+    });
+    return out;
+  }
+
+  var WORD_CHAR = /[\p{L}\p{N}_]/u;
+  function isWordChar(ch) { return WORD_CHAR.test(ch); }
+
+  // Whether mine goes before theirs, both inserted at `spot` of base: the author continuing
+  // their own word (mineAt) first; else the side joining the word on the left, else the side
+  // joining the word on the right goes next to it; else mineFirst.
+  function mineGoesFirst(base, spot, mine, theirs, mineFirst, mineAt) {
+    if (mineAt.indexOf(spot) >= 0) return true;
+    var left = spot > 0 && isWordChar(base.charAt(spot - 1));
+    var right = spot < base.length && isWordChar(base.charAt(spot));
+    var mineLeft = left && isWordChar(mine.charAt(0)), theirsLeft = left && isWordChar(theirs.charAt(0));
+    if (mineLeft !== theirsLeft) return mineLeft;
+    var mineRight = right && isWordChar(mine.charAt(mine.length - 1));
+    var theirsRight = right && isWordChar(theirs.charAt(theirs.length - 1));
+    if (mineRight !== theirsRight) return theirsRight;
+    return !!mineFirst;
+  }
+
   // theirs with the edits base -> mine carried over; every insertion of both sides survives.
-  // At one spot the client's own unsent text goes first (mineFirst), keeping its word whole.
-  function rebase(base, mine, theirs, mineFirst) {
+  // At one spot the order keeps words whole (mineGoesFirst); mineAt: where I was typing.
+  function rebase(base, mine, theirs, mineFirst, mineAt) {
     if (mine === base) return theirs;
     if (theirs === base) return mine;
+    mineAt = mineAt || [];
     var ours = edits(base, mine), other = edits(base, theirs);
-    var orderMine = mineFirst ? 0 : 1, orderTheirs = mineFirst ? 1 : 0;
-    var insertions = [], ranges = [];
-    other.forEach(function (e, i) { if (e[2]) insertions.push([e[0], orderTheirs, i, e[2]]); if (e[1] > e[0]) ranges.push([e[0], e[1]]); });
-    ours.forEach(function (e, i) { if (e[2]) insertions.push([e[0], orderMine, i, e[2]]); if (e[1] > e[0]) ranges.push([e[0], e[1]]); });
-    insertions.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1] || a[2] - b[2]; });
+    var mineInserts = {}, theirInserts = {}, insertions = [], ranges = [];
+    ours.forEach(function (e) { if (e[2]) mineInserts[e[0]] = e[2]; if (e[1] > e[0]) ranges.push([e[0], e[1]]); });
+    other.forEach(function (e) { if (e[2]) theirInserts[e[0]] = e[2]; if (e[1] > e[0]) ranges.push([e[0], e[1]]); });
+    Object.keys(mineInserts).forEach(function (key) {
+      var spot = Number(key), text = mineInserts[key], there = theirInserts[key];
+      var first = there === undefined || mineGoesFirst(base, spot, text, there, mineFirst, mineAt);
+      insertions.push([spot, first ? 0 : 1, text]);
+      if (there !== undefined) insertions.push([spot, first ? 1 : 0, there]);
+    });
+    Object.keys(theirInserts).forEach(function (key) {
+      if (!(key in mineInserts)) insertions.push([Number(key), 0, theirInserts[key]]);
+    });
+    insertions.sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
     var deleted = union(ranges);
     var cutSet = {}; cutSet[0] = true; cutSet[base.length] = true;
     insertions.forEach(function (x) { cutSet[x[0]] = true; });
@@ -89,14 +128,21 @@
         previous = cut;
       }
       while (atInsert < insertions.length && insertions[atInsert][0] === cut) {
-        out.push(insertions[atInsert][3]);
+        out.push(insertions[atInsert][2]);
         atInsert++;
       }
     });
     return out.join("");
   }
 
-  // ---- replicas: drafting/liveclient.py -----------------------------------------------------
+  // Where my typing spots go when the text changes: like a caret (mapCaret).
+  function followTyping(before, after, spots) {
+    if (!spots.length) return spots;
+    var diffs = charDiff(before, after);
+    return spots.map(function (at) { return mapCaret(diffs, at); });
+  }
+
+  // ---- replicas: drafting/text/replica.py -----------------------------------------------------
 
   function Replica(el, paragraphId, lang, text, version) {
     this.el = el;
@@ -108,6 +154,7 @@
     this.inflight = null;
     this.buffered = null;
     this.held = null;
+    this.typingAt = []; // where in shadow my last insertions end (rebase's mineAt)
     this.timer = null;
     this.token = 0;
     this.marks = [];
@@ -136,7 +183,9 @@
     this.lost = false;
     if (!sent) return;
     if (!ack.error) {
-      this.local = rebase(sent.sent, this.local, ack.text, true);
+      var typingAt = insertionEnds(sent.shadow, sent.sent);
+      this.local = rebase(sent.sent, this.local, ack.text, true, typingAt);
+      this.typingAt = followTyping(sent.sent, ack.text, typingAt);
       this.shadow = ack.text;
       this.version = ack.version;
     } else if (ack.current) {
@@ -159,7 +208,8 @@
       return false;
     }
     if (version <= this.version) return false;
-    this.local = rebase(this.shadow, this.local, text, true);
+    this.local = rebase(this.shadow, this.local, text, true, this.typingAt);
+    this.typingAt = followTyping(this.shadow, text, this.typingAt);
     this.shadow = text;
     this.version = version;
     return true;
@@ -435,6 +485,7 @@
       if (r.token !== token || r.inflight !== edit) return; // superseded by a resend
       var before = r.local;
       r.acknowledged(ack || { error: "no answer" });
+      if (ack && !ack.error) updateBadges(r.paragraphId, ack);
       changeLocal(r, before, null);
       before = r.local;
       var waited = r.drain();
@@ -527,7 +578,7 @@
     setState(snapshot.state);
     var unknown = false;
     snapshot.paragraphs.forEach(function (p) {
-      setStatus(p.id, p.status);
+      updateBadges(p.id, p);
       Object.keys(p.text).forEach(function (lang) {
         var el = document.querySelector("#p-" + p.id + " .ptext[data-lang='" + lang + "']");
         if (!el) { unknown = true; return; }
@@ -578,7 +629,7 @@
     var meta = { code: u.author, name: u.author_name || u.author };
     if (r.remote(u.version, u.text, meta)) changeLocal(r, before, meta);
     if (window.LiveAnnouncer) window.LiveAnnouncer.textChanged(meta.name + " (" + (meta.code || "") + ")", numberOf(u.paragraph_id));
-    if (u.status) setStatus(u.paragraph_id, u.status);
+    updateBadges(u.paragraph_id, u);
     render(r);
   });
 
@@ -648,6 +699,49 @@
       badge.className = "badge status status-" + status;
       badge.textContent = statusName(status);
     }
+  }
+
+  // ---- badges beside a paragraph, as every change of it reports them ---------------------
+  // (drafting/services/paragraphs.badges: status, translation_pending, brackets per language)
+
+  function updateBadges(paragraphId, info) {
+    if (info.status) setStatus(paragraphId, info.status);
+    var meta = articleOf(paragraphId) && articleOf(paragraphId).querySelector(".pmeta");
+    if (!meta) return;
+    if (info.translation_pending) {
+      replaceBadges(meta, "translation", info.translation_pending.map(function (lang) {
+        return badge("badge warn", "translation", lang, msg("translation-pending") + " (" + lang.toUpperCase() + ")");
+      }));
+    }
+    if (info.brackets) {
+      replaceBadges(meta, "bracket", Object.keys(info.brackets).sort().map(function (lang) {
+        var found = info.brackets[lang];
+        var code = "bracket_" + found.kind + (found.before ? "_before" : "");
+        return badge("badge bracket-marker", "bracket", lang, msg(code, found.word) + " (" + lang.toUpperCase() + ")");
+      }));
+    }
+  }
+
+  function badge(className, kind, lang, text) {
+    var span = document.createElement("span");
+    span.className = className;
+    span.setAttribute("data-badge", kind);
+    span.setAttribute("data-lang", lang);
+    span.textContent = text;
+    return span;
+  }
+
+  // Swap the badges of one kind for fresh ones, where the old ones were (after the status).
+  function replaceBadges(meta, kind, fresh) {
+    var old = meta.querySelectorAll("[data-badge='" + kind + "']");
+    var anchor = old.length ? old[old.length - 1].nextSibling : afterBadges(meta);
+    old.forEach(function (el) { el.remove(); });
+    fresh.forEach(function (el) { meta.insertBefore(el, anchor); });
+  }
+
+  function afterBadges(meta) {
+    var badges = meta.querySelectorAll(".badge.status, [data-badge]");
+    return badges.length ? badges[badges.length - 1].nextSibling : meta.firstChild;
   }
 
   function notice(text, kind) {
@@ -747,6 +841,7 @@
   window.Drafting.editor = {
     socket: socket,
     rebase: rebase,
+    insertionEnds: insertionEnds,
     mapCaret: mapCaret,
     replica: function (paragraphId, lang) { return replicas[keyOf(paragraphId, lang)] || null; },
     render: function (paragraphId, lang) { var r = replicas[keyOf(paragraphId, lang)]; if (r) render(r); },
