@@ -233,7 +233,7 @@ def badges(paragraph: Paragraph) -> dict:
     found = {lang: problem(v.text) for lang, v in texts.items()}
     return {
         "status": paragraph.status.value,
-        "translation_pending": pending_translations(paragraph.document.languages, texts),
+        "translation_pending": pending_in(paragraph.document.languages, texts),
         "brackets": {lang: p.as_json() for lang, p in found.items() if p is not None},
     }
 
