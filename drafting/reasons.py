@@ -95,6 +95,10 @@ MESSAGES: dict[str, Message] = {
     ),
     "import_staff_only": Message(N_("only the secretariat and the PPT import documents")),
     "withdraw_own_only": Message(N_("only the proposing delegation may withdraw its amendment")),
+    "head_of_delegation_only": Message(
+        N_("only the head of the delegation that agreed ad referendum may confirm it")
+    ),
+    "round_not_open": Message(N_("reminders go out only while the round is open")),
     # when
     "document_adopted": Message(N_("the document is adopted and can no longer change")),
     "adopted": Message(N_("the document is adopted")),

@@ -19,6 +19,7 @@ from drafting.api import (  # noqa: E402,F401  (routes)
     notifications,
     paragraphs,
     processes,
+    rounds,
     session,
     tags,
     workflow,

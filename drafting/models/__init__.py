@@ -4,6 +4,7 @@ from drafting.models.amendments import Amendment, AmendmentText, CoSponsor
 from drafting.models.audit import AuditEntry
 from drafting.models.base import FrozenDocument, ImmutableRow, utcnow
 from drafting.models.discussion import Comment, Reservation
+from drafting.models.negotiation import AdReferendum, RoundOpening
 from drafting.models.notifications import MailDelivery, Notification, NotificationSetting
 from drafting.models.people import Delegation, LoginSession, Membership, Process, User
 from drafting.models.tags import ParagraphTag, Tag
@@ -18,6 +19,7 @@ from drafting.models.text import (
 )
 
 __all__ = [
+    "AdReferendum",
     "Amendment",
     "AmendmentText",
     "AuditEntry",
@@ -40,6 +42,7 @@ __all__ = [
     "Revision",
     "RevisionParagraph",
     "RevisionVersion",
+    "RoundOpening",
     "Tag",
     "User",
     "Version",

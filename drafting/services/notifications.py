@@ -203,7 +203,7 @@ def unsubscribe(token: str) -> tuple[User, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _members(process_id: int, roles: Iterable[Role] | None = None) -> list[User]:
+def members_of(process_id: int, roles: Iterable[Role] | None = None) -> list[User]:
     query = (
         select(User)
         .join(Membership, Membership.user_id == User.id)
@@ -318,7 +318,7 @@ def workflow_step(document: Document, user: User | None, trigger: str, reason: s
         )
     if event == "adopted":
         params["sha256"] = document.sha256
-    notify(event, document, _members(document.process_id), params, actor=user)
+    notify(event, document, members_of(document.process_id), params, actor=user)
 
 
 def amendment_filed(document: Document, amendment: Amendment) -> None:
@@ -326,7 +326,7 @@ def amendment_filed(document: Document, amendment: Amendment) -> None:
     notify(
         "amendment_filed",
         document,
-        _members(document.process_id, STAFF),
+        members_of(document.process_id, STAFF),
         {
             "delegation": amendment.delegation.code,
             "kind": amendment.kind.value,
@@ -340,7 +340,7 @@ def amendment_filed(document: Document, amendment: Amendment) -> None:
 def amendment_decided(document: Document, amendment: Amendment, user: User) -> None:
     """Tell the proposing and co-sponsoring delegations how their amendment was decided."""
     delegations = {amendment.delegation_id} | {c.delegation_id for c in amendment.co_sponsors}
-    recipients = [u for u in _members(document.process_id) if u.delegation_id in delegations]
+    recipients = [u for u in members_of(document.process_id) if u.delegation_id in delegations]
     notify(
         "amendment_decided",
         document,
@@ -518,7 +518,7 @@ def _remind(deadline: Deadline, column: str) -> None:
     # Member delegations that negotiate; the PPT chairs the round it opened.
     recipients = [
         u
-        for u in _members(document.process_id, (Role.DELEGATE, Role.COMMITTEE))
+        for u in members_of(document.process_id, (Role.DELEGATE, Role.COMMITTEE))
         if u.delegation.kind == DelegationKind.MEMBER_STATE and u.delegation_id not in acted
     ]
     notify(

@@ -20,6 +20,7 @@ from drafting.web import (  # noqa: E402,F401  (routes)
     paragraphs,
     passwords,
     processes,
+    rounds,
     session,
     tags,
     workflow,

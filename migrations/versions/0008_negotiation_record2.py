@@ -1,0 +1,85 @@
+"""negotiation record: first opening of the text per delegation and round, agreements ad
+referendum with an expiry
+
+Revision ID: 0008_negotiation_record2
+Revises: 0007_notifications
+Create Date: 2026-12-02 03:10:00.000000
+
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+import drafting.models.base
+
+
+# revision identifiers, used by Alembic.
+revision = "0008_negotiation_record2"
+down_revision = "0007_notifications"
+branch_labels = None
+depends_on = None
+
+
+def _time(name, **kwargs):
+    return sa.Column(name, drafting.models.base.UTCDateTime(), **kwargs)
+
+
+def upgrade():
+    op.create_table(
+        "round_opening",
+        sa.Column("deadline_id", sa.Integer(), nullable=False),
+        sa.Column("delegation_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=True),
+        _time("opened_at", nullable=False),
+        sa.ForeignKeyConstraint(
+            ["deadline_id"], ["deadline.id"], name=op.f("fk_round_opening_deadline_id_deadline")
+        ),
+        sa.ForeignKeyConstraint(
+            ["delegation_id"],
+            ["delegation.id"],
+            name=op.f("fk_round_opening_delegation_id_delegation"),
+        ),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_round_opening_user_id_user")),
+        sa.PrimaryKeyConstraint("deadline_id", "delegation_id", name=op.f("pk_round_opening")),
+    )
+    op.create_table(
+        "ad_referendum",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=False),
+        sa.Column("paragraph_id", sa.Integer(), nullable=False),
+        sa.Column("delegation_id", sa.Integer(), nullable=False),
+        _time("until", nullable=False),
+        sa.Column("utc_offset", sa.String(length=6), nullable=False),
+        _time("created_at", nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        _time("settled_at", nullable=True),
+        sa.Column("outcome", sa.String(length=20), nullable=True),
+        sa.Column("settled_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["document.id"], name=op.f("fk_ad_referendum_document_id_document")
+        ),
+        sa.ForeignKeyConstraint(
+            ["paragraph_id"], ["paragraph.id"], name=op.f("fk_ad_referendum_paragraph_id_paragraph")
+        ),
+        sa.ForeignKeyConstraint(
+            ["delegation_id"],
+            ["delegation.id"],
+            name=op.f("fk_ad_referendum_delegation_id_delegation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["created_by_id"], ["user.id"], name=op.f("fk_ad_referendum_created_by_id_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["settled_by_id"], ["user.id"], name=op.f("fk_ad_referendum_settled_by_id_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ad_referendum")),
+    )
+    for column in ("document_id", "paragraph_id", "until", "settled_at"):
+        op.create_index(op.f(f"ix_ad_referendum_{column}"), "ad_referendum", [column])
+
+
+def downgrade():
+    for column in ("document_id", "paragraph_id", "until", "settled_at"):
+        op.drop_index(op.f(f"ix_ad_referendum_{column}"), table_name="ad_referendum")
+    op.drop_table("ad_referendum")
+    op.drop_table("round_opening")
