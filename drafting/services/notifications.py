@@ -58,6 +58,7 @@ EVENTS = (
     "amendment_filed",
     "amendment_decided",
     "comment_reply",
+    "ad_ref_expired",
 )
 MAIL_MODES = ("immediate", "digest", "off")
 # What a person gets by mail unless they chose otherwise: every step they must act on.
@@ -71,6 +72,7 @@ DEFAULTS = {
     "amendment_filed": "off",
     "amendment_decided": "immediate",
     "comment_reply": "off",
+    "ad_ref_expired": "immediate",
 }
 EVENT_LABELS = {
     "round_opened": _l("A round opens"),
@@ -82,6 +84,7 @@ EVENT_LABELS = {
     "amendment_filed": _l("An amendment is filed (committee, PPT, secretariat)"),
     "amendment_decided": _l("Your delegation's amendment is decided"),
     "comment_reply": _l("Someone replies to your comment"),
+    "ad_ref_expired": _l("An agreement ad referendum expires unconfirmed (PPT)"),
 }
 WORKFLOW_EVENTS = {
     "open_round": "round_opened",
@@ -621,6 +624,15 @@ def describe(notification: Notification, zone: str) -> str:
             name=p.get("name", ""),
             delegation=p.get("delegation", ""),
             excerpt=p.get("excerpt", ""),
+        )
+    if event == "ad_ref_expired":
+        return _(
+            "%(document)s: %(delegation)s did not confirm its agreement ad referendum to "
+            "paragraph %(paragraph)s by %(deadline)s; the paragraph is open again.",
+            document=p["document"],
+            delegation=p.get("delegation", ""),
+            paragraph=p.get("paragraph", ""),
+            deadline=time_in(p.get("until"), zone),
         )
     return p["document"]
 
