@@ -147,7 +147,7 @@ BODIES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "api.paragraph_status": (
         "/api/documents/{id}/paragraphs/{paragraph}/status",
-        {"status": "agreed_ad_ref"},
+        {"status": "agreed_ad_ref", "delegation": "MX", "until": DEADLINE},
     ),
     "api.take_transition": (
         "/api/documents/{id}/transitions/{name}",
@@ -198,7 +198,14 @@ BODIES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
 }
 # the id in the path says it all
-NO_BODY = {"api.co_sponsor", "api.withdraw", "api.logout", "api.read_notification"}
+NO_BODY = {
+    "api.co_sponsor",
+    "api.withdraw",
+    "api.logout",
+    "api.read_notification",
+    "api.confirm_ad_ref",
+    "api.remind_silent",
+}
 UPLOADS = {"api.import_document", "api.import_amendments", "api.import_translation"}  # multipart
 
 

@@ -12,6 +12,7 @@ from drafting.handlers import (
     chosen_indexes,
     document_for,
     download,
+    flag,
     previewing,
     uploaded_file,
     viewer,
@@ -37,6 +38,7 @@ def export(document_id: int):
         lang=_query("lang"),
         from_label=_query("from"),
         to_label=_query("to"),
+        lines=flag(request.args.get("lines")),
     )
     return download(exported.data, exported.content_type, exported.filename)
 

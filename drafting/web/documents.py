@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -73,4 +73,5 @@ def document(document_id: int):
         page=page,
         kept=kept_form(document.id),
         time_zones=time_zones(),
+        lines=request.args.get("lines") == "1",
     )

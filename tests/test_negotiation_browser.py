@@ -1,0 +1,148 @@
+"""The negotiation record in Chromium against a real server: the PPT marks a paragraph agreed
+ad referendum with a date and the delegation's head confirms it on the paragraph panel; the
+text shows numbered lines on request; the round dashboard shows who opened the text and who
+filed, and reminds the silent ones. Pages are looked at in English and Spanish, at 1280 and
+390 px, with no sideways scrolling."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from support.browser import launch_options, skip_without_chromium
+
+skip_without_chromium()
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+pytestmark = pytest.mark.browser
+MEXICO, PANAMA, TS = "mexico@demo.test", "panama@demo.test", "secretariat@demo.test"
+SHOTS = os.environ.get("SCREENSHOTS")  # a folder: save what each page looks like there
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(**launch_options())
+        yield chromium
+        chromium.close()
+
+
+def log_in(browser, url: str, email: str, width: int = 1280):
+    page = browser.new_context(viewport={"width": width, "height": 900}).new_page()
+    page.goto(f"{url}/login")
+    page.fill("#email", email)
+    page.fill("#password", "demo-password")
+    page.press("#password", "Enter")
+    page.wait_for_url(f"{url}/")
+    return page
+
+
+def no_sideways_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def look(browser, url: str, email: str, path: str, name: str) -> None:
+    """The page at both widths in both languages: nothing runs off a phone's screen."""
+    for width in (1280, 390):
+        page = log_in(browser, url, email, width)
+        for lang in ("en", "es"):
+            joiner = "&" if "?" in path else "?"
+            page.goto(f"{url}{path}{joiner}lang={lang}")
+            assert no_sideways_scroll(page), (path, width, lang)
+            if SHOTS:
+                Path(SHOTS).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=f"{SHOTS}/{name}-{lang}-{width}.png", full_page=width == 390)
+        page.context.close()
+
+
+def paragraph_id(server, number: str) -> int:
+    return next(p["id"] for p in server.document()["paragraphs"] if p["number"] == number)
+
+
+def test_ad_referendum_marked_and_confirmed_on_the_panel(live_server, browser):
+    server = live_server
+    staff = server.session(TS)
+    mexico = next(
+        p
+        for p in staff.get(f"{server.url}/api/processes/1/participants").json()
+        if p["email"] == MEXICO
+    )
+    response = staff.patch(
+        f"{server.url}/api/processes/1/participants/{mexico['user_id']}", json={"head": True}
+    )
+    assert response.status_code == 200, response.text
+    pid = paragraph_id(server, "8.a")
+
+    chair = log_in(browser, server.url, PANAMA)
+    chair.goto(f"{server.url}/documents/{server.document_id}")
+    article = chair.locator(f"#p-{pid}")
+    article.locator(".ad-ref-editor summary").click()
+    article.locator("select[name=delegation]").select_option("MX")
+    until = (datetime.now(UTC) + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
+    article.locator("input[name=until]").fill(until)
+    article.get_by_role("button", name="Mark agreed ad referendum").click()
+    expect(chair.locator(".flash, .flashes").first).to_contain_text("agreed ad referendum")
+    expect(chair.locator(f"#p-{pid} .ad-ref")).to_contain_text("MX agreed ad referendum until")
+    expect(chair.locator(f"#p-{pid} [data-confirm-ad-ref]")).to_have_count(0)  # not the head
+    chair.context.close()
+
+    look(browser, server.url, MEXICO, f"/documents/{server.document_id}", "document-ad-ref")
+    head = log_in(browser, server.url, MEXICO)
+    head.goto(f"{server.url}/documents/{server.document_id}")
+    head.locator(f"#p-{pid} [data-confirm-ad-ref]").click()
+    expect(head.locator(".flash, .flashes").first).to_contain_text("Agreement confirmed")
+    expect(head.locator(f"#p-{pid} .ad-ref")).to_have_count(0)
+    assert next(p for p in server.document()["paragraphs"] if p["id"] == pid)["status"] == "agreed"
+    head.context.close()
+
+
+def test_line_numbers_on_the_page_and_in_print(live_server, browser):
+    server = live_server
+    page = log_in(browser, server.url, MEXICO)
+    page.goto(f"{server.url}/documents/{server.document_id}")
+    expect(page.locator(".plines")).to_have_count(0)
+    page.locator("#line-toggle").click()
+    expect(page.locator("#line-toggle")).to_have_attribute("aria-pressed", "true")
+    first = page.locator(".plines.lang-en .line").first
+    expect(first).to_be_visible()
+    expect(first).to_have_attribute("data-line", "1")
+    page.goto(f"{server.url}/documents/{server.document_id}/print")
+    page.get_by_label("Line numbers").check()
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator(".printable.numbered .line").first).to_have_attribute("data-line", "1")
+    page.context.close()
+    look(browser, server.url, MEXICO, f"/documents/{server.document_id}?lines=1", "lines")
+    look(browser, server.url, MEXICO, f"/documents/{server.document_id}/print?lines=1", "print")
+
+
+def test_the_round_dashboard_and_the_reminder(live_server, browser):
+    server = live_server
+    due = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0).isoformat()
+    response = server.session(PANAMA).post(
+        f"{server.url}/api/documents/{server.document_id}/transitions/open_round",
+        json={"deadline": due},
+    )
+    assert response.status_code == 200, response.text
+    reader = log_in(browser, server.url, MEXICO)
+    reader.goto(f"{server.url}/documents/{server.document_id}")  # opens the text in the round
+    expect(reader.locator("nav a", has_text="Rounds")).to_have_count(0)  # not for delegates
+    reader.context.close()
+
+    page = log_in(browser, server.url, TS)
+    page.goto(f"{server.url}/documents/{server.document_id}")
+    page.locator("nav a", has_text="Rounds").click()
+    expect(page.locator("#round-title")).to_have_text("Round 1")
+    row = page.locator("#round-table tr[data-delegation=MX]")
+    expect(row).not_to_contain_text("not opened")
+    expect(page.locator("#round-table tr[data-delegation=GT]")).to_contain_text("not opened")
+    expect(page.locator("#round-table tr[data-delegation=GT]")).to_contain_text("silent")
+    with page.expect_download() as download:
+        page.locator("#round-csv").click()
+    assert "delegation,name,opened" in Path(download.value.path()).read_text()
+    page.locator("#remind-silent").click()
+    expect(page.locator(".flash, .flashes").first).to_contain_text("Reminder sent to")
+    page.context.close()
+    look(browser, server.url, TS, f"/documents/{server.document_id}/rounds/1", "rounds")
