@@ -102,6 +102,7 @@ AUDIT_ACTIONS = {
     "silent_reminded": _l("silent delegations reminded"),
     "ad_ref_confirmed": _l("ad referendum agreement confirmed"),
     "ad_ref_expired": _l("ad referendum agreement expired"),
+    "signed_off": _l("signed off by the head of delegation"),
 }
 
 

@@ -98,6 +98,9 @@ MESSAGES: dict[str, Message] = {
     "head_of_delegation_only": Message(
         N_("only the head of the delegation that agreed ad referendum may confirm it")
     ),
+    "head_signs_off_only": Message(
+        N_("only the head of the delegation signs off its members' filings")
+    ),
     "round_not_open": Message(N_("reminders go out only while the round is open")),
     # when
     "document_adopted": Message(N_("the document is adopted and can no longer change")),

@@ -205,6 +205,7 @@ NO_BODY = {
     "api.read_notification",
     "api.confirm_ad_ref",
     "api.remind_silent",
+    "api.sign_off",
 }
 UPLOADS = {"api.import_document", "api.import_amendments", "api.import_translation"}  # multipart
 

@@ -44,8 +44,9 @@ def no_sideways_scroll(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def look(browser, url: str, email: str, path: str, name: str) -> None:
-    """The page at both widths in both languages: nothing runs off a phone's screen."""
+def look(browser, url: str, email: str, path: str, name: str, focus: str | None = None) -> None:
+    """The page at both widths in both languages: nothing runs off a phone's screen. With
+    SCREENSHOTS set, saves the page (or the part of it `focus` selects)."""
     for width in (1280, 390):
         page = log_in(browser, url, email, width)
         for lang in ("en", "es"):
@@ -54,7 +55,11 @@ def look(browser, url: str, email: str, path: str, name: str) -> None:
             assert no_sideways_scroll(page), (path, width, lang)
             if SHOTS:
                 Path(SHOTS).mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=f"{SHOTS}/{name}-{lang}-{width}.png", full_page=width == 390)
+                shot = f"{SHOTS}/{name}-{lang}-{width}.png"
+                if focus:
+                    page.locator(focus).first.screenshot(path=shot)
+                else:
+                    page.screenshot(path=shot, full_page=width == 390)
         page.context.close()
 
 
@@ -75,7 +80,6 @@ def test_ad_referendum_marked_and_confirmed_on_the_panel(live_server, browser):
     )
     assert response.status_code == 200, response.text
     pid = paragraph_id(server, "8.a")
-
     chair = log_in(browser, server.url, PANAMA)
     chair.goto(f"{server.url}/documents/{server.document_id}")
     article = chair.locator(f"#p-{pid}")
@@ -89,7 +93,7 @@ def test_ad_referendum_marked_and_confirmed_on_the_panel(live_server, browser):
     expect(chair.locator(f"#p-{pid} [data-confirm-ad-ref]")).to_have_count(0)  # not the head
     chair.context.close()
 
-    look(browser, server.url, MEXICO, f"/documents/{server.document_id}", "document-ad-ref")
+    look(browser, server.url, MEXICO, f"/documents/{server.document_id}", "ad-ref", f"#p-{pid}")
     head = log_in(browser, server.url, MEXICO)
     head.goto(f"{server.url}/documents/{server.document_id}")
     head.locator(f"#p-{pid} [data-confirm-ad-ref]").click()
@@ -114,8 +118,10 @@ def test_line_numbers_on_the_page_and_in_print(live_server, browser):
     page.get_by_role("button", name="Show").click()
     expect(page.locator(".printable.numbered .line").first).to_have_attribute("data-line", "1")
     page.context.close()
-    look(browser, server.url, MEXICO, f"/documents/{server.document_id}?lines=1", "lines")
-    look(browser, server.url, MEXICO, f"/documents/{server.document_id}/print?lines=1", "print")
+    pid = paragraph_id(server, "8.a")
+    document = f"/documents/{server.document_id}"
+    look(browser, server.url, MEXICO, f"{document}?lines=1", "lines", f"#p-{pid}")
+    look(browser, server.url, MEXICO, f"{document}/print?lines=1", "print", f"#p-{pid}")
 
 
 def test_the_round_dashboard_and_the_reminder(live_server, browser):

@@ -21,6 +21,7 @@ from drafting.api import (  # noqa: E402,F401  (routes)
     processes,
     rounds,
     session,
+    signoffs,
     tags,
     workflow,
 )

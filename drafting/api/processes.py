@@ -44,6 +44,7 @@ def process_json(process: Process) -> dict:
         "languages": process.languages,
         "timezone": process.timezone,
         "public_record": process.public_record,
+        "head_signoff": process.head_signoff,
         "archived": process.archived_at is not None,
     }
 

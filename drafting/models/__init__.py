@@ -4,7 +4,7 @@ from drafting.models.amendments import Amendment, AmendmentText, CoSponsor
 from drafting.models.audit import AuditEntry
 from drafting.models.base import FrozenDocument, ImmutableRow, utcnow
 from drafting.models.discussion import Comment, Reservation
-from drafting.models.negotiation import AdReferendum, RoundOpening
+from drafting.models.negotiation import AdReferendum, PendingFiling, RoundOpening
 from drafting.models.notifications import MailDelivery, Notification, NotificationSetting
 from drafting.models.people import Delegation, LoginSession, Membership, Process, User
 from drafting.models.tags import ParagraphTag, Tag
@@ -37,6 +37,7 @@ __all__ = [
     "NotificationSetting",
     "Paragraph",
     "ParagraphTag",
+    "PendingFiling",
     "Process",
     "Reservation",
     "Revision",

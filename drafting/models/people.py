@@ -109,6 +109,8 @@ class Process(db.Model):
     # What the public sees of an adopted document: "text" (the text, its SHA-256 and the
     # reservations) or "full" (the whole record, never e-mails).
     public_record: Mapped[str] = mapped_column(String(10), default="text")
+    # Filings by a delegation's members count once its head signs them off (issue 20, 3).
+    head_signoff: Mapped[bool] = mapped_column(default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -69,6 +69,11 @@ def _settings(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         if record not in PUBLIC_RECORDS:
             raise BadInput('public_record must be "text" or "full"')
         found["public_record"] = record
+    if "head_signoff" in data or creating:
+        signoff = data.get("head_signoff", False)
+        if not isinstance(signoff, bool):
+            raise BadInput("head_signoff must be true or false")
+        found["head_signoff"] = signoff
     if "archived" in data:
         if not isinstance(data["archived"], bool):
             raise BadInput("archived must be true or false")

@@ -22,6 +22,7 @@ from drafting.web import (  # noqa: E402,F401  (routes)
     processes,
     rounds,
     session,
+    signoffs,
     tags,
     workflow,
 )

@@ -32,12 +32,13 @@ from drafting.handlers import (
 )
 from drafting.models import Amendment, Document
 from drafting.policy import Action, can, require
-from drafting.services import amendments, discussion, merging
+from drafting.services import amendments, discussion, merging, signoff
 from drafting.services.documents import ParagraphView, tree
 from drafting.services.errors import BadInput, Conflict, ServiceError
 from drafting.text import textdiff
 from drafting.web import bp
 from drafting.web.pages import delegation_colours, panels
+from drafting.web.signoffs import held_message
 
 # --------------------------------------------------------------------------------------------
 # What the document page's partials need, computed once per request
@@ -239,6 +240,11 @@ def file_amendment(document_id: int):
         data["lang"] = next(iter(texts), data["lang"])
     try:
         require(viewer(), Action.PROPOSE_AMENDMENT, document)
+        if signoff.required(current_user, document):
+            signoff.hold(document, current_user, "amendment", data)
+            db.session.commit()
+            flash(held_message(), "ok")
+            return back_to(document.id, f"p-{data['paragraph_id']}")
         proposal = amendments.parse_proposal(document, data)
         amendment = amendments.file(document, current_user, proposal)
         db.session.commit()

@@ -12,7 +12,16 @@ from sqlalchemy import select
 
 from drafting import clock, gcm, labels, localtime
 from drafting.extensions import db
-from drafting.models import AdReferendum, Deadline, Delegation, Document, Membership, Tag, User
+from drafting.models import (
+    AdReferendum,
+    Deadline,
+    Delegation,
+    Document,
+    Membership,
+    PendingFiling,
+    Tag,
+    User,
+)
 from drafting.models.people import Role
 from drafting.policy import Action, can, can_see_record, role_in, runs_a_process
 from drafting.reasons import render
@@ -22,6 +31,7 @@ from drafting.services import (
     discussion,
     notifications,
     rounds,
+    signoff,
     tags,
     workflow,
 )
@@ -174,6 +184,7 @@ class DocumentPage:
     ad_refs: dict[int, list[AdReferendum]] = field(default_factory=dict)
     head_of: int | None = None  # the delegation the viewer heads, if any
     member_codes: list[str] = field(default_factory=list)
+    awaiting_signoff: list[PendingFiling] = field(default_factory=list)
 
 
 def document_page(document: Document, user: User | None) -> DocumentPage:
@@ -204,6 +215,7 @@ def document_page(document: Document, user: User | None) -> DocumentPage:
         ad_refs=ad_referendum.open_in(document),
         head_of=head_of(user, document),
         member_codes=[d.code for d in rounds.member_delegations(document.process_id)],
+        awaiting_signoff=signoff.awaiting(document, user),
     )
 
 

@@ -44,6 +44,7 @@ def _settings_form() -> dict[str, Any]:
         "languages": [lang for lang in form.getlist("languages") if lang]
         or [s.strip() for s in form.get("other_languages", "").split(",") if s.strip()],
         "public_record": form.get("public_record", "text"),
+        "head_signoff": form.get("head_signoff") == "1",
     }
 
 
@@ -121,6 +122,7 @@ def _values(process: Process) -> dict[str, Any]:
         "timezone": process.timezone,
         "languages": process.languages,
         "public_record": process.public_record,
+        "head_signoff": process.head_signoff,
     }
 
 

@@ -1,5 +1,5 @@
 """negotiation record: first opening of the text per delegation and round, agreements ad
-referendum with an expiry
+referendum with an expiry, filings awaiting their head of delegation's sign-off
 
 Revision ID: 0008_negotiation_record2
 Revises: 0007_notifications
@@ -25,6 +25,10 @@ def _time(name, **kwargs):
 
 
 def upgrade():
+    op.add_column(
+        "process",
+        sa.Column("head_signoff", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.create_table(
         "round_opening",
         sa.Column("deadline_id", sa.Integer(), nullable=False),
@@ -76,10 +80,42 @@ def upgrade():
     )
     for column in ("document_id", "paragraph_id", "until", "settled_at"):
         op.create_index(op.f(f"ix_ad_referendum_{column}"), "ad_referendum", [column])
+    op.create_table(
+        "pending_filing",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("document_id", sa.Integer(), nullable=False),
+        sa.Column("delegation_id", sa.Integer(), nullable=False),
+        sa.Column("filed_by_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        _time("created_at", nullable=False),
+        _time("signed_at", nullable=True),
+        sa.Column("signed_by_id", sa.Integer(), nullable=True),
+        sa.Column("result_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["document_id"], ["document.id"], name=op.f("fk_pending_filing_document_id_document")
+        ),
+        sa.ForeignKeyConstraint(
+            ["delegation_id"],
+            ["delegation.id"],
+            name=op.f("fk_pending_filing_delegation_id_delegation"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["filed_by_id"], ["user.id"], name=op.f("fk_pending_filing_filed_by_id_user")
+        ),
+        sa.ForeignKeyConstraint(
+            ["signed_by_id"], ["user.id"], name=op.f("fk_pending_filing_signed_by_id_user")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_pending_filing")),
+    )
+    op.create_index(op.f("ix_pending_filing_document_id"), "pending_filing", ["document_id"])
 
 
 def downgrade():
+    op.drop_index(op.f("ix_pending_filing_document_id"), table_name="pending_filing")
     for column in ("document_id", "paragraph_id", "until", "settled_at"):
         op.drop_index(op.f(f"ix_ad_referendum_{column}"), table_name="ad_referendum")
     op.drop_table("ad_referendum")
     op.drop_table("round_opening")
+    op.drop_table("pending_filing")
+    op.drop_column("process", "head_signoff")
