@@ -152,3 +152,61 @@ def test_the_round_dashboard_and_the_reminder(live_server, browser):
     expect(page.locator(".flash, .flashes").first).to_contain_text("Reminder sent to")
     page.context.close()
     look(browser, server.url, TS, f"/documents/{server.document_id}/rounds/1", "rounds")
+
+
+def set_password(server, email: str) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": server.database_url}
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "wsgi", "set-password", email,
+         "--password", "demo-password"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_head_signs_off_a_members_amendment(live_server, browser):
+    server = live_server
+    desk = log_in(browser, server.url, TS)
+    desk.goto(f"{server.url}/processes/1/edit")
+    desk.locator("#head_signoff").check()
+    desk.get_by_role("button", name="Save").click()
+    expect(desk.locator(".flash").first).to_contain_text("The process is saved")
+    desk.context.close()
+    look(browser, server.url, TS, "/processes/1/edit", "process-form", "form")
+
+    member = "mexico2@demo.test"
+    response = server.session(TS).post(
+        f"{server.url}/api/processes/1/participants",
+        json={"email": member, "name": "Second Mexican delegate", "delegation": "MX",
+              "role": "delegate"},
+    )  # fmt: skip
+    assert response.status_code == 201, response.text
+    set_password(server, member)
+
+    pid = paragraph_id(server, "9")
+    page = log_in(browser, server.url, member)
+    page.goto(
+        f"{server.url}/documents/{server.document_id}/amendments/new?paragraph={pid}&kind=modify"
+    )
+    page.locator("textarea[name=text_en]").fill("Take note of the report, with thanks.")
+    page.get_by_role("button", name="File the amendment").click()
+    expect(page.locator(".flash").first).to_contain_text("head of delegation")
+    expect(page.locator("#signoffs")).to_have_count(0)  # the member does not sign off
+    page.context.close()
+
+    look(browser, server.url, MEXICO, f"/documents/{server.document_id}", "signoffs", "#signoffs")
+    head = log_in(browser, server.url, MEXICO)
+    head.goto(f"{server.url}/documents/{server.document_id}")
+    card = head.locator("#signoffs")
+    expect(card).to_contain_text("Take note of the report, with thanks.")
+    card.get_by_role("button", name="Sign off").click()
+    expect(head.locator(".flash").first).to_contain_text("Signed off")
+    expect(head.locator("#signoffs")).to_have_count(0)
+    amendments = (
+        server.session(TS).get(f"{server.url}/api/documents/{server.document_id}/amendments").json()
+    )
+    assert any(a["text"] == "Take note of the report, with thanks." for a in amendments)
+    head.context.close()
