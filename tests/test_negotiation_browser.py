@@ -175,7 +175,7 @@ def test_the_head_signs_off_a_members_amendment(live_server, browser):
     desk.get_by_role("button", name="Save").click()
     expect(desk.locator(".flash").first).to_contain_text("The process is saved")
     desk.context.close()
-    look(browser, server.url, TS, "/processes/1/edit", "process-form", "form")
+    look(browser, server.url, TS, "/processes/1/edit", "process-form", "form:has(#head_signoff)")
 
     member = "mexico2@demo.test"
     response = server.session(TS).post(

@@ -21,6 +21,7 @@ from drafting.database import lock_row
 from drafting.events import publish
 from drafting.extensions import db
 from drafting.models import AdReferendum, Delegation, Document, Paragraph, User
+from drafting.models.base import MAX_ID
 from drafting.models.people import Role
 from drafting.models.text import ParagraphStatus, sealed_final_exists
 from drafting.policy import can_confirm_ad_ref, get_visible
@@ -123,7 +124,7 @@ def _set_status(document: Document, paragraph: Paragraph, new: ParagraphStatus, 
 def confirm(ad_ref_id: int, user: User) -> Paragraph:
     """The head of the delegation confirms: once every agreement given on the paragraph is
     confirmed, the paragraph is agreed."""
-    row = db.session.get(AdReferendum, ad_ref_id) if 0 < ad_ref_id < 2**63 else None
+    row = db.session.get(AdReferendum, ad_ref_id) if 0 < ad_ref_id <= MAX_ID else None
     if row is None:
         raise NotFound("agreement ad referendum not found")
     document = get_visible(user, row.document_id)

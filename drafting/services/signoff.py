@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from drafting import clock
 from drafting.extensions import db
 from drafting.models import Document, Membership, PendingFiling, User
+from drafting.models.base import MAX_ID
 from drafting.models.people import DelegationKind
 from drafting.policy import Action, can_transition, get_visible, require
 from drafting.reasons import Reason
@@ -111,7 +112,7 @@ def as_json(filing: PendingFiling) -> dict[str, Any]:
 
 def sign_off(filing_id: int, head: User) -> PendingFiling:
     """The head signs the filing off: it is filed now, in the filer's name, and audited."""
-    filing = db.session.get(PendingFiling, filing_id) if 0 < filing_id < 2**63 else None
+    filing = db.session.get(PendingFiling, filing_id) if 0 < filing_id <= MAX_ID else None
     if filing is None:
         raise NotFound("filing not found")
     document = get_visible(head, filing.document_id)
