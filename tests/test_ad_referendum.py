@@ -179,3 +179,50 @@ def test_another_status_or_an_edit_supersedes_it(auth, demo, runner):
         row = db.session.get(AdReferendum, ad_ref)
         assert row.outcome == "superseded"
         assert db.session.get(Paragraph, row.paragraph_id).status.value == "agreed"
+
+
+def test_an_expiry_another_process_claimed_is_left_alone(auth, demo):
+    make_head(auth, demo)
+    ad_ref = agree_ad_ref(auth, demo, until=later(hours=1))
+    clock.shift(3600 + 60)
+    with demo.app.app_context():
+        assert ad_referendum.due() == [ad_ref]
+        assert ad_referendum._claim(ad_ref, "expired", None)  # another process got there first
+        db.session.commit()
+        assert ad_referendum.expire_due() == []
+        assert (
+            db.session.scalar(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == "ad_ref_expired")
+            )
+            == 0
+        )
+
+
+def test_an_edit_reopens_the_paragraph_and_supersedes_the_agreement(auth, demo):
+    from support.amendments import edit
+
+    make_head(auth, demo)
+    ad_ref = agree_ad_ref(auth, demo)
+    edit(auth, demo, "elsalvador@demo.test", "8.a", "Decline the proposal, for now.")
+    assert demo.paragraph("8.a")["status"] == "open"
+    with demo.app.app_context():
+        assert db.session.get(AdReferendum, ad_ref).outcome == "superseded"
+    auth.login(MX)
+    assert auth.post(f"/api/ad-ref/{ad_ref}/confirm").status_code == 409
+
+
+def test_adopted_text_is_never_touched(auth, demo, runner):
+    from support.adoption import adopt_demo
+
+    make_head(auth, demo)
+    ad_ref = agree_ad_ref(auth, demo, until=later(days=1))
+    adopt_demo(auth, demo)
+    auth.login(MX)
+    assert auth.post(f"/api/ad-ref/{ad_ref}/confirm").status_code == 409
+    clock.shift(2 * 24 * 3600)
+    runner.invoke(args=["deadlines"])
+    assert demo.paragraph("8.a")["status"] == "agreed_ad_ref"  # frozen as adopted
+    refused = set_status(auth, demo, status="agreed_ad_ref", delegation="MX", until=later(days=1))
+    assert refused.status_code == 409
