@@ -197,13 +197,18 @@ def lock_user_command(email: str, unlock: bool) -> None:
 @click.command("deadlines")
 @with_appcontext
 def deadlines_command() -> None:
-    """Act on every deadline that has passed (for cron; the server does it too)."""
+    """Act on every deadline that has passed, agreements ad referendum expiring included (for
+    cron; the server does it too)."""
+    from drafting.services.ad_referendum import expire_due
     from drafting.services.workflow import run_due
 
     done = run_due()
     for deadline_id, outcome in done:
         click.echo(f"deadline {deadline_id}: {outcome}")
-    if not done:
+    expired = expire_due()
+    for ad_ref_id in expired:
+        click.echo(f"ad referendum {ad_ref_id}: expired")
+    if not done and not expired:
         click.echo("no deadline due")
 
 

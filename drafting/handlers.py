@@ -180,6 +180,17 @@ def back_to_paragraph(document_id: int, paragraph_id: int | None = None) -> str:
     )
 
 
+def flag(value: str | None) -> bool:
+    """A yes/no query argument (`?lines=1`): absent is no; anything but 1/0/true/false a 400."""
+    if value is None or value == "":
+        return False
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    if value.lower() in ("0", "false", "no"):
+        return False
+    raise BadInput(f"{value[:20]!r} is not a yes/no value; use 1 or 0")
+
+
 def optional_string(value: object) -> str | None:
     """A free-text field that may be absent or of another type: only a string counts."""
     return value if isinstance(value, str) else None

@@ -80,6 +80,8 @@ ACTIONS = {
     "file reservation": _l("file reservations"),
     "tag": _l("tag paragraphs"),
     "manage": _l("manage the document"),
+    "view rounds": _l("see the round dashboard"),
+    "remind silent": _l("remind silent delegations"),
 }
 
 # What the audit log records (AuditEntry.action).
@@ -99,6 +101,10 @@ AUDIT_ACTIONS = {
     "silence_unbroken": _l("silence ended unbroken"),
     "presidency_handed_over": _l("presidency handed over"),
     "proposal": _l("proposal"),
+    "silent_reminded": _l("silent delegations reminded"),
+    "ad_ref_confirmed": _l("ad referendum agreement confirmed"),
+    "ad_ref_expired": _l("ad referendum agreement expired"),
+    "signed_off": _l("signed off by the head of delegation"),
 }
 
 

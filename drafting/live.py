@@ -25,7 +25,7 @@ from drafting.events import room_of, user_room
 from drafting.extensions import db, socketio
 from drafting.handlers import login_session_id, viewer
 from drafting.policy import Action, can, get_visible, require
-from drafting.services import paragraphs, presence, sessions
+from drafting.services import paragraphs, presence, rounds, sessions
 from drafting.services.errors import BadInput, ServiceError
 
 
@@ -140,6 +140,8 @@ def join(data: Any = None) -> dict[str, Any]:
         state = presence.snapshot(document)
         state["can_edit"] = can(current_user, Action.EDIT_TEXT, document).allowed
         me = presence.person(current_user)
+        if rounds.record_open(document, viewer()):  # the round dashboard's "opened the text"
+            db.session.commit()
     except ServiceError as error:
         return _refusal(error)
     db.session.rollback()  # read only: release the database before talking to anyone

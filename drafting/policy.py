@@ -46,6 +46,8 @@ class Action(enum.StrEnum):
     TAG = "tag"
     MARK_POSITION = "mark_position"
     MANAGE = "manage"
+    VIEW_ROUNDS = "view_rounds"
+    REMIND_SILENT = "remind_silent"
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ RULES: dict[Action, tuple[set[Role], str]] = {
     # Indicative positions: member-country delegations only (see can()).
     Action.MARK_POSITION: (MEMBERS, "*"),
     Action.MANAGE: (STAFF, "*"),
+    # Who opened the text and who filed in a round: the staff who run it and the committee.
+    Action.VIEW_ROUNDS: ({*STAFF, Role.COMMITTEE}, "any"),
+    Action.REMIND_SILENT: (STAFF, "*"),
 }
 
 
@@ -261,6 +266,22 @@ def can_see_emails(user: User | None, process_id: int) -> bool:
     """E-mail addresses are personal data: only the process's staff (secretariat, PPT), who
     run the participant list, see them; everyone else sees names and delegations."""
     return role_in(user, process_id) in STAFF
+
+
+def can_confirm_ad_ref(user: User | None, document: Document, delegation_id: int) -> Decision:
+    """An agreement given ad referendum is confirmed by the head of that delegation only."""
+    if role_in(user, document.process_id) is None:
+        return deny("not_participant")
+    if document.is_adopted:
+        return deny("document_adopted", forbidden=False)
+    head = db.session.scalar(
+        select(Membership.head).where(
+            Membership.user_id == user.id, Membership.process_id == document.process_id
+        )
+    )
+    if user.delegation_id != delegation_id or not head:
+        return deny("head_of_delegation_only")
+    return ALLOW
 
 
 def can_withdraw(user: User, amendment_delegation_id: int) -> Decision:

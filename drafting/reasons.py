@@ -96,6 +96,13 @@ MESSAGES: dict[str, Message] = {
     "import_staff_only": Message(N_("only the secretariat and the PPT import documents")),
     "withdraw_own_only": Message(N_("only the proposing delegation may withdraw its amendment")),
     "suggestions_off": Message(N_("this process does not take suggestions typed into the text")),
+    "head_of_delegation_only": Message(
+        N_("only the head of the delegation that agreed ad referendum may confirm it")
+    ),
+    "head_signs_off_only": Message(
+        N_("only the head of the delegation signs off its members' filings")
+    ),
+    "round_not_open": Message(N_("reminders go out only while the round is open")),
     # when
     "document_adopted": Message(N_("the document is adopted and can no longer change")),
     "adopted": Message(N_("the document is adopted")),

@@ -24,7 +24,7 @@ log = logging.getLogger("drafting.server")
 def watch_deadlines(app: Flask) -> None:
     """Act on passed deadlines, send due reminders and notification mails, now and then
     every SCHEDULER_INTERVAL seconds."""
-    from drafting.services import deliveries, notifications
+    from drafting.services import ad_referendum, deliveries, notifications
     from drafting.services.workflow import run_due
 
     interval = app.config["SCHEDULER_INTERVAL"]
@@ -32,6 +32,7 @@ def watch_deadlines(app: Flask) -> None:
         try:
             with app.app_context():
                 run_due()
+                ad_referendum.expire_due()
                 notifications.remind_due()
                 deliveries.send_due()
                 db.session.remove()

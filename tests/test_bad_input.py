@@ -147,7 +147,7 @@ BODIES: dict[str, tuple[str, dict[str, Any]]] = {
     ),
     "api.paragraph_status": (
         "/api/documents/{id}/paragraphs/{paragraph}/status",
-        {"status": "agreed_ad_ref"},
+        {"status": "agreed_ad_ref", "delegation": "MX", "until": DEADLINE},
     ),
     "api.take_transition": (
         "/api/documents/{id}/transitions/{name}",
@@ -213,6 +213,9 @@ NO_BODY = {
     "api.read_notification",
     "api.accept_change",
     "api.reject_change",
+    "api.confirm_ad_ref",
+    "api.remind_silent",
+    "api.sign_off",
 }
 UPLOADS = {"api.import_document", "api.import_amendments", "api.import_translation"}  # multipart
 

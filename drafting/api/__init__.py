@@ -22,7 +22,9 @@ from drafting.api import (  # noqa: E402,F401  (routes)
     processes,
     review,
     revisions,
+    rounds,
     session,
+    signoffs,
     tags,
     workflow,
 )

@@ -6,11 +6,12 @@ from flask import jsonify, request
 from flask_login import current_user, login_required
 
 from drafting.api import bp
+from drafting.api.signoffs import held
 from drafting.extensions import db
 from drafting.handlers import body, document_for, record_for, require_record, viewer
 from drafting.models import Amendment, Document
 from drafting.policy import Action, require
-from drafting.services import amendments, merging, recommendations
+from drafting.services import amendments, merging, recommendations, signoff
 from drafting.services.errors import BadInput, NotFound
 
 
@@ -35,6 +36,8 @@ def file_amendment(document_id: int):
     document = document_for(document_id)
     data = body()
     require(viewer(), Action.PROPOSE_AMENDMENT, document)
+    if signoff.required(current_user, document):
+        return held(signoff.hold(document, current_user, "amendment", data))
     proposal = amendments.parse_proposal(document, data)
     amendment = amendments.file(document, current_user, proposal)
     db.session.commit()

@@ -6,10 +6,11 @@ from flask import jsonify, request
 from flask_login import current_user, login_required
 
 from drafting.api import bp
+from drafting.api.signoffs import held
 from drafting.extensions import db
 from drafting.handlers import body, document_for, record_for, viewer
 from drafting.policy import Action, require
-from drafting.services import discussion
+from drafting.services import discussion, signoff
 from drafting.services.errors import BadInput
 
 
@@ -46,6 +47,8 @@ def file_reservation(document_id: int):
     document = document_for(document_id)
     data = body()
     require(viewer(), Action.FILE_RESERVATION, document)
+    if signoff.required(current_user, document):
+        return held(signoff.hold(document, current_user, "reservation", data))
     reservation = discussion.file_reservation(document, current_user, data)
     db.session.commit()
     return jsonify(discussion.reservation_json(reservation)), 201

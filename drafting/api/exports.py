@@ -12,6 +12,7 @@ from drafting.handlers import (
     chosen_indexes,
     document_for,
     download,
+    flag,
     previewing,
     uploaded_file,
     viewer,
@@ -45,6 +46,7 @@ def export(document_id: int):
             lang=_query("lang"),
             from_label=_query("from"),
             to_label=_query("to"),
+            lines=flag(request.args.get("lines")),
         )
     except Unavailable as error:
         if not _browser_asks():

@@ -9,7 +9,7 @@ from drafting.api import bp
 from drafting.extensions import db
 from drafting.handlers import body, document_for, integer, string, viewer
 from drafting.policy import Action, require
-from drafting.services import paragraphs
+from drafting.services import ad_referendum, paragraphs
 from drafting.services.documents import pending_in
 from drafting.services.paragraphs import latest_by_lang
 
@@ -38,9 +38,25 @@ def paragraph_status(document_id: int, paragraph_id: int):
     document = document_for(document_id)
     data = body()
     require(viewer(), Action.SET_STATUS, document)
-    paragraph = paragraphs.set_status(document, paragraph_id, viewer(), data.get("status"))
+    paragraph = paragraphs.set_status(
+        document,
+        paragraph_id,
+        viewer(),
+        data.get("status"),
+        delegation=data.get("delegation"),
+        until=data.get("until"),
+    )
     db.session.commit()
     return jsonify(status=paragraph.status.value)
+
+
+@bp.post("/ad-ref/<int:ad_ref_id>/confirm")
+@login_required
+def confirm_ad_ref(ad_ref_id: int):
+    body()
+    paragraph = ad_referendum.confirm(ad_ref_id, viewer())
+    db.session.commit()
+    return jsonify(status=paragraph.status.value, paragraph_id=paragraph.id)
 
 
 @bp.post("/documents/<int:document_id>/paragraphs/<int:paragraph_id>/confirm-translation")

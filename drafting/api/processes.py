@@ -46,6 +46,7 @@ def process_json(process: Process) -> dict:
         "public_record": process.public_record,
         "rationale_required": process.rationale_required,
         "allow_suggestions": process.allow_suggestions,
+        "head_signoff": process.head_signoff,
         "archived": process.archived_at is not None,
     }
 

@@ -4,6 +4,7 @@ from drafting.models.amendments import Amendment, AmendmentText, CoSponsor
 from drafting.models.audit import AuditEntry
 from drafting.models.base import FrozenDocument, ImmutableRow, utcnow
 from drafting.models.discussion import Comment, Reservation
+from drafting.models.negotiation import AdReferendum, PendingFiling, RoundOpening
 from drafting.models.notifications import MailDelivery, Notification, NotificationSetting
 from drafting.models.people import Delegation, LoginSession, Membership, Process, User
 from drafting.models.positions import ParagraphPosition, Stance
@@ -20,6 +21,7 @@ from drafting.models.text import (
 )
 
 __all__ = [
+    "AdReferendum",
     "Amendment",
     "AmendmentText",
     "AuditEntry",
@@ -39,11 +41,13 @@ __all__ = [
     "Paragraph",
     "ParagraphPosition",
     "ParagraphTag",
+    "PendingFiling",
     "Process",
     "Reservation",
     "Revision",
     "RevisionParagraph",
     "RevisionVersion",
+    "RoundOpening",
     "Stance",
     "Tag",
     "User",

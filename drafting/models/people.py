@@ -136,6 +136,8 @@ class Process(db.Model):
     # Delegates may type suggestions into the text in committee review and plenary reading
     # (pending tracked changes until the committee or the PPT accepts them).
     allow_suggestions: Mapped[bool] = mapped_column(default=False)
+    # Filings by a delegation's members count once its head signs them off (issue 20, 3).
+    head_signoff: Mapped[bool] = mapped_column(default=False)
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 

@@ -51,6 +51,7 @@ SUBJECTS = {
     "amendment_filed": lambda **p: _l("New amendment by %(delegation)s: %(document)s", **p),
     "amendment_decided": lambda **p: _l("Your amendment was decided: %(document)s", **p),
     "comment_reply": lambda **p: _l("Reply to your comment: %(document)s", **p),
+    "ad_ref_expired": lambda **p: _l("Ad referendum agreement expired: %(document)s", **p),
 }
 
 

@@ -187,9 +187,11 @@ def reservation_json(reservation: Reservation) -> dict[str, Any]:
     }
 
 
-def file_reservation(document: Document, user: User, data: dict[str, Any]) -> Reservation:
-    """A reservation or explanation of position by the user's delegation, on a paragraph or
-    (paragraph_id null) on the whole document."""
+def check_reservation(
+    document: Document, data: dict[str, Any]
+) -> tuple[ReservationKind, str, int | None, str]:
+    """A reservation's fields, checked before anything is written (also for one held for
+    the head's sign-off)."""
     try:
         kind = ReservationKind(data.get("kind") or "reservation")
     except ValueError:
@@ -203,6 +205,13 @@ def file_reservation(document: Document, user: User, data: dict[str, Any]) -> Re
     lang = data.get("lang") or document.languages[0]
     if lang not in document.languages:
         raise BadInput(f"lang must be one of {', '.join(document.languages)}")
+    return kind, text, paragraph_id, lang
+
+
+def file_reservation(document: Document, user: User, data: dict[str, Any]) -> Reservation:
+    """A reservation or explanation of position by the user's delegation, on a paragraph or
+    (paragraph_id null) on the whole document."""
+    kind, text, paragraph_id, lang = check_reservation(document, data)
     reservation = Reservation(
         document_id=document.id,
         paragraph_id=paragraph_id,

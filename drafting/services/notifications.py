@@ -58,6 +58,7 @@ EVENTS = (
     "amendment_filed",
     "amendment_decided",
     "comment_reply",
+    "ad_ref_expired",
 )
 MAIL_MODES = ("immediate", "digest", "off")
 # What a person gets by mail unless they chose otherwise: every step they must act on.
@@ -71,6 +72,7 @@ DEFAULTS = {
     "amendment_filed": "off",
     "amendment_decided": "immediate",
     "comment_reply": "off",
+    "ad_ref_expired": "immediate",
 }
 EVENT_LABELS = {
     "round_opened": _l("A round opens"),
@@ -82,6 +84,7 @@ EVENT_LABELS = {
     "amendment_filed": _l("An amendment is filed (committee, PPT, secretariat)"),
     "amendment_decided": _l("Your delegation's amendment is decided"),
     "comment_reply": _l("Someone replies to your comment"),
+    "ad_ref_expired": _l("An agreement ad referendum expires unconfirmed (PPT)"),
 }
 WORKFLOW_EVENTS = {
     "open_round": "round_opened",
@@ -203,7 +206,7 @@ def unsubscribe(token: str) -> tuple[User, str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _members(process_id: int, roles: Iterable[Role] | None = None) -> list[User]:
+def members_of(process_id: int, roles: Iterable[Role] | None = None) -> list[User]:
     query = (
         select(User)
         .join(Membership, Membership.user_id == User.id)
@@ -318,7 +321,7 @@ def workflow_step(document: Document, user: User | None, trigger: str, reason: s
         )
     if event == "adopted":
         params["sha256"] = document.sha256
-    notify(event, document, _members(document.process_id), params, actor=user)
+    notify(event, document, members_of(document.process_id), params, actor=user)
 
 
 def amendment_filed(document: Document, amendment: Amendment) -> None:
@@ -326,7 +329,7 @@ def amendment_filed(document: Document, amendment: Amendment) -> None:
     notify(
         "amendment_filed",
         document,
-        _members(document.process_id, STAFF),
+        members_of(document.process_id, STAFF),
         {
             "delegation": amendment.delegation.code,
             "kind": amendment.kind.value,
@@ -340,7 +343,7 @@ def amendment_filed(document: Document, amendment: Amendment) -> None:
 def amendment_decided(document: Document, amendment: Amendment, user: User) -> None:
     """Tell the proposing and co-sponsoring delegations how their amendment was decided."""
     delegations = {amendment.delegation_id} | {c.delegation_id for c in amendment.co_sponsors}
-    recipients = [u for u in _members(document.process_id) if u.delegation_id in delegations]
+    recipients = [u for u in members_of(document.process_id) if u.delegation_id in delegations]
     notify(
         "amendment_decided",
         document,
@@ -518,7 +521,7 @@ def _remind(deadline: Deadline, column: str) -> None:
     # Member delegations that negotiate; the PPT chairs the round it opened.
     recipients = [
         u
-        for u in _members(document.process_id, (Role.DELEGATE, Role.COMMITTEE))
+        for u in members_of(document.process_id, (Role.DELEGATE, Role.COMMITTEE))
         if u.delegation.kind == DelegationKind.MEMBER_STATE and u.delegation_id not in acted
     ]
     notify(
@@ -621,6 +624,15 @@ def describe(notification: Notification, zone: str) -> str:
             name=p.get("name", ""),
             delegation=p.get("delegation", ""),
             excerpt=p.get("excerpt", ""),
+        )
+    if event == "ad_ref_expired":
+        return _(
+            "%(document)s: %(delegation)s did not confirm its agreement ad referendum to "
+            "paragraph %(paragraph)s by %(deadline)s; the paragraph is open again.",
+            document=p["document"],
+            delegation=p.get("delegation", ""),
+            paragraph=p.get("paragraph", ""),
+            deadline=time_in(p.get("until"), zone),
         )
     return p["document"]
 

@@ -17,7 +17,7 @@ from drafting.models import Document, Paragraph, User, Version
 from drafting.models.base import MAX_ID
 from drafting.models.text import ParagraphStatus, VersionSource
 from drafting.reasons import Reason
-from drafting.services import audit, changes
+from drafting.services import ad_referendum, audit, changes
 from drafting.services.documents import pending_in
 from drafting.services.errors import BadInput, Conflict, NotFound
 from drafting.text import textdiff
@@ -162,6 +162,8 @@ def store_version(
     new_status = status_after_edit(paragraph.status, text)
     status_changed = new_status != paragraph.status
     if status_changed:
+        if paragraph.status == ParagraphStatus.AGREED_AD_REF:
+            ad_referendum.supersede(paragraph.id, user)  # agreed to a text that changed
         paragraph.status = new_status
     try:
         db.session.flush()
@@ -399,9 +401,24 @@ def _store_and_announce(
 SETTABLE = {"agreed_ad_ref", "agreed", "open"}
 
 
-def set_status(document: Document, paragraph_id: int, user: User, status: object) -> Paragraph:
+def set_status(
+    document: Document,
+    paragraph_id: int,
+    user: User,
+    status: object,
+    *,
+    delegation: object = None,
+    until: object = None,
+) -> Paragraph:
+    """The chair sets a paragraph's status; `agreed_ad_ref` may name the delegation that
+    agrees ad referendum and until when (SPEC §12), checked before anything is written."""
     if not isinstance(status, str) or status not in SETTABLE:
         raise BadInput(f"status must be one of {', '.join(sorted(SETTABLE))}")
+    terms = None
+    if delegation is not None or until is not None:
+        if status != ParagraphStatus.AGREED_AD_REF:
+            raise BadInput("delegation and until go only with the status agreed_ad_ref")
+        terms = ad_referendum.terms(document, delegation, until)
     paragraph = paragraph_of(document, paragraph_id)
     lock_row(Paragraph, paragraph.id)
     if paragraph.status == ParagraphStatus.DELETED:
@@ -417,7 +434,19 @@ def set_status(document: Document, paragraph_id: int, user: User, status: object
     if status == "open" and bracketed:
         new = ParagraphStatus.BRACKETED
     before = paragraph.status
+    given = None
+    if terms is not None:
+        given = ad_referendum.give(paragraph, user, *terms)
+    elif new != ParagraphStatus.AGREED_AD_REF or before != new:
+        ad_referendum.supersede(paragraph.id, user)
     paragraph.status = new
+    details = {}
+    if given is not None:
+        details = {
+            "ad_referendum_id": given.id,
+            "delegation": given.delegation.code,
+            "until": given.until.isoformat(),
+        }
     audit.record(
         "status",
         document=document,
@@ -426,6 +455,7 @@ def set_status(document: Document, paragraph_id: int, user: User, status: object
         from_state=before.value,
         to_state=new.value,
         paragraph_id=paragraph.id,
+        **details,
     )
     publish(
         db.session,

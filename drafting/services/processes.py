@@ -78,6 +78,11 @@ def _settings(data: dict[str, Any], *, creating: bool) -> dict[str, Any]:
         if not isinstance(data["allow_suggestions"], bool):
             raise BadInput("allow_suggestions must be true or false")
         found["allow_suggestions"] = data["allow_suggestions"]
+    if "head_signoff" in data or creating:
+        signoff = data.get("head_signoff", False)
+        if not isinstance(signoff, bool):
+            raise BadInput("head_signoff must be true or false")
+        found["head_signoff"] = signoff
     if "archived" in data:
         if not isinstance(data["archived"], bool):
             raise BadInput("archived must be true or false")

@@ -21,7 +21,9 @@ from drafting.web import (  # noqa: E402,F401  (routes)
     passwords,
     positions,
     processes,
+    rounds,
     session,
+    signoffs,
     tags,
     workflow,
 )

@@ -32,7 +32,7 @@ from drafting.handlers import (
 )
 from drafting.models import Amendment, Document
 from drafting.policy import Action, can, require
-from drafting.services import amendments, discussion, merging, recommendations
+from drafting.services import amendments, discussion, merging, recommendations, signoff
 from drafting.services.documents import ParagraphView, tree
 from drafting.services.errors import BadInput, Conflict, ServiceError
 from drafting.services.exports import compilation as compilation_file
@@ -40,6 +40,7 @@ from drafting.services.exports.revision_text import revision_name, text_at
 from drafting.text import textdiff
 from drafting.web import bp
 from drafting.web.pages import delegation_colours, panels
+from drafting.web.signoffs import held_message
 
 # --------------------------------------------------------------------------------------------
 # What the document page's partials need, computed once per request
@@ -279,6 +280,11 @@ def file_amendment(document_id: int):
         data["lang"] = next(iter(texts), data["lang"])
     try:
         require(viewer(), Action.PROPOSE_AMENDMENT, document)
+        if signoff.required(current_user, document):
+            signoff.hold(document, current_user, "amendment", data)
+            db.session.commit()
+            flash(held_message(), "ok")
+            return back_to(document.id, f"p-{data['paragraph_id']}")
         proposal = amendments.parse_proposal(document, data)
         amendment = amendments.file(document, current_user, proposal)
         db.session.commit()

@@ -14,9 +14,10 @@ from flask_login import current_user, login_required
 from drafting.extensions import db
 from drafting.handlers import back_to, flash_error, viewer, visible_or_404
 from drafting.policy import Action, require
-from drafting.services import discussion
+from drafting.services import discussion, signoff
 from drafting.services.errors import ServiceError
 from drafting.web import bp
+from drafting.web.signoffs import held_message
 
 
 @bp.post("/documents/<int:document_id>/comments")
@@ -57,9 +58,14 @@ def file_reservation(document_id: int):
     }
     try:
         require(viewer(), Action.FILE_RESERVATION, document)
-        discussion.file_reservation(document, current_user, data)
-        db.session.commit()
-        flash(_("Filed; it will print as a footnote."), "ok")
+        if signoff.required(current_user, document):
+            signoff.hold(document, current_user, "reservation", data)
+            db.session.commit()
+            flash(held_message(), "ok")
+        else:
+            discussion.file_reservation(document, current_user, data)
+            db.session.commit()
+            flash(_("Filed; it will print as a footnote."), "ok")
     except ServiceError as error:
         flash_error(error)
     return back_to(document.id, f"p-{data['paragraph_id']}" if data["paragraph_id"] else None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -10,6 +10,7 @@ from drafting.extensions import db
 from drafting.handlers import viewer, visible_or_404
 from drafting.models import Document, Membership, Process, User
 from drafting.policy import can_import, published_documents, role_in, visible_documents
+from drafting.services import rounds
 from drafting.web import bp
 from drafting.web.pages import document_page, waiting_for
 from drafting.web.workflow import kept_form, time_zones
@@ -63,6 +64,8 @@ def process(process_id: int):
 @bp.get("/documents/<int:document_id>")
 def document(document_id: int):
     document = visible_or_404(document_id)
+    if rounds.record_open(document, viewer()):
+        db.session.commit()
     page = document_page(document, viewer())
     return render_template(
         "document.html",
@@ -70,4 +73,5 @@ def document(document_id: int):
         page=page,
         kept=kept_form(document.id),
         time_zones=time_zones(),
+        lines=request.args.get("lines") == "1",
     )

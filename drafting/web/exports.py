@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import abort, render_template, request
 from flask_babel import get_locale
 
-from drafting.handlers import query_revision, visible_or_404
+from drafting.handlers import flag, query_revision, visible_or_404
 from drafting.models import Document
-from drafting.services.errors import NotFound
+from drafting.services.errors import BadInput, NotFound
 from drafting.services.exports.revision_text import (
     notes_by_paragraph,
     status_line,
@@ -31,8 +31,11 @@ def print_view(document_id: int):
     lang = _language_arg(document)
     try:
         text = text_at(document, query_revision())
+        flag(request.args.get("lines"))
     except NotFound:
         abort(404)
+    except BadInput:
+        abort(400)
     notes = notes_by_paragraph(document)
     numbered: list[tuple[int, str, str]] = []  # (number, heading, text)
     marks: dict[int | None, list[int]] = {}
@@ -49,4 +52,5 @@ def print_view(document_id: int):
         footnotes=numbered,
         marks=marks,
         revisions=[r.label for r in document.revisions],
+        lines=flag(request.args.get("lines")),
     )

@@ -12,13 +12,33 @@ from sqlalchemy import select
 
 from drafting import clock, gcm, labels, localtime
 from drafting.extensions import db
-from drafting.models import Deadline, Delegation, Document, Membership, Tag, User
+from drafting.models import (
+    AdReferendum,
+    Deadline,
+    Delegation,
+    Document,
+    Membership,
+    PendingFiling,
+    Tag,
+    User,
+)
 from drafting.models.people import Role
 from drafting.policy import Action, can, can_see_record, role_in, runs_a_process
 from drafting.reasons import render
-from drafting.services import amendments, discussion, notifications, revisions, tags, workflow
+from drafting.services import (
+    ad_referendum,
+    amendments,
+    discussion,
+    notifications,
+    revisions,
+    rounds,
+    signoff,
+    tags,
+    workflow,
+)
 from drafting.services.documents import ParagraphView, tree
 from drafting.services.exports.revision_text import default_from
+from drafting.text.lines import lines_of
 from drafting.web import bp
 from workflows import Template as WorkflowTemplate
 from workflows import template as workflow_template
@@ -99,6 +119,7 @@ def _register(state) -> None:
         workflow_diagram=lambda template, current: svg(template, current, labels.workflow_labels()),
     )
     state.app.jinja_env.filters["reason"] = render
+    state.app.jinja_env.filters["lines"] = lines_of
 
 
 @dataclass
@@ -161,6 +182,10 @@ class DocumentPage:
     observer_note: str | None = None
     silence_break: notifications.SilenceBreak | None = None
     zone: str = localtime.FALLBACK  # the reader's time zone
+    ad_refs: dict[int, list[AdReferendum]] = field(default_factory=dict)
+    head_of: int | None = None  # the delegation the viewer heads, if any
+    member_codes: list[str] = field(default_factory=list)
+    awaiting_signoff: list[PendingFiling] = field(default_factory=list)
     tracked: TrackedView | None = None
 
 
@@ -217,7 +242,23 @@ def document_page(document: Document, user: User | None) -> DocumentPage:
         silence_break=notifications.silence_break(document),
         zone=zone,
         tracked=tracked_view(document, user, colours) if not document.is_adopted else None,
+        ad_refs=ad_referendum.open_in(document),
+        head_of=head_of(user, document),
+        member_codes=[d.code for d in rounds.member_delegations(document.process_id)],
+        awaiting_signoff=signoff.awaiting(document, user),
     )
+
+
+def head_of(user: User | None, document: Document) -> int | None:
+    """The delegation whose head the viewer is in this process (for the confirm buttons)."""
+    if user is None:
+        return None
+    head = db.session.scalar(
+        select(Membership.head).where(
+            Membership.user_id == user.id, Membership.process_id == document.process_id
+        )
+    )
+    return user.delegation_id if head else None
 
 
 def round_number(document: Document) -> int:

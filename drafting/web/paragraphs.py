@@ -10,13 +10,14 @@ from drafting.extensions import db
 from drafting.handlers import back_to_paragraph, flash_error, query_revision, viewer, visible_or_404
 from drafting.policy import Action, can
 from drafting.reasons import render
-from drafting.services import paragraphs
+from drafting.services import ad_referendum, paragraphs
 from drafting.services.documents import tree
 from drafting.services.errors import NotFound, ServiceError
 from drafting.services.exports.revision_text import (
     text_at,
 )
 from drafting.web import bp
+from drafting.web.workflow import deadline_from
 
 
 @bp.get("/documents/<int:document_id>/parallel")
@@ -55,6 +56,47 @@ def confirm_translation_form(document_id: int, paragraph_id: int):
             )
             db.session.commit()
             flash(_("Translation confirmed as unchanged."), "ok")
+    except ServiceError as error:
+        flash_error(error)
+    return redirect(back_to_paragraph(document_id, paragraph_id))
+
+
+@bp.post("/documents/<int:document_id>/paragraphs/<int:paragraph_id>/ad-ref")
+@login_required
+def ad_ref_form(document_id: int, paragraph_id: int):
+    """The PPT marks the paragraph agreed ad referendum by a delegation until a date, read
+    in the process's time zone."""
+    document = visible_or_404(document_id)
+    decision = can(current_user, Action.SET_STATUS, document)
+    try:
+        if not decision.allowed:
+            flash(render(decision.reasons[0]), "error")
+        else:
+            until = deadline_from(request.form.get("until"), document.process.timezone)
+            paragraphs.set_status(
+                document,
+                paragraph_id,
+                current_user,
+                "agreed_ad_ref",
+                delegation=request.form.get("delegation"),
+                until=until or "",
+            )
+            db.session.commit()
+            flash(_("Marked agreed ad referendum."), "ok")
+    except ServiceError as error:
+        flash_error(error)
+    return redirect(back_to_paragraph(document_id, paragraph_id))
+
+
+@bp.post("/documents/<int:document_id>/ad-ref/<int:ad_ref_id>/confirm")
+@login_required
+def confirm_ad_ref_form(document_id: int, ad_ref_id: int):
+    paragraph_id = None
+    try:
+        paragraph = ad_referendum.confirm(ad_ref_id, current_user)
+        paragraph_id = paragraph.id
+        db.session.commit()
+        flash(_("Agreement confirmed."), "ok")
     except ServiceError as error:
         flash_error(error)
     return redirect(back_to_paragraph(document_id, paragraph_id))

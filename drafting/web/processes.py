@@ -46,6 +46,7 @@ def _settings_form() -> dict[str, Any]:
         "public_record": form.get("public_record", "text"),
         "rationale_required": form.get("rationale_required") == "1",
         "allow_suggestions": form.get("allow_suggestions") == "1",
+        "head_signoff": form.get("head_signoff") == "1",
     }
 
 
@@ -127,6 +128,7 @@ def _values(process: Process) -> dict[str, Any]:
         "public_record": process.public_record,
         "rationale_required": process.rationale_required,
         "allow_suggestions": process.allow_suggestions,
+        "head_signoff": process.head_signoff,
     }
 
 

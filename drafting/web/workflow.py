@@ -13,9 +13,10 @@ from flask_login import current_user, login_required
 from drafting.extensions import db
 from drafting.handlers import flash_error, visible_or_404
 from drafting.labels import transition_label
-from drafting.services import workflow
+from drafting.services import signoff, workflow
 from drafting.services.errors import BadInput, ServiceError
 from drafting.web import bp
+from drafting.web.signoffs import held_message
 
 KEPT = "kept_transition_form"  # what a refused step's form held, shown again once
 KEPT_FIELDS = ("deadline", "timezone", "reason")
@@ -26,6 +27,11 @@ KEPT_FIELDS = ("deadline", "timezone", "reason")
 def take_transition(document_id: int, name: str):
     document = visible_or_404(document_id)
     try:
+        if name == "break_silence" and signoff.required(current_user, document):
+            signoff.hold(document, current_user, name, {"reason": request.form.get("reason")})
+            db.session.commit()
+            flash(held_message(), "ok")
+            return redirect(url_for("web.document", document_id=document_id))
         workflow.transition(
             current_user,
             document,

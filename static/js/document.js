@@ -37,6 +37,20 @@
     tick();
     setInterval(tick, 30000);
   }
+  // Numbered lines are the server's; a live change to the text makes them out of date.
+  var numbered = document.querySelector(".text.numbered");
+  if (numbered && window.MutationObserver) {
+    var stale = numbered.getAttribute("data-stale-note") || "";
+    new MutationObserver(function (changes) {
+      changes.forEach(function (change) {
+        var text = change.target.nodeType === 1 ? change.target : change.target.parentNode;
+        var own = text && text.closest ? text.closest(".ptext") : null;
+        if (!own) return;
+        var lines = own.parentNode.querySelector(".plines.lang-" + own.getAttribute("data-lang"));
+        if (lines) { lines.classList.add("stale"); lines.title = stale; }
+      });
+    }).observe(numbered, { subtree: true, characterData: true, childList: true });
+  }
   window.Drafting = window.Drafting || {};
   window.Drafting.root = root;
 })();

@@ -52,6 +52,13 @@ ONLINE = {
     Action.MANAGE: dict.fromkeys(
         ["proposal", "committee_review", "online_round", "silence_procedure"], frozenset({SEC, PPT})
     ),
+    Action.VIEW_ROUNDS: dict.fromkeys(
+        ["proposal", "committee_review", "online_round", "silence_procedure", "adopted"],
+        frozenset({SEC, PPT, COM}),
+    ),
+    Action.REMIND_SILENT: dict.fromkeys(
+        ["proposal", "committee_review", "online_round", "silence_procedure"], frozenset({SEC, PPT})
+    ),
 }
 IN_SESSION = {
     Action.VIEW: dict.fromkeys(["proposal", "committee_review", "plenary_reading", "adopted"], ALL),
@@ -85,6 +92,12 @@ IN_SESSION = {
         ["proposal", "committee_review", "plenary_reading"], frozenset({SEC, PPT, COM})
     ),
     Action.MANAGE: dict.fromkeys(
+        ["proposal", "committee_review", "plenary_reading"], frozenset({SEC, PPT})
+    ),
+    Action.VIEW_ROUNDS: dict.fromkeys(
+        ["proposal", "committee_review", "plenary_reading", "adopted"], frozenset({SEC, PPT, COM})
+    ),
+    Action.REMIND_SILENT: dict.fromkeys(
         ["proposal", "committee_review", "plenary_reading"], frozenset({SEC, PPT})
     ),
 }

@@ -25,10 +25,13 @@ class ExportRequest:
     revision: str | None = None
     from_label: str | None = None
     to_label: str | None = None
+    lines: bool = False  # number the lines (drafting.text.lines)
 
 
 def _docx(request: ExportRequest) -> ExportFile:
-    return docx.clean(text_at(request.document, request.revision), request.lang)
+    return docx.clean(
+        text_at(request.document, request.revision), request.lang, lines=request.lines
+    )
 
 
 def _docx_tracked(request: ExportRequest) -> ExportFile:
@@ -40,7 +43,9 @@ def _akn(request: ExportRequest) -> ExportFile:
 
 
 def _html(request: ExportRequest) -> ExportFile:
-    return html.export(text_at(request.document, request.revision), request.lang)
+    return html.export(
+        text_at(request.document, request.revision), request.lang, lines=request.lines
+    )
 
 
 def _pdf(request: ExportRequest) -> ExportFile:
@@ -82,10 +87,12 @@ def export(
     lang: str | None = None,
     from_label: str | None = None,
     to_label: str | None = None,
+    lines: bool = False,
 ) -> ExportFile:
-    """The file for `GET /api/documents/<id>/export`."""
+    """The file for `GET /api/documents/<id>/export`; `lines` numbers the lines of the clean
+    Word and HTML texts."""
     lang = export_language(document, lang)
     renderer = RENDERERS.get(fmt)
     if renderer is None:
         raise BadInput(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
-    return renderer(ExportRequest(document, lang, revision, from_label, to_label))
+    return renderer(ExportRequest(document, lang, revision, from_label, to_label, lines))

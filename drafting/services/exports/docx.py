@@ -30,6 +30,7 @@ from drafting.services.exports.tracked import (
     heading,
 )
 from drafting.services.exports.wordml import Change, WordDocument
+from drafting.text.lines import lines_of
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 BOOKMARK = re.compile(r"^para(?P<id>\d+)_v(?P<version>\d+)$")
@@ -68,8 +69,19 @@ def _notes(word: WordDocument, p, row: TextRow, notes: dict, lang: str) -> None:
         word.footnote(p, note.heading(lang), note.text)
 
 
-def clean(text: RevisionText, lang: str) -> ExportFile:
-    """The text as circulated: title, symbol, numbered paragraphs, reservations as footnotes."""
+def _numbered_lines(word: WordDocument, p, value: str) -> None:
+    """The text broken at the fixed line measure, each line led by its number in the
+    "Line Number" character style (what the page and the print view number)."""
+    for number, line in enumerate(lines_of(value), start=1):
+        if number > 1:
+            word.line_break(p)
+        word.run(p, f"{number} ", style="Line Number")
+        word.run(p, line)
+
+
+def clean(text: RevisionText, lang: str, *, lines: bool = False) -> ExportFile:
+    """The text as circulated: title, symbol, numbered paragraphs, reservations as footnotes;
+    with `lines`, the lines of each paragraph numbered."""
     document = text.document
     word = WordDocument(lang)
     notes: dict[int | None, list[Note]] = notes_by_paragraph(document)
@@ -79,7 +91,10 @@ def clean(text: RevisionText, lang: str) -> ExportFile:
         if row.label and not row.unnumbered:
             word.run(p, row.label)
             word.tab(p)
-        word.run(p, row.text.get(lang, ""))
+        if lines:
+            _numbered_lines(word, p, row.text.get(lang, ""))
+        else:
+            word.run(p, row.text.get(lang, ""))
         _notes(word, p, row, notes, lang)
         word.bookmark(p, bookmark_name(row, lang))
     word.page_footer(document.symbol)

@@ -16,6 +16,7 @@ from drafting.services.exports.revision_text import (
     xml_safe,
 )
 from drafting.services.exports.tracked import DELETE, INSERT, Comparison
+from drafting.text.lines import lines_of
 
 STYLE = """
 body { font-family: "Times New Roman", "DejaVu Serif", serif; font-size: 12pt; line-height: 1.45;
@@ -29,6 +30,9 @@ h1 { text-align: center; font-size: 14pt; margin: 1.2em 0 .4em; }
 .preamble { display: block; font-style: italic; text-indent: 2.4em; }
 .closing { display: block; margin-top: 1.2em; }
 .text { white-space: pre-wrap; }
+.numbered .text .line { display: block; position: relative; white-space: normal; }
+.numbered .text .line::before { content: attr(data-line); position: absolute; left: -5em;
+  width: 2.2em; text-align: right; font-size: 8pt; color: #555; }
 sup.fn a { text-decoration: none; }
 .notes { border-top: 1px solid #000; margin-top: 2em; font-size: 10pt; }
 ins { color: #064; text-decoration: underline; } del { color: #a00; text-decoration: line-through; }
@@ -36,7 +40,17 @@ ins { color: #064; text-decoration: underline; } del { color: #a00; text-decorat
 """
 
 
-def build(text: RevisionText, lang: str) -> etree._Element:
+def _text(value: str, lines: bool) -> list:
+    """The paragraph's text, as one string or as its numbered lines."""
+    if not lines:
+        return [xml_safe(value)]
+    return [
+        E.SPAN(xml_safe(line), **{"class": "line", "data-line": str(number)})
+        for number, line in enumerate(lines_of(value), start=1)
+    ]
+
+
+def build(text: RevisionText, lang: str, *, lines: bool = False) -> etree._Element:
     document = text.document
     notes = notes_by_paragraph(document)
     footnotes: list[etree._Element] = []
@@ -59,7 +73,7 @@ def build(text: RevisionText, lang: str) -> etree._Element:
             )
         return marks
 
-    body = E.BODY()
+    body = E.BODY(**({"class": "numbered"} if lines else {}))
     if document.symbol:
         body.append(E.P(document.symbol, **{"class": "symbol"}))
     body.append(E.H1(document.title_in(lang), *note_marks(None)))
@@ -67,7 +81,9 @@ def build(text: RevisionText, lang: str) -> etree._Element:
     if line:
         body.append(E.P(line, **{"class": "status"}))
     for row in text.rows:
-        content = E.SPAN(xml_safe(row.text.get(lang, "")), *note_marks(row.id), **{"class": "text"})
+        content = E.SPAN(
+            *_text(row.text.get(lang, ""), lines), *note_marks(row.id), **{"class": "text"}
+        )
         if row.unnumbered:
             body.append(E.P(content, id=f"p{row.id}", **{"class": f"para {row.section}"}))
         else:
@@ -122,9 +138,9 @@ def build_tracked(comparison: Comparison, heading: str) -> etree._Element:
     return E.HTML(head, body, lang=lang)
 
 
-def export(text: RevisionText, lang: str) -> ExportFile:
+def export(text: RevisionText, lang: str, *, lines: bool = False) -> ExportFile:
     html = etree.tostring(
-        build(text, lang), method="html", encoding="unicode", doctype="<!doctype html>"
+        build(text, lang, lines=lines), method="html", encoding="unicode", doctype="<!doctype html>"
     )
     return ExportFile(
         html.encode("utf-8"),

@@ -21,7 +21,7 @@ from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import XmlPart
 from docx.oxml import parse_xml
-from docx.shared import Cm, Pt
+from docx.shared import Cm, Pt, RGBColor
 from lxml import etree
 
 from drafting.services.errors import BadInput
@@ -133,6 +133,9 @@ class WordDocument:
         note.paragraph_format.space_after = Pt(0)
         reference = styles.add_style("footnote reference", WD_STYLE_TYPE.CHARACTER)
         reference.font.superscript = True
+        line_number = styles.add_style("Line Number", WD_STYLE_TYPE.CHARACTER)
+        line_number.font.size = Pt(8)
+        line_number.font.color.rgb = RGBColor(0x55, 0x55, 0x55)
 
     def style_id(self, name: str) -> str:
         return self.doc.styles[name].style_id
@@ -196,6 +199,9 @@ class WordDocument:
                     t.text = part
                     if part != part.strip():
                         t.set(f"{{{XML_NS}}}space", "preserve")
+
+    def line_break(self, parent: etree._Element) -> None:
+        etree.SubElement(etree.SubElement(parent, w("r")), w("br"))
 
     def tab(self, parent: etree._Element) -> None:
         etree.SubElement(etree.SubElement(parent, w("r")), w("tab"))
