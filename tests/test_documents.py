@@ -227,12 +227,15 @@ def test_logout_ends_the_session(auth, demo):
 
 
 def test_document_page_reads_the_database_a_bounded_number_of_times(app, auth, demo, client):
-    """87 statements and 24 role lookups before the page model; 17 and 1 after."""
+    """87 statements and 24 role lookups before the page model; 17 and 1 after it. Since
+    then one statement each for the bell's unread count, the open ad referendum agreements,
+    the delegation the reader heads, the member delegations and the filings awaiting the
+    reader's sign-off: a constant, whatever the document's size."""
     auth.login("panama@demo.test")
     with app.app_context():
         engine = db.engine
     with counting(engine) as seen:
         response = client.get(f"/documents/{demo.id}")
     assert response.status_code == 200
-    assert len(seen) <= 25
+    assert len(seen) <= 30
     assert seen.memberships == 1

@@ -348,8 +348,11 @@ def test_the_history_page_shows_typing_together_as_one_session_and_restores_it(l
         assert (
             await before.inner_text() == f"Restore the text before this session (version {start})"
         )
+        await before.click()  # restoring asks first, saying what will happen
+        dialog = page.locator("dialog.confirm-dialog")
+        assert "the history keeps every version" in await dialog.inner_text()
         async with page.expect_navigation():
-            await before.click()
+            await dialog.locator(".confirm-yes").click()
         await page.locator(".flash, .flashes, [role='status']").first.wait_for()
         assert stored_text(live_server, pid) == original
         restored = page.locator(".history-entry").first

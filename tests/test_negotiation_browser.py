@@ -51,7 +51,12 @@ def paragraph_id(server, number: str) -> int:
 def file_amendment(server, email: str, number: str, text: str) -> int:
     response = server.session(email).post(
         f"{server.url}/api/documents/{server.document_id}/amendments",
-        json={"kind": "modify", "paragraph_id": paragraph_id(server, number), "text": text},
+        json={
+            "kind": "modify",
+            "paragraph_id": paragraph_id(server, number),
+            "text": text,
+            "rationale": "Clearer.",
+        },
     )
     assert response.status_code == 201, response.text
     return response.json()["id"]

@@ -192,6 +192,7 @@ def test_the_head_signs_off_a_members_amendment(live_server, browser):
         f"{server.url}/documents/{server.document_id}/amendments/new?paragraph={pid}&kind=modify"
     )
     page.locator("textarea[name=text_en]").fill("Take note of the report, with thanks.")
+    page.locator("textarea[name=rationale]").fill("Thanks are due.")
     page.get_by_role("button", name="File the amendment").click()
     expect(page.locator(".flash").first).to_contain_text("head of delegation")
     expect(page.locator("#signoffs")).to_have_count(0)  # the member does not sign off

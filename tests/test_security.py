@@ -70,6 +70,10 @@ def test_every_form_and_json_write_needs_the_csrf_token(app, demo):
         "user_id": 1,
         "token": "forged",
         "notification_id": 1,
+        "change_id": "i1.0",
+        "ad_ref_id": 1,
+        "filing_id": 1,
+        "number": 1,
         "name": "open_round",
     }
     before = state_of(client, demo.id)
@@ -255,6 +259,10 @@ def test_security_headers_on_every_kind_of_response(app, demo, auth, client):
         "user_id": 1,
         "token": "forged",
         "notification_id": 1,
+        "change_id": "i1.0",
+        "ad_ref_id": 1,
+        "filing_id": 1,
+        "number": 1,
         "filename": "css/app.css",
         "name": "open_round",
     }
@@ -507,6 +515,10 @@ def html_pages(app, planted: Planted) -> list[str]:
                 "user_id": 1,
                 "token": "forged",
                 "notification_id": 1,
+                "change_id": "i1.0",
+                "ad_ref_id": 1,
+                "filing_id": 1,
+                "number": 1,
             }
             for endpoint, url in route_urls(app, {"GET"}, {**values, "filename": "-"}):
                 if endpoint.startswith("web.") and url not in urls:
@@ -514,10 +526,12 @@ def html_pages(app, planted: Planted) -> list[str]:
     urls.remove("/login")  # a logged-in visitor is sent home
     # A forged password link answers 400 (tests/test_processes.py); a real one is one-off.
     # So does a forged unsubscribe link (tests/test_notifications.py). The desk
-    # (/processes...) is the secretariat's, not this delegate's.
+    # (/processes...) is the secretariat's, not this delegate's, and so is a document's round
+    # dashboard (/rounds, also the PPT's and the committee's).
     desk = ("/processes", "/processes/new", "/edit", "/participants")
     signed = ("/password/set/", "/notifications/unsubscribe/")
     urls = [u for u in urls if not u.startswith(signed) and not u.endswith(desk)]
+    urls = [u for u in urls if "/rounds" not in u]
     urls = [u for u in urls if not u.endswith(".docx")]  # Word files (the compilation), no page
     doc = f"/api/documents/{planted.document_id}"
     return [*urls, f"{doc}/export?format=html", f"{doc}/export?format=akn"]

@@ -206,8 +206,11 @@ def text_field(value: object, name: str) -> str:
     return value
 
 
-def parse_proposal(document: Document, data: dict[str, Any]) -> Proposal:
-    """Check an amendment request: kind, paragraph, language(s), wording, rationale."""
+def parse_proposal(
+    document: Document, data: dict[str, Any], *, suggestion: bool = False
+) -> Proposal:
+    """Check an amendment request: kind, paragraph, language(s), wording, rationale (not
+    asked of a `suggestion`, typed into the text)."""
     try:
         kind = AmendmentKind(data.get("kind"))
     except ValueError:
@@ -254,7 +257,7 @@ def parse_proposal(document: Document, data: dict[str, Any]) -> Proposal:
         raise BadInput('position must be "after" or "child"')
     if kind != AmendmentKind.INSERT and position not in (None, "after"):
         raise BadInput(Reason.of("position_insert_only"))
-    if not rationale.strip() and rationale_required(document):
+    if not rationale.strip() and not suggestion and rationale_required(document):  # typed in
         raise BadInput(Reason.of("rationale_required"))
     return Proposal(
         kind=kind,

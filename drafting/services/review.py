@@ -252,6 +252,7 @@ def suggest(document: Document, user: User, request: SuggestionRequest) -> int:
             "lang": request.lang,
             "text": request.text,
         },
+        suggestion=True,  # typed into the text: no rationale asked
     )
     amendment = amendments.file(document, user, proposal, suggestion=True)
     return amendment.id

@@ -76,9 +76,9 @@ def _wait_until_up(server: LiveServer, timeout: float = 30) -> None:
         if server.process.poll() is not None:
             raise RuntimeError(f"the server exited:\n{server.log_tail()}")
         try:
-            if requests.get(f"{server.url}/login", timeout=1).status_code == 200:
+            if requests.get(f"{server.url}/login", timeout=5).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or too busy to answer yet
             pass
         time.sleep(0.1)
     raise RuntimeError(f"the server did not answer within {timeout} s:\n{server.log_tail()}")
