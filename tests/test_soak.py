@@ -1,0 +1,54 @@
+"""The soak test under faults (bench/soak.py) as part of the suite: a fixed schedule of
+20,000 operations with every fault kind the embedded set-up has (socket resets and clean
+closes, offline typing, the server killed with SIGKILL), and a shorter random one whose
+seed is printed, so that a failure can be replayed with `python bench/soak.py --seed S`.
+It takes minutes, so it runs where DRAFTING_SOAK=1 says so: `.ci/run` does, after the suite."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        os.environ.get("DRAFTING_SOAK") != "1", reason="the soak runs with DRAFTING_SOAK=1"
+    ),
+]
+ROOT = Path(__file__).resolve().parent.parent
+FIXED_SEED = 20261202
+EMBEDDED_FAULTS = ("socket_reset", "socket_close", "server_kill")
+
+
+def soak(*arguments: str) -> tuple[subprocess.CompletedProcess, dict]:
+    result = subprocess.run(
+        [sys.executable, "bench/soak.py", *arguments, "--json", "--no-shrink"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    lines = result.stdout.strip().splitlines()
+    assert lines, result.stderr[-2000:]
+    return result, json.loads(lines[-1])
+
+
+@pytest.mark.parametrize(
+    ("seed", "ops"), [(FIXED_SEED, 20_000), (random.SystemRandom().randrange(10**9), 5_000)]
+)
+def test_a_schedule_under_faults_loses_nothing_and_converges(seed, ops):
+    print(f"soak seed {seed}: python bench/soak.py --seed {seed} --ops {ops}")
+    result, summary = soak("--seed", str(seed), "--ops", str(ops), "--slice", str(ops))
+    report = f"seed {seed}:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
+    assert summary["seed"] == seed and summary["ops"] == ops, report
+    assert summary["lost"] == 0 and summary["diverged"] == 0, report
+    assert summary["problems"] == 0 and result.returncode == 0, report
+    if ops >= 20_000:
+        for kind in EMBEDDED_FAULTS:
+            assert summary["faults"][kind] > 0, report
