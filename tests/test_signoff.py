@@ -62,7 +62,13 @@ def amend(auth, demo, who):
     pid = demo.paragraph("8.a")["id"]
     return auth.post(
         f"/api/documents/{demo.id}/amendments",
-        {"kind": "modify", "paragraph_id": pid, "lang": "en", "text": "Accept the proposal."},
+        {
+            "kind": "modify",
+            "paragraph_id": pid,
+            "lang": "en",
+            "text": "Accept the proposal.",
+            "rationale": "Agreed in capital.",
+        },
     )
 
 

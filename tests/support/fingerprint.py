@@ -1,5 +1,6 @@
 """What a refused write must leave unchanged: every table's row count (logins aside, since
-a test client logging in adds a session row) and the states that live in columns."""
+a test client logging in adds a session row, and so is a member's first look at the text in a
+round, which the round dashboard records) and the states that live in columns."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from sqlalchemy import func, select, text
 
 from drafting.extensions import db
 
-LOGIN_TABLES = ("user", "login_session")
+LOGIN_TABLES = ("user", "login_session", "round_opening")
 
 
 def row_counts() -> tuple[int, ...]:

@@ -1,7 +1,7 @@
 """negotiation record: first opening of the text per delegation and round, agreements ad
 referendum with an expiry, filings awaiting their head of delegation's sign-off
 
-Revision ID: 0011_rounds_ad_referendum_signoff
+Revision ID: 0011_rounds_adref_signoff
 Revises: 0010_change_review
 Create Date: 2026-12-02 03:10:00.000000
 
@@ -14,7 +14,7 @@ import drafting.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = "0011_rounds_ad_referendum_signoff"
+revision = "0011_rounds_adref_signoff"
 down_revision = "0010_change_review"
 branch_labels = None
 depends_on = None
