@@ -218,7 +218,9 @@ def can(user: User | None, action: Action, document: Document) -> Decision:
     if action == Action.SUGGEST and not document.process.allow_suggestions:
         return deny("suggestions_off")
     states = _states(document, state_spec)
-    if document.is_adopted and action != Action.VIEW:
+    # Once adopted, only what is open in every state ("any") remains: reading the text and
+    # the record of its rounds.
+    if document.is_adopted and states is not None:
         return deny("document_adopted", forbidden=False)
     if states is not None and document.state not in states:
         return deny("wrong_state", forbidden=False, state=document.state, states=sorted(states))

@@ -525,6 +525,17 @@ def unknown_change(who: str, state: str) -> int | None:
     return 404  # no change by that id since the latest circulated revision
 
 
+def first_round(who: str, state: str) -> int | None:
+    return None if state == ROUND else 404  # the fixture opens round 1 only for online_round
+
+
+def unknown_by_id(who: str, state: str) -> int:
+    """An agreement ad referendum or a filing by an id no row has. It is found by its id
+    alone (its JSON route names no document), so everyone signed in gets the 404; the form
+    checks the document of its path first (`as_form` keeps the outsider's 404)."""
+    return 401 if who == ANON else 404
+
+
 # --------------------------------------------------------------------------------------------
 # The world each state is tried in
 # --------------------------------------------------------------------------------------------
@@ -698,6 +709,9 @@ READS = [
     ("api.position_map", "/api/documents/{id}/positions", False),
     ("web.position_map", "/documents/{id}/positions", False),
     ("web.compilation_docx", "/documents/{id}/compilation.docx", False),
+    # The filings awaiting the head's sign-off: anyone who sees the document may ask (the
+    # list is empty but for a head of delegation).
+    ("api.awaiting_signoff", "/api/documents/{id}/signoffs", False),
 ]
 
 # The negotiation record: once adopted, the public (anonymous or outsider) sees it only if
@@ -1014,6 +1028,15 @@ WRITES = [
         201,
         None,
     ),
+    (
+        "web.ad_ref_form",
+        "",
+        "/documents/{id}/paragraphs/{paragraph}/ad-ref",
+        {"delegation": "MX", "until": "$deadline"},
+        S,
+        200,
+        None,
+    ),
 ]
 
 # Routes on the other process's document: method, endpoint, path, body, success, login.
@@ -1074,6 +1097,88 @@ def documents_listed(response, who: str, w: World) -> str | None:
     if (w.foreign_id in ids) != (who == OUT):
         return "the other process's document is listed to the wrong people"
     return None
+
+
+def round_cases() -> list[Case]:
+    """The round dashboard and reminding the silent (VIEW_ROUNDS, REMIND_SILENT), and the
+    head of delegation's confirmations and sign-offs, by ids no row has."""
+    dashboard = on_document(Action.VIEW_ROUNDS, 200, login=True)
+    round_one = on_document(Action.VIEW_ROUNDS, 200, login=True, then=first_round)
+    remind = on_document(Action.REMIND_SILENT, 200, login=True, then=first_round)
+    return [
+        Case(
+            "api.round_dashboard",
+            "GET",
+            "round 1",
+            request_of("/api/documents/{id}/rounds/1"),
+            round_one,
+            False,
+        ),
+        Case(
+            "api.remind_silent",
+            "POST",
+            "round 1",
+            request_of("/api/documents/{id}/rounds/1/remind", {}),
+            remind,
+            True,
+        ),
+        Case(
+            "web.rounds_page",
+            "GET",
+            "latest",
+            request_of("/documents/{id}/rounds"),
+            as_page(dashboard),
+            False,
+        ),
+        Case(
+            "web.rounds_page",
+            "GET",
+            "round 1",
+            request_of("/documents/{id}/rounds/1"),
+            as_page(round_one),
+            False,
+        ),
+        Case(
+            "web.remind_silent",
+            "POST",
+            "round 1",
+            request_of("/documents/{id}/rounds/1/remind", {}, web=True),
+            as_form(remind),
+            True,
+        ),
+        Case(
+            "api.confirm_ad_ref",
+            "POST",
+            "unknown agreement",
+            request_of("/api/ad-ref/999999/confirm", {}),
+            unknown_by_id,
+            True,
+        ),
+        Case(
+            "web.confirm_ad_ref_form",
+            "POST",
+            "unknown agreement",
+            request_of("/documents/{id}/ad-ref/999999/confirm", {}, web=True),
+            as_form(unknown_by_id),
+            True,
+        ),
+        Case(
+            "api.sign_off",
+            "POST",
+            "unknown filing",
+            request_of("/api/signoffs/999999", {}),
+            unknown_by_id,
+            True,
+        ),
+        Case(
+            "web.sign_off_form",
+            "POST",
+            "unknown filing",
+            request_of("/documents/{id}/signoffs/999999", {}, web=True),
+            as_form(unknown_by_id),
+            True,
+        ),
+    ]
 
 
 def all_cases() -> list[Case]:
@@ -1299,6 +1404,7 @@ def all_cases() -> list[Case]:
         ),
         *desk_cases(),
         *notification_cases(),
+        *round_cases(),
         Case("health.healthz", "GET", "", request_of("/healthz"), public(200), False),
         Case("static", "GET", "", request_of("/static/css/app.css"), public(200), False),
     ]

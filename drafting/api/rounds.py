@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, jsonify, request
+from flask_login import login_required
 
 from drafting.api import bp
 from drafting.extensions import db
@@ -12,6 +13,7 @@ from drafting.services import rounds
 
 
 @bp.get("/documents/<int:document_id>/rounds/<int:number>")
+@login_required
 def round_dashboard(document_id: int, number: int):
     document = document_for(document_id, Action.VIEW_ROUNDS)
     standings = rounds.standings(document, rounds.round_of(document, number))
@@ -27,6 +29,7 @@ def round_dashboard(document_id: int, number: int):
 
 
 @bp.post("/documents/<int:document_id>/rounds/<int:number>/remind")
+@login_required
 def remind_silent(document_id: int, number: int):
     document = document_for(document_id, Action.REMIND_SILENT)
     reminded = rounds.remind_silent(document, number, viewer())

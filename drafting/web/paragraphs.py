@@ -91,6 +91,7 @@ def ad_ref_form(document_id: int, paragraph_id: int):
 @bp.post("/documents/<int:document_id>/ad-ref/<int:ad_ref_id>/confirm")
 @login_required
 def confirm_ad_ref_form(document_id: int, ad_ref_id: int):
+    visible_or_404(document_id)  # an outsider learns nothing of the document
     paragraph_id = None
     try:
         paragraph = ad_referendum.confirm(ad_ref_id, current_user)

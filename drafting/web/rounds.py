@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from drafting.extensions import db
 from drafting.handlers import flash_error, visible_or_404
 from drafting.policy import Action, can
+from drafting.reasons import render
 from drafting.services import rounds
 from drafting.services.errors import ServiceError
 from drafting.web import bp
@@ -33,9 +34,9 @@ def rounds_page(document_id: int, number: int | None = None):
     if not may_see_rounds(document):
         abort(403)
     held = rounds.rounds_of(document)
+    if number is not None and not 1 <= number <= len(held):
+        abort(404)  # as the API: no such round (none before the first one is opened)
     number = number or len(held)
-    if held and not 1 <= number <= len(held):
-        abort(404)
     deadline = held[number - 1] if held else None
     return render_template(
         "rounds.html",
@@ -53,9 +54,11 @@ def rounds_page(document_id: int, number: int | None = None):
 @login_required
 def remind_silent(document_id: int, number: int):
     document = visible_or_404(document_id)
+    decision = can(current_user, Action.REMIND_SILENT, document)
     try:
-        if not can(current_user, Action.REMIND_SILENT, document).allowed:
-            abort(403)
+        if not decision.allowed:
+            flash(render(decision.reasons[0]), "error")
+            return redirect(url_for("web.rounds_page", document_id=document_id, number=number))
         reminded = rounds.remind_silent(document, number, current_user)
         db.session.commit()
         if reminded:

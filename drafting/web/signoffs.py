@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from drafting.extensions import db
-from drafting.handlers import flash_error
+from drafting.handlers import flash_error, visible_or_404
 from drafting.services import signoff
 from drafting.services.errors import ServiceError
 from drafting.web import bp
@@ -20,6 +20,7 @@ def held_message() -> str:
 @bp.post("/documents/<int:document_id>/signoffs/<int:filing_id>")
 @login_required
 def sign_off_form(document_id: int, filing_id: int):
+    visible_or_404(document_id)  # an outsider learns nothing of the document
     try:
         signoff.sign_off(filing_id, current_user)
         db.session.commit()
