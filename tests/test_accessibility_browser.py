@@ -158,7 +158,8 @@ def test_the_live_editor_announces_others_changes_and_presence_politely(live_ser
     editor.press("#password", "Enter")
     editor.wait_for_url(f"{live_server.url}/")
     editor.goto(url)
-    expect(region).to_contain_text("Joined:")
+    # the region speaks at most every 4 s; the other person's page has to load first
+    expect(region).to_contain_text("Joined:", timeout=20_000)
     expect(region).to_contain_text("(SV)")
 
     http = live_server.session("elsalvador@demo.test")
@@ -173,7 +174,7 @@ def test_the_live_editor_announces_others_changes_and_presence_politely(live_ser
         )  # fmt: skip
         assert saved.status_code == 201, saved.text
         version = saved.json()["version"]
-    expect(region).to_contain_text("changed 8.a.")
+    expect(region).to_contain_text("changed 8.a.", timeout=20_000)
     assert region.inner_text().count("8.a") == 1
     editor.context.close()
     expect(region).to_contain_text("Left:")
