@@ -83,7 +83,7 @@ def prepare(
     from drafting.extensions import db
     from drafting.models import Process
     from drafting.models.people import DelegationKind, Role
-    from drafting.services import people, revisions
+    from drafting.services import people
     from drafting.services.documents import tree
 
     app = create_app({"PASSWORD_HASH_METHOD": FAST_HASH, "SCHEDULER_ENABLED": False})
@@ -115,11 +115,28 @@ def prepare(
             "initial": initial,
             "accounts": accounts,
         }
-        revisions.snapshot(document, TRACKED_FROM, None)
+        circulate(document)
         db.session.commit()
         db.session.remove()
         db.engine.dispose()
     return result
+
+
+def circulate(document: Any) -> None:
+    """Rev.1 (what tracked changes are shown since) as the workflow makes it: a round opened
+    and closed by the secretariat, so the audit chain records it and `flask verify` holds."""
+    from datetime import timedelta
+
+    from drafting import clock
+    from drafting.extensions import db
+    from drafting.models import User
+    from drafting.services.workflow import transition
+
+    secretariat = db.session.scalar(db.select(User).where(User.email == "secretariat@demo.test"))
+    deadline = (clock.now() + timedelta(days=7)).isoformat(timespec="seconds")
+    transition(secretariat, document, "open_round", reason="bench: Rev.1", deadline=deadline)
+    transition(secretariat, document, "close_round", reason="bench: back to the committee")
+    assert any(r.label == TRACKED_FROM for r in document.revisions)
 
 
 def authors_document(process: Any, authors: int) -> Any:
