@@ -170,8 +170,12 @@ def start_servers(env: dict[str, str], count: int, workdir: Path) -> list[tuple[
     for index in range(count):
         port = free_port()
         log = (workdir / f"server-{index}.log").open("wb")
+        command = [sys.executable, "-m", "drafting.server"]
+        if env.get("BENCH_PY_SPY"):  # a sampled profile of each server, as collapsed stacks
+            out = f"{env['BENCH_PY_SPY']}.{index}.txt"
+            command = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "200", "-o", out, "--", *command]
         process = subprocess.Popen(
-            [sys.executable, "-m", "drafting.server"],
+            command,
             cwd=ROOT,
             env={**env, "PORT": str(port), "HOST": "127.0.0.1"},
             stdout=log,
@@ -198,12 +202,16 @@ def start_servers(env: dict[str, str], count: int, workdir: Path) -> list[tuple[
 
 
 def stop_servers(servers: list[tuple[str, Any]]) -> None:
+    profiled = bool(os.environ.get("BENCH_PY_SPY"))
     for _, process in servers:
         if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
+            if profiled:  # py-spy writes its profile when the server it watches ends
+                os.killpg(process.pid, signal.SIGINT)
+            else:
+                process.send_signal(signal.SIGTERM)
     for _, process in servers:
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=30 if profiled else 10)
         except subprocess.TimeoutExpired:
             process.kill()
 
@@ -257,7 +265,9 @@ class BenchClient:
 
     async def connect(self) -> None:
         await self.socket.connect()
-        snapshot = await self.socket.call("join", {"document_id": self.document_id}, timeout=120)
+        # only a viewer that shows tracked changes asks for them to be pushed (as the page does)
+        joining = {"document_id": self.document_id, "tracked": self.tracked and not self.pull}
+        snapshot = await self.socket.call("join", joining, timeout=120)
         if "error" in snapshot:
             raise RuntimeError(f"join refused: {snapshot}")
         for paragraph in snapshot["paragraphs"]:

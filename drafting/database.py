@@ -24,6 +24,7 @@ from drafting.extensions import db
 T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 30_000
+READER = "drafting_reader"  # execution option: a read-only transaction (SQLite: deferred)
 
 
 def engine_options(uri: str) -> dict:
@@ -51,7 +52,9 @@ def configure_sqlite(engine: Engine, cooperative: bool = False) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
-        if cooperative:
+        if connection.get_execution_options().get(READER):
+            connection.exec_driver_sql("BEGIN")  # a snapshot to read from; writers go on
+        elif cooperative:
             begin_yielding(connection.connection.driver_connection)
         else:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -71,6 +74,12 @@ def begin_yielding(dbapi_connection: sqlite3.Connection) -> None:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.02)
+
+
+def read_only() -> None:
+    """Make this session's next transaction one that only reads: on SQLite it then takes no
+    write lock, so work done in the background never holds up an edit. Call it first."""
+    db.session.connection(execution_options={READER: True})
 
 
 def init_engine(app: Flask) -> None:

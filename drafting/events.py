@@ -23,6 +23,11 @@ def room_of(document_id: int) -> str:
     return f"document:{document_id}"
 
 
+def tracked_room_of(document_id: int) -> str:
+    """The sockets of a document that show tracked changes (they get `changes_updated`)."""
+    return f"document:{document_id}:tracked"
+
+
 def user_room(user_id: int) -> str:
     """Each person's own room, joined by every socket they open (notifications)."""
     return f"user:{user_id}"

@@ -21,7 +21,7 @@ from flask_socketio import SocketIO, emit, join_room, leave_room
 
 from drafting.database import edit_lock
 from drafting.errors import error_body
-from drafting.events import room_of, user_room
+from drafting.events import room_of, tracked_room_of, user_room
 from drafting.extensions import db, socketio
 from drafting.handlers import login_session_id, viewer
 from drafting.policy import Action, can, get_visible, require
@@ -110,7 +110,24 @@ def _depart(sid: str) -> None:
     document_id = present().leave(sid)
     if document_id is not None:
         leave_room(room_of(document_id), sid=sid, namespace="/")
+        leave_room(tracked_room_of(document_id), sid=sid, namespace="/")
         _announce(document_id)
+
+
+def _wants_marks(data: Any, key: str) -> bool:
+    value = data.get(key, True) if isinstance(data, dict) else True
+    if not isinstance(value, bool):
+        raise BadInput(f"{key} must be true or false")
+    return value
+
+
+def _follow_marks(document_id: int, on: bool) -> None:
+    """Whether this socket hears `changes_updated` (SPEC §11): only pages that show the
+    marks need them, and computing nothing for the rest keeps a plenary's keystrokes cheap."""
+    if on:
+        join_room(tracked_room_of(document_id))
+    else:
+        leave_room(tracked_room_of(document_id))
 
 
 def connect(auth: Any = None) -> bool:
@@ -137,6 +154,7 @@ def join(data: Any = None) -> dict[str, Any]:
     try:
         document = get_visible(current_user, _document_id(data))
         require(viewer(), Action.VIEW, document)
+        marks = _wants_marks(data, "tracked")
         state = presence.snapshot(document)
         state["can_edit"] = can(current_user, Action.EDIT_TEXT, document).allowed
         me = presence.person(current_user)
@@ -149,11 +167,13 @@ def join(data: Any = None) -> dict[str, Any]:
     previous = present().leave(sid)
     if previous is not None and previous != state["document_id"]:
         leave_room(room_of(previous))
+        leave_room(tracked_room_of(previous))
         _announce(previous)
     if not _still_open(sid):
         return CLOSED
     try:
         join_room(room_of(state["document_id"]))
+        _follow_marks(state["document_id"], marks)
     except (KeyError, ValueError):  # the socket was forgotten just now: nothing joined
         return CLOSED
     present().join(state["document_id"], sid, me)
@@ -179,6 +199,21 @@ def leave(_data: Any = None) -> dict[str, Any]:
     """Leave the room without closing the socket."""
     _depart(request.sid)
     return {"ok": True}
+
+
+def tracked(data: Any = None) -> dict[str, Any]:
+    """Turn the pushed tracked changes on or off for this socket (the page's marks toggle)."""
+    document_id = present().document_of(request.sid)
+    if document_id is None:
+        return {"error": "join a document first", "status": 400}
+    if not isinstance(data, dict) or "on" not in data:
+        return {"error": "say on: true or false", "status": 400}
+    try:
+        on = _wants_marks(data, "on")
+    except ServiceError as error:
+        return _refusal(error)
+    _follow_marks(document_id, on)
+    return {"ok": True, "on": on}
 
 
 def editing_paragraph(data: Any = None) -> dict[str, Any]:
@@ -240,6 +275,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "join": join,
     "leave": leave,
     "editing": editing_paragraph,
+    "tracked": tracked,
     "edit": edit,
 }
 

@@ -3,6 +3,8 @@ who may, and suggestions typed in by delegates."""
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy import select
 from support.adoption import adopt_demo
 from support.amendments import close_round, edit, open_round
@@ -117,6 +119,17 @@ def test_accepting_keeps_the_text_and_says_who_accepted(auth, demo):
     assert again.status_code == 409
 
 
+def next_pushed(sio, timeout: float = 5.0) -> dict:
+    """The next `changes_updated` message (pushed by a background task)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in sio.get_received():
+            if message["name"] == "changes_updated":
+                return message["args"][0]
+        time.sleep(0.02)
+    raise AssertionError("no changes_updated was pushed")
+
+
 def test_decisions_are_broadcast_to_the_room(app, auth, demo):
     pid = rev1_with(auth, demo)
     edit(auth, demo, "costarica@demo.test", "6", "Encourage all States to share good practices.")
@@ -132,10 +145,46 @@ def test_decisions_are_broadcast_to_the_room(app, auth, demo):
     assert names["paragraph_updated"]["text"] == BASE
     assert names["change_reviewed"]["change_id"] == change_id
     assert names["change_reviewed"]["decision"] == "rejected"
-    # the paragraph's changes since Rev.1 come along, computed once for the whole room
-    pushed = names["changes_updated"]
+    # the paragraph's changes since Rev.1 follow, computed once for the whole room after
+    # the commit
+    pushed = names.get("changes_updated") or next_pushed(sio)
     assert (pushed["from"], pushed["version"]) == ("Rev.1", names["paragraph_updated"]["version"])
     assert all(op[0] == 0 for op in pushed["paragraph"]["ops"])
+
+
+def test_only_sockets_that_show_the_marks_hear_the_pushed_changes(app, auth, demo):
+    rev1_with(auth, demo)
+    watcher = app.test_client()
+    watcher.post("/api/login", json={"email": "mexico@demo.test", "password": "demo-password"})
+    plain = socketio.test_client(app, flask_test_client=watcher)
+    assert "paragraphs" in plain.emit(
+        "join", {"document_id": demo.id, "tracked": False}, callback=True
+    )
+    shown = socketio.test_client(app, flask_test_client=watcher)
+    assert "paragraphs" in shown.emit("join", {"document_id": demo.id}, callback=True)  # default on
+    for sio in (plain, shown):
+        sio.get_received()
+    edit(auth, demo, "costarica@demo.test", "6", "Encourage all States to share good practices.")
+    assert next_pushed(shown)["from"] == "Rev.1"
+    time.sleep(0.3)  # the push has gone out: the plain socket got the text, not the marks
+    names = [m["name"] for m in plain.get_received()]
+    assert "paragraph_updated" in names and "changes_updated" not in names
+
+    # the page's toggle: marks on for the plain socket, off for the other
+    assert plain.emit("tracked", {"on": True}, callback=True) == {"ok": True, "on": True}
+    assert shown.emit("tracked", {"on": False}, callback=True) == {"ok": True, "on": False}
+    shown.get_received()
+    edit(auth, demo, "costarica@demo.test", "6", "Encourage all States to share best practices.")
+    assert next_pushed(plain)["from"] == "Rev.1"
+    time.sleep(0.3)
+    assert "changes_updated" not in [m["name"] for m in shown.get_received()]
+
+    # bad input changes nothing
+    for bad in ({"on": "yes"}, {}, None):
+        answer = plain.emit("tracked", bad, callback=True)
+        assert answer["status"] == 400 and "error" in answer, bad
+    refused = plain.emit("join", {"document_id": demo.id, "tracked": 1}, callback=True)
+    assert refused["status"] == 400 and "tracked" in refused["error"]
 
 
 def test_only_the_committee_and_the_ppt_review(auth, demo):

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from flask import current_app
 from sqlalchemy import and_, event, func, or_, select
 from sqlalchemy.orm import Session
 
-from drafting.events import publish
+from drafting.events import on_commit
 from drafting.extensions import db
 from drafting.models import (
     Amendment,
@@ -33,7 +34,7 @@ from drafting.models import (
 )
 from drafting.models.amendments import AmendmentKind, AmendmentStatus
 from drafting.models.text import ParagraphStatus, VersionSource
-from drafting.services import revisions
+from drafting.services import change_push, revisions
 from drafting.services.documents import revision_placement
 from drafting.services.errors import BadInput, NotFound
 from drafting.text import textdiff
@@ -173,25 +174,14 @@ class ChangeSet:
         return list(seen)
 
 
-def announce(document: Document, paragraph_id: int, lang: str, version: int) -> None:
+def announce(document: Document, paragraph_id: int, lang: str) -> None:
     """Tell the room a paragraph's tracked changes since the latest circulated revision
-    (what the live view shows by default): computed once per new version, extending the
-    memo by that version, instead of once per viewer. Nothing before a first circulation."""
-    circulated = revisions.latest_circulated(document)
-    if circulated is None:
-        return
-    found = change_set(document, circulated.label, None, lang, paragraph_ids={paragraph_id})
-    if not found.paragraphs:
-        return
-    (entry,) = found.as_json()["paragraphs"]
-    payload = {
-        "paragraph_id": paragraph_id,
-        "lang": lang,
-        "version": version,
-        "from": circulated.label,
-        "paragraph": entry,
-    }
-    publish(db.session, document.id, "changes_updated", payload)
+    (what the live view shows by default), once the new version is committed: computed in
+    the background, for all the paragraphs that changed meanwhile at once
+    (services/change_push.py), not inside the edit."""
+    app = current_app._get_current_object()
+    document_id = document.id
+    on_commit(db.session, lambda: change_push.queue(app, document_id, paragraph_id, lang))
 
 
 def changes(

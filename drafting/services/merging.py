@@ -278,7 +278,7 @@ def _store(
             **badges(paragraph),
         },
     )
-    changes.announce(document, paragraph.id, lang, version.seq)
+    changes.announce(document, paragraph.id, lang)
     return version
 
 

@@ -394,7 +394,7 @@ def _store_and_announce(
     version = store_version(document, paragraph, user, lang, text, base=base or current)
     saved = Saved(version, textdiff.make_patch(previous, text), previous)
     publish(db.session, document.id, "paragraph_updated", saved.broadcast(user), skip_sid=skip_sid)
-    changes.announce(document, paragraph.id, lang, version.seq)
+    changes.announce(document, paragraph.id, lang)
     return saved
 
 

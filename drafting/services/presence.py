@@ -18,7 +18,7 @@ from typing import Any
 
 from flask import Flask
 
-from drafting.events import room_of
+from drafting.events import room_of, tracked_room_of
 from drafting.extensions import socketio
 from drafting.models import Document, User
 from drafting.services.documents import tree
@@ -312,6 +312,7 @@ def evict(app: Flask, user_id: int, document_ids: list[int], reason: str) -> Non
         sids = registry.sockets_of_user(document_id, user_id)
         for sid in sids:
             socketio.server.leave_room(sid, room_of(document_id), namespace="/")
+            socketio.server.leave_room(sid, tracked_room_of(document_id), namespace="/")
             registry.drop(document_id, sid)
             notice = {"document_id": document_id, "reason": reason}
             socketio.emit("access_changed", notice, to=sid, namespace="/")

@@ -118,7 +118,7 @@ def accept(document: Document, user: User, change_id: object, from_label: str | 
     _record(document, user, found, changes.ACCEPTED, None)
     _announce(document, user, found, changes.ACCEPTED)
     current = latest(found.paragraph.id, found.lang)
-    changes.announce(document, found.paragraph.id, found.lang, current.seq if current else 0)
+    changes.announce(document, found.paragraph.id, found.lang)
     return {"change_id": found.change.change_id, "decision": changes.ACCEPTED}
 
 
@@ -168,7 +168,7 @@ def reject(document: Document, user: User, change_id: object, from_label: str | 
     saved = Saved(version, textdiff.make_patch(current.text, text), current.text)
     publish(db.session, document.id, "paragraph_updated", saved.broadcast(user))
     _announce(document, user, found, changes.REJECTED, version=version.seq)
-    changes.announce(document, found.paragraph.id, found.lang, version.seq)
+    changes.announce(document, found.paragraph.id, found.lang)
     return {
         "change_id": found.change.change_id,
         "decision": changes.REJECTED,

@@ -557,7 +557,9 @@
   }
 
   function join() {
-    socket.emit("join", { document_id: documentId }, function (ack) {
+    // Pushed tracked changes only for a page that shows them (marks.js says whether it does).
+    var marks = window.Drafting && window.Drafting.marks;
+    socket.emit("join", { document_id: documentId, tracked: !!(marks && marks.on()) }, function (ack) {
       if (!ack || ack.error) {
         notice((ack && ack.error) || "join failed", "warn");
         return;

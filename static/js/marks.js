@@ -413,6 +413,8 @@
       toggle.addEventListener("change", function () {
         choice.on = toggle.checked;
         save();
+        var live = window.Drafting && window.Drafting.socket;
+        if (live && live.connected) live.emit("tracked", { on: choice.on });
         if (choice.on) refreshAll(); else clear();
       });
     }
@@ -437,7 +439,7 @@
     var socket = window.Drafting && window.Drafting.socket;
     if (!socket && changesPage && typeof io !== "undefined") {
       socket = io({ transports: ["websocket", "polling"], tryAllTransports: true });
-      socket.on("connect", function () { socket.emit("join", { document_id: documentId }); });
+      socket.on("connect", function () { socket.emit("join", { document_id: documentId, tracked: true }); });
       socket.on("paragraph_updated", function (u) {
         (u.updates || [u]).forEach(function (one) { if (one.lang === box.getAttribute("data-lang")) expect(one.paragraph_id, one.lang, one.version); });
       });
@@ -452,6 +454,7 @@
 
   window.Drafting = window.Drafting || {};
   window.Drafting.marks = {
+    on: function () { return choice.on; },
     answer: function (pid, lang) { return answers[keyOf(pid, lang)] || null; },
     refresh: refresh,
     decide: decide
