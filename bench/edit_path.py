@@ -13,18 +13,18 @@ from drafting import concurrency  # before anything imports the standard library
 
 concurrency.prepare()  # as the server runs: gevent unless SOCKETIO_ASYNC_MODE says threads
 
-import argparse
-import cProfile
-import pstats
-import statistics
-import sys
-import time
-from pathlib import Path
+import argparse  # noqa: E402
+import cProfile  # noqa: E402
+import pstats  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from support import bench_app
+from support import bench_app  # noqa: E402
 
 EDITOR = "elsalvador@demo.test"
 

@@ -2,12 +2,12 @@
 
 Working out a paragraph's attributed changes since the latest circulated revision costs
 several times what storing the keystroke does, so it stays out of the edit's transaction:
-the edit queues its paragraph here once it is committed, and one background task per
-document works through the queue, and the sockets that show the marks hear the result. Paragraphs queued while it computes are taken together
-in its next pass (one change set for all of them), so under load the push follows the
-typing at the pace the server can afford instead of slowing every keystroke. A push
-carries the version it reflects; the page asks for the changes itself when a push is late
-(static/js/marks.js).
+the edit queues its paragraph here once it is committed, one background task per document
+works through the queue, and the sockets that show the marks hear the result. Paragraphs
+queued while it computes are taken together in its next pass (one change set for all of
+them), so under load the push follows the typing at the pace the server can afford instead
+of slowing every keystroke. A push carries the version it reflects; the page asks for the
+changes itself when a push is late (static/js/marks.js).
 """
 
 from __future__ import annotations

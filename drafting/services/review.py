@@ -117,7 +117,6 @@ def accept(document: Document, user: User, change_id: object, from_label: str | 
         raise Conflict("the change is already accepted")
     _record(document, user, found, changes.ACCEPTED, None)
     _announce(document, user, found, changes.ACCEPTED)
-    current = latest(found.paragraph.id, found.lang)
     changes.announce(document, found.paragraph.id, found.lang)
     return {"change_id": found.change.change_id, "decision": changes.ACCEPTED}
 
