@@ -29,7 +29,7 @@ from support import bench_app  # noqa: E402
 EDITOR = "elsalvador@demo.test"
 
 
-def prepared(paragraphs: int):
+def prepared(paragraphs: int, tracked: bool):
     """An app with the demo, a one-paragraph-per-author document in committee review and
     Rev.1 circulated (tracked changes are computed since it), and a joined socket."""
     from live import authors_document, circulate
@@ -58,7 +58,7 @@ def prepared(paragraphs: int):
     answer = http.post("/api/login", json={"email": EDITOR, "password": "demo-password"})
     assert answer.status_code == 200, answer.get_json()
     sio = socketio.test_client(app, flask_test_client=http)
-    joined = sio.emit("join", {"document_id": document_id}, callback=True)
+    joined = sio.emit("join", {"document_id": document_id, "tracked": tracked}, callback=True)
     assert "error" not in joined, joined
     return app, sio, document_id, paragraph_ids, joined
 
@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edits", type=int, default=175, help="edits per run (35 s of one author)")
     parser.add_argument("--repeat", type=int, default=5, help="runs; the median is printed")
     parser.add_argument("--statements", action="store_true", help="list one edit's SQL")
+    parser.add_argument("--tracked", action="store_true", help="the socket shows the marks")
     parser.add_argument("--profile", action="store_true", help="cProfile of one run")
     args = parser.parse_args(argv)
 
@@ -99,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from drafting.extensions import db
 
-    app, sio, document_id, paragraph_ids, joined = prepared(args.repeat + 2)
+    app, sio, document_id, paragraph_ids, joined = prepared(args.repeat + 2, args.tracked)
     start = {p["id"]: (p["text"]["en"], p["version"]["en"]) for p in joined["paragraphs"]}
 
     def run(index: int, edits: int) -> None:

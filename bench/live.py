@@ -174,7 +174,7 @@ def start_servers(env: dict[str, str], count: int, workdir: Path) -> list[tuple[
         if env.get("BENCH_PY_SPY"):  # a sampled profile of each server, as collapsed stacks
             out = f"{env['BENCH_PY_SPY']}.{index}.txt"
             spy = str(Path(sys.executable).parent / "py-spy")
-            command = [spy, "record", "--format", "raw", "--rate", "200", "-o", out, "--", *command]
+            command = [spy, "record", "--format", "raw", "--rate", "100", "-o", out, "--", *command]
         process = subprocess.Popen(
             command,
             cwd=ROOT,

@@ -108,11 +108,10 @@ def roles_of(user: User | None) -> dict[int, Role]:
     session = db.session()
     seen = session.info.setdefault(ROLES_SEEN, {})
     if user.id not in seen or _writing_memberships(session):
-        seen[user.id] = dict(
-            session.execute(
-                select(Membership.process_id, Membership.role).where(Membership.user_id == user.id)
-            ).all()
+        query = select(Membership.process_id, Membership.role).where(
+            Membership.user_id == user.id
         )
+        seen[user.id] = dict(session.connection().execute(query).all())  # plain rows, no ORM
     return seen[user.id]
 
 

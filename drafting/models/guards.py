@@ -70,8 +70,9 @@ def _adopted_in_database(session: Session, document_ids: Iterable[int]) -> set[i
     ids = {i for i in document_ids if i is not None}
     if not ids:
         return set()
-    rows = session.execute(select(Document.id).where(Document.id.in_(ids), sealed_final_exists()))
-    return {row[0] for row in rows}
+    # On the connection, not through the ORM: a plain query, asked on every flush of an edit
+    query = select(Document.id).where(Document.id.in_(ids), sealed_final_exists())
+    return {row[0] for row in session.connection().execute(query)}
 
 
 @event.listens_for(Session, "before_flush")

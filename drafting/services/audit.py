@@ -110,7 +110,7 @@ def record(
         details["decisions"] = decisions
     if layout and document is not None:
         details["layout"] = current_layout(document)
-    previous = db.session.scalar(
+    previous = db.session.connection().scalar(  # plain queries on the connection: every edit
         select(AuditEntry.hash)
         .where(
             AuditEntry.document_id == document_id
@@ -139,10 +139,11 @@ def record(
     if document_id is not None:
         # An UPDATE statement, not an attribute change: the chain grows even once the
         # document is adopted and frozen.
-        db.session.execute(
-            update(Document)
-            .where(Document.id == document_id)
-            .values(chain_length=Document.chain_length + 1, chain_head=entry.hash)
+        table = Document.__table__
+        db.session.connection().execute(
+            update(table)
+            .where(table.c.id == document_id)
+            .values(chain_length=table.c.chain_length + 1, chain_head=entry.hash)
         )
     return entry
 

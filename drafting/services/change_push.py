@@ -31,8 +31,18 @@ _working: set[int] = set()  # documents whose task is running
 _guard = threading.Lock()
 
 
+def followed(app: Flask, document_id: int) -> bool:
+    """Whether any socket shows this document's marks. Known for this process's own sockets;
+    with a message queue the others' are not, so there the push is always computed."""
+    if app.config.get("SOCKETIO_MESSAGE_QUEUE"):
+        return True
+    return bool(socketio.server.manager.rooms.get("/", {}).get(tracked_room_of(document_id)))
+
+
 def queue(app: Flask, document_id: int, paragraph_id: int, lang: str) -> None:
     """Ask for the paragraph's changes to be pushed; starts the document's task if idle."""
+    if not followed(app, document_id):
+        return
     with _guard:
         _pending.setdefault(document_id, {}).setdefault(lang, set()).add(paragraph_id)
         if document_id in _working:

@@ -134,13 +134,15 @@ def store_version(
     delegation_id: int | None = None,
     audited: bool = True,
     source_version_id: int | None = None,
+    newest: dict[str, Version] | None = None,
 ) -> Version:
     """Append a version (the paragraph row is locked by the caller) and update the status.
     With ``audited=False`` the caller records the version in its own audit entry.
 
     A translation records the source-language version it was written against: the current
-    one, unless the caller knows better (a restored translation keeps its own)."""
-    others = latest_by_lang(paragraph.id)
+    one, unless the caller knows better (a restored translation keeps its own). ``newest``:
+    the paragraph's latest versions, when the caller has just read them under the lock."""
+    others = latest_by_lang(paragraph.id) if newest is None else newest
     current = others.get(lang)
     translation_of = None
     if lang != document.languages[0]:
@@ -196,6 +198,7 @@ class Saved:
     version: Version
     patch: str
     previous_text: str
+    newest: dict[str, Version] | None = None  # the paragraph's latest versions, this one in
 
     @property
     def ack(self) -> dict:
@@ -212,7 +215,7 @@ class Saved:
     @cached_property
     def badges(self) -> dict:
         """Read once for the ack and the broadcast."""
-        return badges(self.version.paragraph)
+        return badges(self.version.paragraph, self.newest)
 
     def broadcast(self, author: User | None) -> dict:
         return {
@@ -227,11 +230,11 @@ class Saved:
         }
 
 
-def badges(paragraph: Paragraph) -> dict:
+def badges(paragraph: Paragraph, newest: dict[str, Version] | None = None) -> dict:
     """What the page shows beside a paragraph, sent with every change of its text so every
     viewer's badges follow: its status, the languages whose translation is pending, and per
     language the bracket that is still open (by the word next to it)."""
-    texts = latest_by_lang(paragraph.id)
+    texts = latest_by_lang(paragraph.id) if newest is None else newest
     found = {lang: problem(v.text) for lang, v in texts.items()}
     return {
         "status": paragraph.status.value,
@@ -299,7 +302,8 @@ def apply_edit(
     except textdiff.InvalidPatch as error:
         raise BadInput(f"invalid patch: {error}") from None
     lock_row(Paragraph, paragraph.id)
-    current = latest(paragraph.id, lang)
+    newest = latest_by_lang(paragraph.id)  # read once: the base, the translation link, badges
+    current = newest.get(lang)
     current_seq = current.seq if current else 0
     if base_version > current_seq:
         raise Conflict("unknown base version", current=current_payload(current))
@@ -318,7 +322,9 @@ def apply_edit(
         typing_at=typing_at,
     )
     text = validate_text(document, lang, text, balanced=False)  # a bracket may be open
-    return _store_and_announce(document, paragraph, user, lang, text, current, skip_sid, base)
+    return _store_and_announce(
+        document, paragraph, user, lang, text, current, skip_sid, base, newest=newest
+    )
 
 
 def patched_text(
@@ -385,14 +391,17 @@ def _same_edit_stored(
 
 
 def _store_and_announce(
-    document, paragraph, user, lang, text, current, skip_sid, base=None
+    document, paragraph, user, lang, text, current, skip_sid, base=None, newest=None
 ) -> Saved:
     previous = current.text if current else ""
     if current is not None and current.text == text:
-        return Saved(current, "", previous)
+        return Saved(current, "", previous, newest)
     # base: the version the writer saw (for a live edit it may be older than the current one)
-    version = store_version(document, paragraph, user, lang, text, base=base or current)
-    saved = Saved(version, textdiff.make_patch(previous, text), previous)
+    version = store_version(
+        document, paragraph, user, lang, text, base=base or current, newest=newest
+    )
+    after = None if newest is None else {**newest, lang: version}
+    saved = Saved(version, textdiff.make_patch(previous, text), previous, after)
     publish(db.session, document.id, "paragraph_updated", saved.broadcast(user), skip_sid=skip_sid)
     changes.announce(document, paragraph.id, lang)
     return saved
