@@ -15,6 +15,7 @@ concurrency.prepare()  # as the server runs: gevent unless SOCKETIO_ASYNC_MODE s
 
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
+import os  # noqa: E402
 import pstats  # noqa: E402
 import statistics  # noqa: E402
 import sys  # noqa: E402
@@ -132,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
         profile.enable()
         run(1, args.edits)
         profile.disable()
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profile).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(40)
     if args.statements:
         for statement in statements:
             print("  ", " ".join(statement.split())[:160])

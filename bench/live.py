@@ -263,6 +263,9 @@ class BenchClient:
         self.following: dict[int, bool] = {}  # paragraph -> asked again while in flight
         self.change_ms: list[float] = []
         self.change_errors = 0
+        self.you: str | None = None  # this connection's name in updates (`by`)
+        # text update messages, updates that came one by one, and in batches
+        self.messages = self.singles = self.batched = 0
 
     async def connect(self) -> None:
         await self.socket.connect()
@@ -271,6 +274,7 @@ class BenchClient:
         snapshot = await self.socket.call("join", joining, timeout=120)
         if "error" in snapshot:
             raise RuntimeError(f"join refused: {snapshot}")
+        self.you = snapshot["you"]
         for paragraph in snapshot["paragraphs"]:
             if paragraph["id"] in self.targets:
                 self.replicas[paragraph["id"]] = self.Replica(
@@ -284,6 +288,17 @@ class BenchClient:
             self.pushed[pid] = max(self.pushed.get(pid, 0), data["version"])
             return
         if event != "paragraph_updated":
+            return
+        self.messages += 1
+        if "updates" in data:  # updates committed while the last was being sent, together
+            self.batched += len(data["updates"])
+        else:
+            self.singles += 1
+        for update in data.get("updates", [data]):
+            self.updated(update, arrived)
+
+    def updated(self, data: dict, arrived: float) -> None:
+        if data.get("by") == self.you:  # its own edit, sent along in a batch: the ack had it
             return
         if data["lang"] != LANG or data["paragraph_id"] not in self.replicas:
             return
@@ -388,6 +403,9 @@ class BenchClient:
             "change_ms": self.change_ms,
             "change_errors": self.change_errors,
             "pushes": self.pushes,
+            "messages": self.messages,
+            "singles": self.singles,
+            "batched": self.batched,
         }
 
 
@@ -546,6 +564,13 @@ def summary_of(runs: list[dict]) -> dict:
         ),
         "lost": sum(r["lost_edits"] for r in runs),
         "diverged": sum(r["diverged_clients"] for r in runs),
+        "batched_share": round(
+            statistics.median(
+                r["batched_updates"] / max(1, r["batched_updates"] + r["single_updates"])
+                for r in runs
+            ),
+            3,
+        ),
     }
 
 
@@ -759,6 +784,9 @@ def figures_of(
             "p95": round(percentile([t for r in results for t in r["change_ms"]], 95), 1),
         },
         "changes_errors": sum(r["change_errors"] for r in results),
+        "update_messages": sum(r["messages"] for r in results),
+        "single_updates": sum(r["singles"] for r in results),
+        "batched_updates": sum(r["batched"] for r in results),
     }
 
 

@@ -208,11 +208,12 @@ class SoakClient:
     def on_event(self, event: str, data: Any, _arrived: float) -> None:
         if event != "paragraph_updated":
             return
-        key = (data["paragraph_id"], data["lang"])
-        replica = self.replicas.get(key)
-        if replica is not None:
-            replica.remote(data["version"], data["text"])
-            self.flush(key)
+        for update in data.get("updates", [data]):  # updates sent together come as a list
+            key = (update["paragraph_id"], update["lang"])
+            replica = self.replicas.get(key)
+            if replica is not None:  # its own edit's update too: the replica knows it has it
+                replica.remote(update["version"], update["text"])
+                self.flush(key)
 
     def flush(self, key: tuple[int, str]) -> None:
         if not self.online:

@@ -2,13 +2,26 @@
 
 Services call `publish()`; the message waits in the session until COMMIT succeeds, so no
 client ever hears of a change the database does not hold.
+
+A room's text updates (`paragraph_updated`) are coalesced while the server is busy sending
+(gevent, the server's default): a room with nothing being sent gets the update at once;
+updates committed while the last one is still being written out to the room's sockets wait
+and leave together, as one message ``{"updates": [...]}`` encoded once for the whole room
+(SPEC §7). That message also reaches the authors of the updates in it, so every update
+names the connection it came from (``by``, the ``you`` of that connection's join) and a
+client leaves its own aside. In threading mode every socket has its own writer thread, so
+there is no moment to gather behind: updates go out one by one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import threading
 from collections.abc import Callable
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -33,6 +46,14 @@ def user_room(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def connection_token(sid: str) -> str:
+    """A connection's opaque name for the others (presence, the `by` of its updates): derived
+    from its socket id with the app's secret, so it names the connection without giving the
+    socket id away, and every process derives the same one."""
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    return hmac.new(key, sid.encode(), hashlib.sha256).hexdigest()[:12]
+
+
 def publish(
     session: Session,
     document_id: int,
@@ -55,10 +76,54 @@ def publish_to_user(session: Session, user_id: int, name: str, payload: dict[str
     on_commit(session, lambda: socketio.emit(name, payload, to=user_room(user_id)))
 
 
+UPDATE = "paragraph_updated"
+_waiting: dict[str, list[tuple[dict[str, Any], str | None]]] = {}  # room -> updates to send
+_sending: set[str] = set()  # rooms with a send being written out
+_guard = threading.Lock()
+
+
+def send_update(room: str, payload: dict[str, Any], skip_sid: str | None) -> None:
+    """Send a text update to a room at once, or with the next batch if one is going out."""
+    if skip_sid is not None:
+        payload = {**payload, "by": connection_token(skip_sid)}
+    from drafting import concurrency
+
+    if concurrency.active() != "gevent":
+        socketio.emit(UPDATE, payload, to=room, skip_sid=skip_sid)
+        return
+    with _guard:
+        if room in _sending:
+            _waiting.setdefault(room, []).append((payload, skip_sid))
+            return
+        _sending.add(room)
+    socketio.emit(UPDATE, payload, to=room, skip_sid=skip_sid)
+    socketio.start_background_task(_send_waiting, room)
+
+
+def _send_waiting(room: str) -> None:
+    """After the room's sockets have had their turn to write what was sent, send what came
+    meanwhile as one message; the room is idle again once nothing is left."""
+    while True:
+        socketio.sleep(0)  # the writers woken by the last send run first
+        with _guard:
+            batch = _waiting.pop(room, None)
+            if not batch:
+                _sending.discard(room)
+                return
+        if len(batch) == 1:
+            ((payload, skip_sid),) = batch
+            socketio.emit(UPDATE, payload, to=room, skip_sid=skip_sid)
+        else:
+            socketio.emit(UPDATE, {"updates": [payload for payload, _ in batch]}, to=room)
+
+
 @event.listens_for(Session, "after_commit")
 def _send(session: Session) -> None:
     for document_id, name, payload, skip_sid in session.info.pop(PENDING_KEY, []):
-        socketio.emit(name, payload, to=room_of(document_id), skip_sid=skip_sid)
+        if name == UPDATE:
+            send_update(room_of(document_id), payload, skip_sid)
+        else:
+            socketio.emit(name, payload, to=room_of(document_id), skip_sid=skip_sid)
     for action in session.info.pop(AFTER_COMMIT_KEY, []):
         action()
 

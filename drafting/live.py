@@ -21,7 +21,7 @@ from flask_socketio import SocketIO, emit, join_room, leave_room
 
 from drafting.database import edit_lock
 from drafting.errors import error_body
-from drafting.events import room_of, tracked_room_of, user_room
+from drafting.events import connection_token, room_of, tracked_room_of, user_room
 from drafting.extensions import db, socketio
 from drafting.handlers import login_session_id, viewer
 from drafting.policy import Action, can, get_visible, require
@@ -157,7 +157,7 @@ def join(data: Any = None) -> dict[str, Any]:
         marks = _wants_marks(data, "tracked")
         state = presence.snapshot(document)
         state["can_edit"] = can(current_user, Action.EDIT_TEXT, document).allowed
-        me = presence.person(current_user)
+        me = {**presence.person(current_user), "id": connection_token(request.sid)}
         if rounds.record_open(document, viewer()):  # the round dashboard's "opened the text"
             db.session.commit()
     except ServiceError as error:
@@ -248,12 +248,14 @@ def edit(data: Any = None) -> dict[str, Any]:
         return {"error": "the event data must be an object", "status": 400}
     with edit_lock(document_id):  # the whole transaction, from its first query
         try:
-            document = get_visible(current_user, document_id)
-            require(viewer(), Action.EDIT_TEXT, document)
+            user = viewer()  # loaded once: every proxy lookup of current_user costs
+            user = user._get_current_object() if user is not None else None
+            document = get_visible(user, document_id)
+            require(user, Action.EDIT_TEXT, document)
             saved = paragraphs.apply_edit(
                 document,
                 data.get("paragraph_id"),
-                current_user,
+                user,
                 data.get("lang"),
                 data.get("base_version"),
                 data.get("patch"),

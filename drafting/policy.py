@@ -14,7 +14,7 @@ import enum
 from dataclasses import dataclass
 
 from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from drafting.extensions import db
 from drafting.models.base import MAX_ID
@@ -108,9 +108,7 @@ def roles_of(user: User | None) -> dict[int, Role]:
     session = db.session()
     seen = session.info.setdefault(ROLES_SEEN, {})
     if user.id not in seen or _writing_memberships(session):
-        query = select(Membership.process_id, Membership.role).where(
-            Membership.user_id == user.id
-        )
+        query = select(Membership.process_id, Membership.role).where(Membership.user_id == user.id)
         seen[user.id] = dict(session.connection().execute(query).all())  # plain rows, no ORM
     return seen[user.id]
 
@@ -149,7 +147,8 @@ def get_visible(user: User | None, document_id: int) -> Document:
     outsiders cannot even learn that it exists."""
     if not 0 < document_id <= MAX_ID:  # no row has it; SQLite could not even bind it
         raise NotFound("document not found")
-    document = db.session.get(Document, document_id)
+    # the revisions come along: whether it is adopted is asked next, and on every edit
+    document = db.session.get(Document, document_id, options=[joinedload(Document.revisions)])
     if document is None or (not document.is_adopted and role_in(user, document.process_id) is None):
         raise NotFound("document not found")
     return document

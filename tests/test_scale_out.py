@@ -122,7 +122,7 @@ def test_an_edit_through_one_process_reaches_a_client_of_the_other(
 
         @watcher.on("paragraph_updated")
         def on_update(data):
-            received.append(data)
+            received.extend(data.get("updates", [data]))
             arrived.set()
 
         document = editor.call("join", {"document_id": 1}, timeout=10)

@@ -624,7 +624,13 @@
     if (data.document_id === documentId && window.LiveAnnouncer) window.LiveAnnouncer.presence(data.people, me);
   });
 
-  socket.on("paragraph_updated", function (u) {
+  // Updates committed while the last one was being sent come together ({updates: [...]});
+  // a batch carries this connection's own edits too, which the ack already brought.
+  socket.on("paragraph_updated", function (data) {
+    (data.updates || [data]).forEach(function (u) { if (!u.by || u.by !== me) updated(u); });
+  });
+
+  function updated(u) {
     var el = document.querySelector("#p-" + u.paragraph_id + " .ptext[data-lang='" + u.lang + "']");
     if (!el) { refreshText(); return; }
     var r = replicaFor(el), before = r.local;
@@ -633,7 +639,7 @@
     if (window.LiveAnnouncer) window.LiveAnnouncer.textChanged(meta.name + " (" + (meta.code || "") + ")", numberOf(u.paragraph_id));
     updateBadges(u.paragraph_id, u);
     render(r);
-  });
+  }
 
   socket.on("status_changed", function (data) {
     setStatus(data.paragraph_id, data.status);
