@@ -13,6 +13,7 @@ A reconnecting client simply joins again: the join acknowledgement is a full sna
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, request
@@ -24,6 +25,8 @@ from drafting.errors import error_body
 from drafting.events import connection_token, room_of, tracked_room_of, user_room
 from drafting.extensions import db, socketio
 from drafting.handlers import login_session_id, viewer
+from drafting.models import User
+from drafting.models.people import DelegationKind
 from drafting.policy import Action, can, get_visible, require
 from drafting.services import paragraphs, presence, rounds, sessions
 from drafting.services.errors import BadInput, ServiceError
@@ -75,6 +78,49 @@ class WithoutCompression:
         if environ.get("HTTP_UPGRADE", "").lower() == "websocket":
             environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
         return self.wsgi_app(environ, start_response)
+
+
+@dataclass(frozen=True)
+class Delegate:
+    """The delegation of a connection's person, as an edit names it."""
+
+    id: int
+    code: str
+    kind: DelegationKind
+
+
+@dataclass(frozen=True)
+class Author:
+    """The person behind a connection, read once when it opened, so an edit (many a second
+    in a plenary) names them in its version, audit entry and broadcast without loading them
+    and their login session again. What they may do is still decided on every edit (the
+    policy reads their roles in the edit's transaction); ending the login session (logout,
+    password change, lock-out) closes the socket, and this with it."""
+
+    id: int
+    name: str
+    delegation_id: int
+    delegation: Delegate
+    is_admin: bool
+    is_authenticated: bool = True
+
+    @classmethod
+    def of(cls, user: User) -> Author:
+        delegation = Delegate(user.delegation.id, user.delegation.code, user.delegation.kind)
+        return cls(user.id, user.name, user.delegation_id, delegation, bool(user.is_admin))
+
+
+_authors: dict[str, Author] = {}  # socket id -> its person (this process's sockets)
+
+
+def author() -> Author | User | None:
+    """Who this socket's events come from: read when it connected, else (a socket opened
+    before this process knew it) the session cookie's user."""
+    known = _authors.get(request.sid)
+    if known is not None:
+        return known
+    user = viewer()
+    return user._get_current_object() if user is not None else None  # type: ignore[union-attr]
 
 
 def present() -> presence.Presence:
@@ -139,6 +185,7 @@ def connect(auth: Any = None) -> bool:
         raise ConnectionRefusedError("log in first")
     db.session.rollback()
     sessions.attach_socket(request.sid, login_session_id())
+    _authors[request.sid] = Author.of(current_user)
     join_room(user_room(current_user.id))  # notifications reach every page the person has open
     return True
 
@@ -146,6 +193,7 @@ def connect(auth: Any = None) -> bool:
 def disconnect(*_args: Any) -> None:
     """A closed socket leaves its room, so the others see the person go."""
     sessions.detach_socket(request.sid)
+    _authors.pop(request.sid, None)
     _depart(request.sid)
 
 
@@ -248,8 +296,7 @@ def edit(data: Any = None) -> dict[str, Any]:
         return {"error": "the event data must be an object", "status": 400}
     with edit_lock(document_id):  # the whole transaction, from its first query
         try:
-            user = viewer()  # loaded once: every proxy lookup of current_user costs
-            user = user._get_current_object() if user is not None else None
+            user = author()
             document = get_visible(user, document_id)
             require(user, Action.EDIT_TEXT, document)
             saved = paragraphs.apply_edit(

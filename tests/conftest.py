@@ -17,6 +17,7 @@ from support.mail import mailbox  # noqa: F401  (fixture: a real SMTP server)
 
 from drafting import clock, create_app
 from drafting.extensions import db
+from drafting.services import change_push
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +37,7 @@ def app(request, databases, tmp_path):
     extra = marker.kwargs if marker else {}
     application = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, **extra})
     yield application
+    change_push.settle()  # no background push left reading the database about to go
     with application.app_context():
         db.session.remove()
         db.engine.dispose()

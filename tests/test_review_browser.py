@@ -143,6 +143,39 @@ def test_marks_stay_until_reviewed_and_decisions_reach_everyone(live_server, tmp
     assert "El Salvador (SV), accepted by Costa Rica (CR)" in creators
 
 
+def test_marks_turned_off_and_on_again_follow_the_typing(live_server):
+    """A delegate hides the marks (the page stops asking for them), the text still follows;
+    shown again, they come back and follow what is typed next."""
+    circulate_rev1(live_server)
+    seven = paragraph(live_server, "7")
+    pid, original = seven["id"], seven["text"]["en"]
+
+    async def scenario(browser) -> None:
+        sv = await open_page(browser, live_server, SV)
+        mx = await open_page(browser, live_server, MX)
+        toggle = mx.locator("#tracked-on")
+        await toggle.uncheck()
+        box = sv.locator(f"#p-{pid} .ptext[data-lang='en'] textarea")
+        await box.click()
+        await sv.keyboard.press("Control+End")
+        await sv.keyboard.type(" at once", delay=30)
+        await text_is(mx, pid, original + " at once")
+        await asyncio.sleep(2)  # past the page's wait for a push
+        inserted = mx.locator(f"#p-{pid} .ptext ins.live-ins[data-change]")
+        assert await inserted.count() == 0
+        await toggle.check()
+        await inserted.first.wait_for()
+        assert await inserted.first.inner_text() == " at once"
+        await sv.keyboard.type(" and in full", delay=30)
+        await mx.wait_for_function(
+            "(sel) => [...document.querySelectorAll(sel)].map(e => e.textContent).join('')"
+            " === ' at once and in full'",
+            arg=f"#p-{pid} .ptext ins.live-ins[data-change]",
+        )
+
+    run_async(scenario, live_server)
+
+
 def test_a_delegate_suggests_and_the_committee_accepts(live_server):
     circulate_rev1(live_server)
     secretariat = live_server.session("secretariat@demo.test")

@@ -36,11 +36,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import event, func, select, update
+from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
 from drafting import clock
-from drafting.database import lock_row
 from drafting.extensions import db
 from drafting.models import (
     Amendment,
@@ -97,8 +96,7 @@ def record(
     process (the presidency handed over) names the `process` and joins the chain of entries
     without a document."""
     document_id = document.id if document else None
-    if document_id is not None:
-        lock_row(Document, document_id)  # one writer extends a document's chain at a time
+    previous = _chain_head(document) if document is not None else None
     db.session.flush()  # new rows get their hashes
     references = [[row.__tablename__, row.id, row.hash] for row in rows]
     if any(not ref[2] for ref in references):
@@ -110,16 +108,13 @@ def record(
         details["decisions"] = decisions
     if layout and document is not None:
         details["layout"] = current_layout(document)
-    previous = db.session.connection().scalar(  # plain queries on the connection: every edit
-        select(AuditEntry.hash)
-        .where(
-            AuditEntry.document_id == document_id
-            if document_id
-            else AuditEntry.document_id.is_(None)
+    if document is None:
+        previous = db.session.connection().scalar(
+            select(AuditEntry.hash)
+            .where(AuditEntry.document_id.is_(None))
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
         )
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
-    )
     entry = AuditEntry(
         document_id=document_id,
         process_id=document.process_id if document else (process.id if process else None),
@@ -145,7 +140,32 @@ def record(
             .where(table.c.id == document_id)
             .values(chain_length=table.c.chain_length + 1, chain_head=entry.hash)
         )
+        db.session.info.setdefault(CHAIN_EXTENDED, set()).add(document_id)
     return entry
+
+
+CHAIN_EXTENDED = "drafting.audit.chain_extended"  # session.info: chains grown in this transaction
+
+
+def _chain_head(document: Document) -> str:
+    """The hash the document's chain ends with, read under the document's row lock, so one
+    writer extends a chain at a time. On SQLite the transaction has held the write lock since
+    it began, so the document as read in it is current, unless the transaction itself has
+    grown the chain since (an UPDATE statement the loaded object does not see)."""
+    session = db.session()
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite and document.id not in session.info.get(CHAIN_EXTENDED, ()):
+        return document.chain_head or ""
+    query = select(Document.chain_head).where(Document.id == document.id)
+    if not sqlite:
+        query = query.with_for_update(key_share=True)  # FOR NO KEY UPDATE, as lock_row takes
+    return session.connection().scalar(query) or ""
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_grown_chains(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the whole transaction, not a savepoint inside it
+        session.info.pop(CHAIN_EXTENDED, None)
 
 
 def current_layout(document: Document) -> str:

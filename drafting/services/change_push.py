@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from flask import Flask
@@ -49,6 +50,18 @@ def queue(app: Flask, document_id: int, paragraph_id: int, lang: str) -> None:
             return
         _working.add(document_id)
     socketio.start_background_task(_work, app, document_id)
+
+
+def settle(timeout: float = 5.0) -> bool:
+    """Wait until no push is being computed (before the database goes away: an app shutting
+    down, a test's database dropped); False if one is still running after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with _guard:
+            if not _working:
+                return True
+        socketio.sleep(0.01)
+    return False
 
 
 def _take(document_id: int) -> dict[str, set[int]] | None:
