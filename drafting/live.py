@@ -12,6 +12,7 @@ A reconnecting client simply joins again: the join acknowledgement is a full sna
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from flask import current_app, request
 from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room, leave_room
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from drafting.database import edit_lock
 from drafting.errors import error_body
@@ -30,6 +32,8 @@ from drafting.models.people import DelegationKind
 from drafting.policy import Action, can, get_visible, require
 from drafting.services import paragraphs, presence, rounds, sessions
 from drafting.services.errors import BadInput, ServiceError
+
+log = logging.getLogger(__name__)
 
 
 def same_origins(environ: dict[str, Any]) -> set[str]:
@@ -312,10 +316,33 @@ def edit(data: Any = None) -> dict[str, Any]:
             db.session.commit()  # stored before the ack; the broadcast leaves on commit
         except ServiceError as error:
             return _refusal(error)
+        except (OperationalError, InterfaceError) as error:  # the database did not answer
+            _release()
+            log.warning("an edit was not stored, the database did not answer: %s", error.orig)
+            return UNAVAILABLE
         except Exception:
-            db.session.rollback()  # never leave the next edit waiting on our transaction
+            _release()  # never leave the next edit waiting on our transaction
             raise
     return ack
+
+
+# The answer to an edit the database could not take (restarting, its connection cut, its
+# lock not granted within the busy timeout). The client keeps the text and sends it again
+# shortly; should the lost connection have taken the COMMIT with it after all, the server
+# recognises the edit sent again and answers with the version it made.
+UNAVAILABLE = {
+    "error": "the database did not answer; the edit is sent again",
+    "status": 503,
+    "retry": True,
+}
+
+
+def _release() -> None:
+    """Roll back, also when the connection is already gone."""
+    try:
+        db.session.rollback()
+    except (OperationalError, InterfaceError):
+        db.session.invalidate()
 
 
 HANDLERS: dict[str, Callable[..., Any]] = {

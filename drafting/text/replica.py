@@ -60,7 +60,11 @@ class Replica:
         return self.inflight
 
     def acknowledged(self, ack: dict[str, Any]) -> None:
-        """The server answered the edit in flight: ``{version, text}`` or ``{error, ...}``."""
+        """The server answered the edit in flight: ``{version, text}`` or ``{error, ...}``.
+        An answer with ``retry`` (the database did not answer) is no answer: the same edit
+        stays in flight to be sent again, as after a lost connection."""
+        if ack.get("retry"):
+            return
         sent, self.inflight = self.inflight, None
         if sent is None:
             return

@@ -18,6 +18,7 @@
   var BATCH_MS = 300;
   var MARK_MS = 8000;
   var ACK_TIMEOUT_MS = 15000;
+  var RETRY_MS = 1000; // an edit the database could not take (503, retry) goes again after this
   var documentId = parseInt(root.getAttribute("data-document-id"), 10);
   var canEdit = root.getAttribute("data-can-edit") === "true";
   var dmp = new diff_match_patch();
@@ -483,6 +484,12 @@
     socket.emit("edit", data, function (ack) {
       clearTimeout(timeout);
       if (r.token !== token || r.inflight !== edit) return; // superseded by a resend
+      if (ack && ack.retry) { // the database did not answer: the same edit again, shortly
+        setTimeout(function () {
+          if (r.token === token && r.inflight === edit && socket.connected) send(r, edit);
+        }, RETRY_MS);
+        return;
+      }
       var before = r.local;
       r.acknowledged(ack || { error: "no answer" });
       if (ack && !ack.error) updateBadges(r.paragraphId, ack);
