@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).parent))
 
-from live import free_port, login, prepare  # noqa: E402  (bench/live.py)
+from live import PASSWORD, free_port, login, prepare  # noqa: E402  (bench/live.py)
 from sioclient import LeanSocket  # noqa: E402
 
 from drafting.text.replica import Replica  # noqa: E402
@@ -57,6 +57,7 @@ LANGS = ("en", "es")
 LETTERS = "abcdefghijklmnopqrstuvwxyz áéíñóú"
 FAULT_KINDS = ("socket_reset", "socket_close", "server_kill", "process_kill", "database_restart")
 QUIET_TIMEOUT = 60.0
+RETRY_S = 0.5  # an edit answered `retry` goes again after this, as the browser's does
 
 
 # --------------------------------------------------------------------------------------------
@@ -67,7 +68,7 @@ QUIET_TIMEOUT = 60.0
 @dataclass(frozen=True)
 class Op:
     client: int
-    kind: str  # type | delete | paste | pause | reconnect | offline | a fault kind
+    kind: str  # type | delete | paste | pause | reconnect | offline | accept | reject | a fault
     paragraph: int = 0  # index into the shared targets, or -1 for the client's own
     lang: str = "en"
     at: float = 0.0  # where, as a fraction of the text's length
@@ -105,8 +106,11 @@ def schedule(seed: int, ops: int, clients: int, paragraphs: int, faults: tuple[s
                 for _ in range(rng.randint(3, 10))
             )
             out.append(Op(client, "paste", text=f" {chunk} ", **where))
-        elif roll < 0.995:
+        elif roll < 0.993:
             out.append(Op(client, "pause", size=rng.randint(1, 15)))
+        elif roll < 0.995:  # the committee decides a tracked change while people type
+            decision = "reject" if rng.random() < 0.6 else "accept"
+            out.append(Op(client, decision, **where))
         elif roll < 0.998:
             out.append(Op(client, "reconnect"))
         else:
@@ -144,6 +148,7 @@ class SoakClient:
     online: bool = False
     offline_for: int = 0  # operations still to type without a connection
     lost: set[tuple[int, str]] = field(default_factory=set)  # in flight when the socket died
+    retries: int = 0  # edits answered 503 `retry` (the database did not answer), sent again
 
     async def connect(self, deadline: float = 90.0) -> None:
         """Connect to any server that answers, join, resynchronise from the snapshot."""
@@ -229,6 +234,11 @@ class SoakClient:
             replica = self.replicas[key]
             if sock is not self.socket or replica.inflight is not edit:
                 return  # an answer from a connection already given up
+            if ack.get("retry"):  # the database did not answer: the same edit again, shortly
+                self.retries += 1
+                loop = asyncio.get_running_loop()
+                loop.call_later(RETRY_S, lambda: self.resend(key, edit))
+                return
             if "error" in ack:
                 self.errors.append(f"{key}: {ack['error']}")
             else:
@@ -243,6 +253,10 @@ class SoakClient:
             "patch": edit.patch,
         }
         asyncio.get_running_loop().create_task(self._emit(sock, data, answered))
+
+    def resend(self, key: tuple[int, str], edit) -> None:
+        if self.online and self.replicas[key].inflight is edit:
+            self.transmit(key, edit)
 
     async def _emit(self, sock: LeanSocket, data: dict, answered) -> None:
         with contextlib.suppress(Exception):  # the connection is gone; _watch marks it lost
@@ -362,11 +376,55 @@ class SliceResult:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
     edits: int = 0
+    decisions: Counter = field(default_factory=Counter)  # accepted / rejected / why not
     clients: list[SoakClient] = field(default_factory=list, repr=False)
 
     @property
     def failed(self) -> bool:
         return bool(self.lost or self.diverged or self.problems)
+
+
+class Reviewer:
+    """A committee member deciding tracked changes over the API (SPEC §11) while the others
+    type: a rejection writes a `revert` version the typists must take in, an acceptance
+    records a review; both go to every socket like any change."""
+
+    def __init__(self, urls: list[str], email: str, document_id: int) -> None:
+        import requests
+
+        self.urls, self.document_id = urls, document_id
+        self.http = requests.Session()
+        answer = self.http.post(
+            f"{urls[0]}/api/login", json={"email": email, "password": PASSWORD}, timeout=30
+        )
+        answer.raise_for_status()
+        self.http.headers["X-CSRFToken"] = answer.json()["csrf_token"]
+
+    def decide(self, verb: str, paragraph_id: int, lang: str) -> str | None:
+        """Decide the paragraph's first pending change; None when done, else why not."""
+        import requests
+
+        base = f"{random.choice(self.urls)}/api/documents/{self.document_id}/changes"
+        try:
+            found = self.http.get(
+                base, params={"paragraph": paragraph_id, "lang": lang, "from": "Rev.1"}, timeout=30
+            )
+            if found.status_code != 200:
+                return f"answered {found.status_code}"
+            (entry,) = found.json()["paragraphs"] or [{"ops": [], "accepted": {}}]
+            pending = [
+                op[3] for op in entry["ops"] if op[0] != 0 and op[3] not in entry["accepted"]
+            ]
+            if not pending:
+                return "nothing pending"
+            answer = self.http.post(
+                f"{base}/{pending[0]}/{verb}", params={"from": "Rev.1"}, timeout=30
+            )
+        except requests.ConnectionError:
+            return "server down"  # a server kill or restart meanwhile
+        if answer.status_code in (200, 201):
+            return None
+        return f"answered {answer.status_code}"  # 409: typed over meanwhile; 5xx: a problem
 
 
 def run_slice(args, seed: int, ops: int) -> SliceResult:
@@ -417,6 +475,7 @@ async def drive(args, seed, ops, setup, targets, owned, servers, result: SliceRe
         for i in range(args.clients)
     ]
     await asyncio.gather(*(c.connect() for c in clients))
+    reviewer = await asyncio.to_thread(Reviewer, urls, accounts[0]["email"], setup["document_id"])
     plan = schedule(seed, ops, args.clients, len(targets), args.fault_kinds)
     last_sample = 0.0
     for op in plan:
@@ -427,6 +486,12 @@ async def drive(args, seed, ops, setup, targets, owned, servers, result: SliceRe
             last_sample = time.monotonic()
         if op.kind in FAULT_KINDS:
             await inject(op.kind, client, clients, servers, args, result)
+        elif op.kind in ("accept", "reject"):
+            paragraph_id = client.own if op.paragraph == -1 else targets[op.paragraph]
+            problem = await asyncio.to_thread(reviewer.decide, op.kind, paragraph_id, op.lang)
+            result.decisions[problem or op.kind] += 1
+            if problem and problem.startswith("answered 5"):
+                result.problems.append(f"{op.kind} in paragraph {paragraph_id}: {problem}")
         elif op.kind == "pause":
             await asyncio.sleep(op.size / 1000)
         elif op.kind == "reconnect":
@@ -633,11 +698,12 @@ def main(argv: list[str] | None = None) -> int:
         totals.faults.update(outcome.faults)
         totals.peak_rss_mb = max(totals.peak_rss_mb, outcome.peak_rss_mb)
         totals.edits += outcome.edits
+        totals.decisions.update(outcome.decisions)
         print(
             f"slice {number + 1}: seed {slice_seed}, {size} ops, {outcome.edits} edits "
             f"acknowledged in {outcome.seconds:.0f} s; lost {outcome.lost}, diverged "
-            f"{outcome.diverged}; faults {dict(outcome.faults)}; peak RSS "
-            f"{outcome.peak_rss_mb} MB",
+            f"{outcome.diverged}; faults {dict(outcome.faults)}; changes decided "
+            f"{dict(outcome.decisions)}; peak RSS {outcome.peak_rss_mb} MB",
             flush=True,
         )
         if outcome.failed:
@@ -665,6 +731,7 @@ def main(argv: list[str] | None = None) -> int:
         "peak_rss_mb": totals.peak_rss_mb,
         "seed": seed,
         "edits": totals.edits,
+        "decisions": dict(totals.decisions),
         "problems": len(totals.problems),
     }
     print(
