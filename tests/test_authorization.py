@@ -40,7 +40,7 @@ from drafting.extensions import db, socketio
 from drafting.models import Document, Paragraph, Process, User, Version
 from drafting.models.people import DelegationKind, Role
 from drafting.policy import Action
-from drafting.services import importing, people
+from drafting.services import change_push, importing, people
 from drafting.text import textdiff
 
 ANON, OUT = "anonymous", "outsider"
@@ -1430,6 +1430,7 @@ class Snapshot:
         self.copy = f"{self.name}_pristine" if self.pg else f"{self.name}.pristine"
 
     def _release(self) -> None:
+        change_push.settle()  # no background push still reading the files about to be swapped
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
