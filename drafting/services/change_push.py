@@ -27,8 +27,9 @@ from drafting.models import Document, Version
 
 log = logging.getLogger(__name__)
 
-_pending: dict[int, dict[str, set[int]]] = {}  # document -> lang -> paragraph ids
-_working: set[int] = set()  # documents whose task is running
+# keyed by (app, document): one app per server process, several in a test run
+_pending: dict[tuple[int, int], dict[str, set[int]]] = {}  # -> lang -> paragraph ids
+_working: set[tuple[int, int]] = set()  # whose task is running
 _guard = threading.Lock()
 
 
@@ -44,11 +45,12 @@ def queue(app: Flask, document_id: int, paragraph_id: int, lang: str) -> None:
     """Ask for the paragraph's changes to be pushed; starts the document's task if idle."""
     if not followed(app, document_id):
         return
+    key = (id(app), document_id)
     with _guard:
-        _pending.setdefault(document_id, {}).setdefault(lang, set()).add(paragraph_id)
-        if document_id in _working:
+        _pending.setdefault(key, {}).setdefault(lang, set()).add(paragraph_id)
+        if key in _working:
             return
-        _working.add(document_id)
+        _working.add(key)
     socketio.start_background_task(_work, app, document_id)
 
 
@@ -64,16 +66,16 @@ def settle(timeout: float = 5.0) -> bool:
     return False
 
 
-def _take(document_id: int) -> dict[str, set[int]] | None:
+def _take(key: tuple[int, int]) -> dict[str, set[int]] | None:
     with _guard:
-        batch = _pending.pop(document_id, None)
+        batch = _pending.pop(key, None)
         if not batch:
-            _working.discard(document_id)
+            _working.discard(key)
         return batch
 
 
 def _work(app: Flask, document_id: int) -> None:
-    while (batch := _take(document_id)) is not None:
+    while (batch := _take((id(app), document_id))) is not None:
         with app.app_context():
             try:
                 read_only()
@@ -83,8 +85,11 @@ def _work(app: Flask, document_id: int) -> None:
                 db.session.rollback()
                 log.exception("tracked changes of document %s were not pushed", document_id)
                 continue
-            for payload in found:
-                socketio.emit("changes_updated", payload, to=tracked_room_of(document_id))
+            try:
+                for payload in found:
+                    socketio.emit("changes_updated", payload, to=tracked_room_of(document_id))
+            except Exception:  # the task must go on: it alone clears the document's flag
+                log.exception("tracked changes of document %s were not sent", document_id)
 
 
 def payloads(document_id: int, batch: dict[str, set[int]]) -> list[dict[str, Any]]:
