@@ -109,7 +109,7 @@ def roles_of(user: User | None) -> dict[int, Role]:
     seen = session.info.setdefault(ROLES_SEEN, {})
     if user.id not in seen or _writing_memberships(session):
         query = select(Membership.process_id, Membership.role).where(Membership.user_id == user.id)
-        seen[user.id] = dict(session.connection().execute(query).all())  # plain rows, no ORM
+        seen[user.id] = dict(session.execute(query).all())  # autoflushes a membership written
     return seen[user.id]
 
 

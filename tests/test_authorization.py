@@ -1412,7 +1412,7 @@ def all_cases() -> list[Case]:
 
 
 CASES = all_cases()
-SOCKET_EVENTS = ["join", "leave", "editing", "edit"]
+SOCKET_EVENTS = ["join", "leave", "editing", "tracked", "edit"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1672,6 +1672,7 @@ def socket_expectations(who: str, state: str) -> dict[str, Any]:
         "connect": "connected",
         "join": "ok" if joined else 404,
         "editing": "ok" if joined else 400,  # "join a document first"
+        "tracked": "ok" if joined else 400,
         "edit": (edit or "ok") if joined else 400,
         "join other process": "ok" if who == OUT else 404,
         # The outsider is now in its own document, where our paragraph is unknown; everyone
@@ -1702,6 +1703,7 @@ def test_every_socket_event_for_everyone(world):
             got["editing"] = ack_outcome(
                 sio.emit("editing", {"paragraph_id": w.paragraph, "lang": "en"}, callback=True)
             )
+            got["tracked"] = ack_outcome(sio.emit("tracked", {"on": False}, callback=True))
             seq, current = w.current(w.paragraph)
             patch = textdiff.make_patch(current, current + " Typed live.")
             data = {"paragraph_id": w.paragraph, "lang": "en", "base_version": seq, "patch": patch}
