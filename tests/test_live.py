@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import make_url, select
+from sqlalchemy import select
 
 from drafting import clock
 from drafting.extensions import db, socketio
@@ -819,46 +819,6 @@ def test_tabs_closing_just_after_joining_leave_no_traceback_in_the_server_log(li
     assert [p["delegation"] for p in snapshot["people"]] == ["SV"]
     log = live_server.log.read_text(errors="replace")
     assert "Traceback" not in log and "not connected" not in log, log[-3000:]
-
-
-def test_an_edit_the_database_cannot_take_is_answered_503_and_sent_again(app, demo):
-    """The database stops answering (PostgreSQL refusing connections, as while it restarts):
-    the edit is answered 503 with `retry`, nothing is stored, no traceback; the client keeps
-    the text and sends it again, and once the database answers it is stored once."""
-    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    if url.get_backend_name() != "postgresql":
-        pytest.skip("cutting a database's connections from outside needs PostgreSQL")
-    import psycopg
-
-    admin = psycopg.connect(
-        url.set(drivername="postgresql", database="postgres").render_as_string(False),
-        autocommit=True,
-    )
-    name = url.database
-    para = next(p for p in demo.document()["paragraphs"] if p["number"] == "6")
-    sv = Peer(app, "elsalvador@demo.test", demo.id)
-    text, version = para["text"]["en"], para["version"]["en"]
-    replica = Replica(text, version)
-    replica.edit(text + " Without delay.")
-    sent = replica.outgoing()
-    try:
-        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
-        admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
-            (name,),
-        )
-        ack = sv.edit(para["id"], sent.base_version, sent.patch)
-        assert ack["status"] == 503 and ack["retry"] is True and "error" in ack
-        replica.acknowledged(ack)
-        assert replica.held is None and replica.inflight == sent  # kept, to go again
-    finally:
-        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        admin.close()
-    ack = sv.edit(para["id"], sent.base_version, sent.patch)
-    assert "error" not in ack, ack
-    replica.acknowledged(ack)
-    assert [v.seq for v in stored(app, para["id"])][-1] == version + 1  # stored once
-    assert stored(app, para["id"])[-1].text == replica.shadow == text + " Without delay."
 
 
 def test_a_retry_answer_keeps_the_edit_in_flight_to_send_again():
