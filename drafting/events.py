@@ -25,6 +25,7 @@ from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from drafting import concurrency
 from drafting.extensions import socketio
 
 PENDING_KEY = "drafting_pending_events"
@@ -86,8 +87,6 @@ def send_update(room: str, payload: dict[str, Any], skip_sid: str | None) -> Non
     """Send a text update to a room at once, or with the next batch if one is going out."""
     if skip_sid is not None:
         payload = {**payload, "by": connection_token(skip_sid)}
-    from drafting import concurrency
-
     if concurrency.active() != "gevent":
         socketio.emit(UPDATE, payload, to=room, skip_sid=skip_sid)
         return

@@ -117,14 +117,9 @@ class Author:
 _authors: dict[str, Author] = {}  # socket id -> its person (this process's sockets)
 
 
-def author() -> Author | User | None:
-    """Who this socket's events come from: read when it connected, else (a socket opened
-    before this process knew it) the session cookie's user."""
-    known = _authors.get(request.sid)
-    if known is not None:
-        return known
-    user = viewer()
-    return user._get_current_object() if user is not None else None  # type: ignore[union-attr]
+def author() -> Author | None:
+    """Who this socket's events come from, as read when it connected."""
+    return _authors.get(request.sid)
 
 
 def present() -> presence.Presence:

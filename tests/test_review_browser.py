@@ -67,6 +67,13 @@ async def text_is(page: Page, pid: int, text: str) -> None:
     )
 
 
+async def type_at_end(page: Page, pid: int, words: str) -> None:
+    """Click into the paragraph's editing box, go to its end and type, as a person does."""
+    await page.locator(f"#p-{pid} .ptext[data-lang='en'] textarea").click()
+    await page.keyboard.press("Control+End")
+    await page.keyboard.type(words, delay=30)
+
+
 def test_marks_stay_until_reviewed_and_decisions_reach_everyone(live_server, tmp_path):
     circulate_rev1(live_server)
     six = paragraph(live_server, "6")
@@ -76,10 +83,7 @@ def test_marks_stay_until_reviewed_and_decisions_reach_everyone(live_server, tmp
         sv = await open_page(browser, live_server, SV)
         cr = await open_page(browser, live_server, CR)
         mx = await open_page(browser, live_server, MX)
-        box = sv.locator(f"#p-{pid} .ptext[data-lang='en'] textarea")
-        await box.click()
-        await sv.keyboard.press("Control+End")
-        await sv.keyboard.type(" without delay", delay=30)
+        await type_at_end(sv, pid, " without delay")
         typed = original + " without delay"
         for page in (sv, cr, mx):
             await text_is(page, pid, typed)
@@ -107,9 +111,7 @@ def test_marks_stay_until_reviewed_and_decisions_reach_everyone(live_server, tmp
         await cr.locator(f"#review-{pid}-en .review-item").wait_for(state="detached")
 
         # El Salvador types again; Costa Rica accepts it with the keyboard.
-        await box.click()
-        await sv.keyboard.press("Control+End")
-        await sv.keyboard.type(" promptly", delay=30)
+        await type_at_end(sv, pid, " promptly")
         item = cr.locator(f"#review-{pid}-en .review-item[data-author='SV']")
         await item.wait_for()
         await item.focus()
@@ -155,10 +157,7 @@ def test_marks_turned_off_and_on_again_follow_the_typing(live_server):
         mx = await open_page(browser, live_server, MX)
         toggle = mx.locator("#tracked-on")
         await toggle.uncheck()
-        box = sv.locator(f"#p-{pid} .ptext[data-lang='en'] textarea")
-        await box.click()
-        await sv.keyboard.press("Control+End")
-        await sv.keyboard.type(" at once", delay=30)
+        await type_at_end(sv, pid, " at once")
         await text_is(mx, pid, original + " at once")
         await asyncio.sleep(2)  # past the page's wait for a push
         inserted = mx.locator(f"#p-{pid} .ptext ins.live-ins[data-change]")

@@ -109,7 +109,7 @@ def record(
     if layout and document is not None:
         details["layout"] = current_layout(document)
     if document is None:
-        previous = db.session.connection().scalar(
+        previous = db.session.scalar(
             select(AuditEntry.hash)
             .where(AuditEntry.document_id.is_(None))
             .order_by(AuditEntry.id.desc())
