@@ -1,7 +1,8 @@
 """Broadcasts to a document's room, sent only after the change they announce is committed.
 
 Services call `publish()`; the message waits in the session until COMMIT succeeds, so no
-client ever hears of a change the database does not hold.
+client ever hears of a change the database does not hold. What a savepoint queued goes when
+it is rolled back, and waits for the outer COMMIT when it is released.
 
 A room's text updates (`paragraph_updated`) are coalesced while the server is busy sending
 (gevent, the server's default): a room with nothing being sent gets the update at once;
@@ -23,7 +24,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from drafting import concurrency
 from drafting.extensions import socketio
@@ -118,6 +119,8 @@ def _send_waiting(room: str) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _send(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: the transaction around it may still roll back
     for document_id, name, payload, skip_sid in session.info.pop(PENDING_KEY, []):
         if name == UPDATE:
             send_update(room_of(document_id), payload, skip_sid)
@@ -129,5 +132,33 @@ def _send(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # only what the savepoint queued goes (_drop_since_savepoint)
     session.info.pop(PENDING_KEY, None)
     session.info.pop(AFTER_COMMIT_KEY, None)
+
+
+SAVEPOINTS_KEY = "drafting_event_savepoints"  # savepoint -> lengths of the queues at its start
+
+
+@event.listens_for(Session, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        marks = session.info.setdefault(SAVEPOINTS_KEY, {})
+        marks[transaction] = (
+            len(session.info.get(PENDING_KEY, ())),
+            len(session.info.get(AFTER_COMMIT_KEY, ())),
+        )
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_since_savepoint(session: Session, previous: SessionTransaction) -> None:
+    mark = session.info.get(SAVEPOINTS_KEY, {}).get(previous)
+    if previous.nested and mark is not None:
+        del session.info.get(PENDING_KEY, [])[mark[0] :]
+        del session.info.get(AFTER_COMMIT_KEY, [])[mark[1] :]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    session.info.get(SAVEPOINTS_KEY, {}).pop(transaction, None)

@@ -450,6 +450,7 @@ def _forget_on_rollback(key: tuple) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _drop_memo_of_rolled_back(session: Session) -> None:
+    # a savepoint too: its keys cannot be told apart from the rest, and evicting more is safe
     keys = session.info.pop(MEMO_KEYS, [])
     with _CACHE_LOCK:
         for key in keys:
@@ -458,7 +459,8 @@ def _drop_memo_of_rolled_back(session: Session) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _keep_memo_of_committed(session: Session) -> None:
-    session.info.pop(MEMO_KEYS, None)
+    if not session.in_nested_transaction():  # a released savepoint may still roll back
+        session.info.pop(MEMO_KEYS, None)
 
 
 def clear_cache() -> None:
