@@ -5,6 +5,8 @@ One committee member types into a paragraph of a circulated document through
 work per edit: the handler, the checks, the database and the broadcast's encoding. Prints
 the median CPU time per edit over several runs and the SQL statements each edit issues
 (``--statements`` lists them); ``--profile`` prints the functions that take the time.
+``--batch K``: K sockets send one edit each at the same moment, so the K edits queue and
+are stored in one transaction (drafting.group_commit), as in a busy plenary.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from support import bench_app  # noqa: E402
 EDITOR = "elsalvador@demo.test"
 
 
-def prepared(paragraphs: int, tracked: bool):
+def prepared(paragraphs: int, tracked: bool, sockets: int = 1):
     """An app with the demo, a one-paragraph-per-author document in committee review and
     Rev.1 circulated (tracked changes are computed since it), and a joined socket."""
     from live import authors_document, circulate
@@ -58,10 +60,11 @@ def prepared(paragraphs: int, tracked: bool):
     http = app.test_client()
     answer = http.post("/api/login", json={"email": EDITOR, "password": "demo-password"})
     assert answer.status_code == 200, answer.get_json()
-    sio = socketio.test_client(app, flask_test_client=http)
-    joined = sio.emit("join", {"document_id": document_id, "tracked": tracked}, callback=True)
-    assert "error" not in joined, joined
-    return app, sio, document_id, paragraph_ids, joined
+    clients = [socketio.test_client(app, flask_test_client=http) for _ in range(sockets)]
+    for sio in clients:
+        joined = sio.emit("join", {"document_id": document_id, "tracked": tracked}, callback=True)
+        assert "error" not in joined, joined
+    return app, clients, document_id, paragraph_ids, joined
 
 
 def type_edits(sio, document_id: int, paragraph_id: int, text: str, version: int, count: int):
@@ -95,19 +98,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--statements", action="store_true", help="list one edit's SQL")
     parser.add_argument("--tracked", action="store_true", help="the socket shows the marks")
     parser.add_argument("--profile", action="store_true", help="cProfile of one run")
+    parser.add_argument("--batch", type=int, default=1, help="edits sent at the same moment")
     args = parser.parse_args(argv)
 
     from sqlalchemy import event
 
     from drafting.extensions import db
 
-    app, sio, document_id, paragraph_ids, joined = prepared(args.repeat + 2, args.tracked)
+    batch = max(1, args.batch)
+    app, clients, document_id, paragraph_ids, joined = prepared(
+        (args.repeat + 2) * batch, args.tracked, batch
+    )
     start = {p["id"]: (p["text"]["en"], p["version"]["en"]) for p in joined["paragraphs"]}
 
     def run(index: int, edits: int) -> None:
-        """A fresh paragraph per run, so that every run types into text of the same length."""
-        text, version = start[paragraph_ids[index]]
-        type_edits(sio, document_id, paragraph_ids[index], text, version, edits)
+        """Fresh paragraphs per run, so that every run types into text of the same length;
+        with --batch, each socket types into its own, all of them at once."""
+        if batch == 1:
+            text, version = start[paragraph_ids[index]]
+            type_edits(clients[0], document_id, paragraph_ids[index], text, version, edits)
+            return
+        import gevent
+
+        state = [start[paragraph_ids[index * batch + k]] for k in range(batch)]
+        for _ in range(edits // batch):
+
+            def one(k: int) -> None:
+                text, version = state[k]
+                pid = paragraph_ids[index * batch + k]
+                state[k] = type_edits(clients[k], document_id, pid, text, version, 1)
+
+            gevent.joinall([gevent.spawn(one, k) for k in range(batch)], raise_error=True)
 
     run(0, 20)  # warm up
 
@@ -119,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
-    run(1, 1)
+    run(1, batch)
     event.remove(engine, "before_cursor_execute", count)
     time.sleep(0.2)  # the background push of that edit's tracked changes
 
@@ -127,14 +148,14 @@ def main(argv: list[str] | None = None) -> int:
     for index in range(args.repeat):
         started = time.process_time()
         run(index + 2, args.edits)
-        per_edit.append((time.process_time() - started) / args.edits * 1000)
+        per_edit.append((time.process_time() - started) / (args.edits // batch * batch) * 1000)
     # Python function calls per edit: unlike CPU time on a shared VM, the same from run to
     # run, so it tells a small change apart
     profile = cProfile.Profile()
     profile.enable()
     run(1, args.edits)
     profile.disable()
-    calls = pstats.Stats(profile).total_calls / args.edits
+    calls = pstats.Stats(profile).total_calls / (args.edits // batch * batch)
     if args.profile:
         pstats.Stats(profile).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(40)
     if args.statements:
@@ -143,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"edit path: {statistics.median(per_edit):.2f} ms CPU per edit (median of "
         f"{args.repeat} runs of {args.edits}; runs {', '.join(f'{x:.2f}' for x in per_edit)}), "
-        f"{len(statements)} SQL statements and {calls:,.0f} Python calls per edit"
+        f"{len(statements) / batch:.1f} SQL statements and {calls:,.0f} Python calls per edit"
+        + (f", {batch} edits sent at once" if batch > 1 else "")
     )
     return 0
 

@@ -564,6 +564,7 @@ def summary_of(runs: list[dict]) -> dict:
         ),
         "lost": sum(r["lost_edits"] for r in runs),
         "diverged": sum(r["diverged_clients"] for r in runs),
+        "edits_per_commit": statistics.median(r.get("edits_per_commit") or 1.0 for r in runs),
         "batched_share": round(
             statistics.median(
                 r["batched_updates"] / max(1, r["batched_updates"] + r["single_updates"])
@@ -673,6 +674,11 @@ def run_clients(args, setup: dict, urls: list[str], pids: list[int]) -> dict:
     figures["cpu_s"] = {"server": round(server_cpu, 1), "clients": round(client_cpu, 1)}
     edits = sum(len(r["sent"]) for r in results)
     figures["server_cpu_ms_per_edit"] = round(server_cpu * 1000 / edits, 2) if edits else None
+    # how many edits each transaction held (drafting.group_commit), over every process
+    counts = [http.get(f"{url}/healthz").json().get("live_edits") or {} for url in urls]
+    transactions = sum(c.get("transactions", 0) for c in counts)
+    works = sum(c.get("works", 0) for c in counts)
+    figures["edits_per_commit"] = round(works / transactions, 2) if transactions else None
     with open("/proc/loadavg") as loadavg:
         figures["load_average_1min"] = float(loadavg.read().split()[0])
     return figures
@@ -837,7 +843,8 @@ def print_report(args, f: dict) -> None:
     )
     print(
         f"lost edits: {f['lost_edits']}, diverged clients: {f['diverged_clients']}, "
-        f"edit errors answered: {f['edit_errors']}"
+        f"edit errors answered: {f['edit_errors']}; edits per transaction: "
+        f"{f.get('edits_per_commit')}"
     )
     print(
         f"CPU while editing: server {f['cpu_s']['server']} s "

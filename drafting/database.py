@@ -3,16 +3,14 @@
 SQLite (the embedded default) runs in WAL mode with a busy timeout, and every transaction
 starts with BEGIN IMMEDIATE, so two writers never interleave: the second waits for the
 first instead of failing half-way. PostgreSQL uses SELECT ... FOR UPDATE on the rows a
-write depends on. Live edits to one document also queue on edit_lock: a lock in this
-process on SQLite, the document's row lock on PostgreSQL.
+write depends on. Live edits to one document also queue in this process, and those that
+queue are stored together (drafting.group_commit).
 """
 
 from __future__ import annotations
 
 import sqlite3
-import threading
 import time
-from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
 from flask import Flask
@@ -122,23 +120,3 @@ def lock_row(model: type, ident: int) -> None:
             .with_for_update(of=Document, key_share=True)
         )
     db.session.execute(select(model.id).where(model.id == ident).with_for_update(key_share=True))
-
-
-_edit_locks: dict[int, threading.Lock] = {}
-_edit_locks_guard = threading.Lock()
-
-
-def edit_lock(document_id: int) -> AbstractContextManager:
-    """On SQLite, edits to one document queue here, in this process, not in the database.
-
-    SQLite's busy handler polls the write lock with growing sleeps (1, 2, 5, 10 … 100 ms),
-    so two edits arriving together would cost the second tens of milliseconds; queueing on
-    a lock wakes it the moment the first commits, and a process broadcasts a paragraph's
-    versions in the order they were stored. PostgreSQL queues writers of a document on the
-    document's row lock (database.lock_row) without polling, and taking it only once the
-    edit is checked lets the checks of several edits run side by side.
-    """
-    if db.engine.dialect.name != "sqlite":
-        return nullcontext()
-    with _edit_locks_guard:
-        return _edit_locks.setdefault(document_id, threading.Lock())

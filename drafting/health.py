@@ -10,6 +10,7 @@ import time
 from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
 
+from drafting import group_commit
 from drafting.extensions import db, socketio
 
 bp = Blueprint("health", __name__)
@@ -48,6 +49,7 @@ def healthz():
         "database": db.engine.dialect.name,
         "message_queue": bool(current_app.config.get("SOCKETIO_MESSAGE_QUEUE")),
         "async_mode": socketio.async_mode,
+        "live_edits": group_commit.committed(),  # edits stored, in how many transactions
         "problems": problems,
         "ms": round((time.perf_counter() - started) * 1000, 1),
     }

@@ -22,7 +22,7 @@ from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room, leave_room
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from drafting.database import edit_lock
+from drafting import group_commit
 from drafting.errors import error_body
 from drafting.events import connection_token, room_of, tracked_room_of, user_room
 from drafting.extensions import db, socketio
@@ -286,58 +286,54 @@ def editing_paragraph(data: Any = None) -> dict[str, Any]:
 
 
 def edit(data: Any = None) -> dict[str, Any]:
-    """Apply one patch; the ack (the stored version) comes from the service with the
-    broadcast, and the broadcast leaves on COMMIT."""
+    """Apply one patch; answered with the stored version once it is committed, the
+    broadcast to the others leaving on that COMMIT. Edits that arrive while the document's
+    last ones are being stored are stored together in the next transaction (group_commit)."""
     document_id = present().document_of(request.sid)
     if document_id is None:
         return {"error": "join a document first", "status": 400}
     if not isinstance(data, dict):
         return {"error": "the event data must be an object", "status": 400}
-    with edit_lock(document_id):  # the whole transaction, from its first query
-        try:
-            user = author()
-            document = get_visible(user, document_id)
-            require(user, Action.EDIT_TEXT, document)
-            saved = paragraphs.apply_edit(
-                document,
-                data.get("paragraph_id"),
-                user,
-                data.get("lang"),
-                data.get("base_version"),
-                data.get("patch"),
-                skip_sid=request.sid,
-            )
-            ack = saved.ack  # read before COMMIT expires the version
-            db.session.commit()  # stored before the ack; the broadcast leaves on commit
-        except ServiceError as error:
-            return _refusal(error)
-        except (OperationalError, InterfaceError) as error:  # the database did not answer
-            _release()
-            log.warning("an edit was not stored, the database did not answer: %s", error.orig)
-            return UNAVAILABLE
-        except Exception:
-            _release()  # never leave the next edit waiting on our transaction
-            raise
-    return ack
+    user, sid = author(), request.sid
+    try:
+        return group_commit.submit(document_id, lambda: _store_edit(document_id, user, sid, data))
+    except ServiceError as error:
+        return {**error_body(error), "status": error.status}
+    except (OperationalError, InterfaceError) as error:  # the database did not answer
+        log.warning("an edit was not stored, the database did not answer: %s", error.orig)
+        return UNAVAILABLE
+    except group_commit.Abandoned:
+        return UNAVAILABLE
+
+
+def _store_edit(document_id: int, user: Author | None, sid: str, data: dict) -> dict[str, Any]:
+    """One edit inside its transaction (maybe shared with others, so nothing here reads the
+    handler's request): checked, stored, its broadcast queued; its ack is read before COMMIT
+    expires the version."""
+    document = get_visible(user, document_id)
+    require(user, Action.EDIT_TEXT, document)
+    saved = paragraphs.apply_edit(
+        document,
+        data.get("paragraph_id"),
+        user,
+        data.get("lang"),
+        data.get("base_version"),
+        data.get("patch"),
+        skip_sid=sid,
+    )
+    return saved.ack
 
 
 # The answer to an edit the database could not take (restarting, its connection cut, its
-# lock not granted within the busy timeout). The client keeps the text and sends it again
-# shortly; should the lost connection have taken the COMMIT with it after all, the server
-# recognises the edit sent again and answers with the version it made.
+# lock not granted within the busy timeout), or whose shared transaction was given up for
+# another edit in it. The client keeps the text and sends it again shortly; should the lost
+# connection have taken the COMMIT with it after all, the server recognises the edit sent
+# again and answers with the version it made.
 UNAVAILABLE = {
     "error": "the database did not answer; the edit is sent again",
     "status": 503,
     "retry": True,
 }
-
-
-def _release() -> None:
-    """Roll back, also when the connection is already gone."""
-    try:
-        db.session.rollback()
-    except (OperationalError, InterfaceError):
-        db.session.invalidate()
 
 
 HANDLERS: dict[str, Callable[..., Any]] = {

@@ -13,8 +13,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, event, select
+from sqlalchemy.orm import Session, SessionTransaction, joinedload
 
 from drafting.extensions import db
 from drafting.models.base import MAX_ID
@@ -97,6 +97,10 @@ RULES: dict[Action, tuple[set[Role], str]] = {
 
 
 ROLES_SEEN = "drafting.roles"  # session.info key: user id -> {process id: role}
+DOCUMENTS_SEEN = "drafting.documents"  # session.info key: documents loaded, kept from the GC
+ROLES_QUERY = select(Membership.process_id, Membership.role).where(
+    Membership.user_id == bindparam("user_id")
+)
 
 
 def roles_of(user: User | None) -> dict[int, Role]:
@@ -108,8 +112,8 @@ def roles_of(user: User | None) -> dict[int, Role]:
     session = db.session()
     seen = session.info.setdefault(ROLES_SEEN, {})
     if user.id not in seen or _writing_memberships(session):
-        query = select(Membership.process_id, Membership.role).where(Membership.user_id == user.id)
-        seen[user.id] = dict(session.execute(query).all())  # autoflushes a membership written
+        rows = session.execute(ROLES_QUERY, {"user_id": user.id})  # autoflushes memberships
+        seen[user.id] = dict(rows.all())
     return seen[user.id]
 
 
@@ -138,8 +142,15 @@ def _forget_roles_on_write(session: Session, _context: object) -> None:
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_roles(session: Session, _transaction: object) -> None:
-    session.info.pop(ROLES_SEEN, None)
+def _forget_roles(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the memo outlives a savepoint released inside it
+        session.info.pop(ROLES_SEEN, None)
+        session.info.pop(DOCUMENTS_SEEN, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_roles_rolled_back(session: Session, _previous: SessionTransaction) -> None:
+    session.info.pop(ROLES_SEEN, None)  # a savepoint rolled back may have read its own writes
 
 
 def get_visible(user: User | None, document_id: int) -> Document:
@@ -148,7 +159,10 @@ def get_visible(user: User | None, document_id: int) -> Document:
     if not 0 < document_id <= MAX_ID:  # no row has it; SQLite could not even bind it
         raise NotFound("document not found")
     # the revisions come along: whether it is adopted is asked next, and on every edit
-    document = db.session.get(Document, document_id, options=[joinedload(Document.revisions)])
+    session = db.session()
+    document = session.get(Document, document_id, options=[joinedload(Document.revisions)])
+    if document is not None:  # held for the transaction: edits stored together ask again
+        session.info.setdefault(DOCUMENTS_SEEN, {})[document_id] = document
     if document is None or (not document.is_adopted and role_in(user, document.process_id) is None):
         raise NotFound("document not found")
     return document

@@ -277,6 +277,29 @@ def test_an_adopted_document_set_back_to_review_stays_frozen_and_is_reported(
     assert demo.paragraph("3")["version"]["en"] == 1
 
 
+def test_a_transaction_that_seals_the_final_revision_cannot_write_to_the_text_after(
+    auth, demo, app
+):
+    """The guard remembers, within a transaction, the documents it found open (an edit
+    flushes several times); sealing a Final revision in that same transaction ends it."""
+    from drafting.models import Paragraph, Revision
+    from drafting.services import paragraphs
+
+    auth.login("secretariat@demo.test")
+    number = demo.paragraph("3")["id"]
+    with app.app_context():
+        document = db.session.get(Document, demo.id)
+        paragraph = db.session.get(Paragraph, number)
+        paragraphs.store_version(document, paragraph, None, "en", "Changed while still open.")
+        final = Revision(document_id=demo.id, label="Final", state="adopted", sha256="0" * 64)
+        db.session.add(final)
+        db.session.flush()
+        with pytest.raises(FrozenDocument):
+            paragraphs.store_version(document, paragraph, None, "en", "Changed once sealed.")
+        db.session.rollback()
+    assert demo.paragraph("3")["version"]["en"] == 1
+
+
 def process_id(app) -> int:
     with app.app_context():
         return db.session.scalar(db.select(Process.id))

@@ -10,72 +10,16 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
+from support.peers import PASSWORD, Peer, stored
 
 from drafting import clock
 from drafting.extensions import db, socketio
-from drafting.models import Version
 from drafting.text import textdiff
 from drafting.text.replica import Replica, map_caret
-
-PASSWORD = "demo-password"
-
-
-class Peer:
-    """One person: a logged-in HTTP client and a socket sharing its session cookie."""
-
-    def __init__(self, app, email: str, document_id: int, *, join: bool = True) -> None:
-        self.app = app
-        self.email = email
-        self.document_id = document_id
-        self.http = app.test_client()
-        response = self.http.post("/api/login", json={"email": email, "password": PASSWORD})
-        assert response.status_code == 200, response.get_json()
-        self.csrf = response.get_json()["csrf_token"]
-        self.sio = socketio.test_client(app, flask_test_client=self.http)
-        assert self.sio.is_connected()
-        self.snapshot = self.join() if join else None
-
-    def join(self, document_id: int | None = None) -> dict:
-        return self.sio.emit(
-            "join", {"document_id": document_id or self.document_id}, callback=True
-        )
-
-    def edit(self, paragraph_id: int, base_version: int, patch: str, lang: str = "en") -> dict:
-        data = {
-            "paragraph_id": paragraph_id,
-            "lang": lang,
-            "base_version": base_version,
-            "patch": patch,
-        }
-        return self.sio.emit("edit", data, callback=True)
-
-    def received(self, name: str | None = None) -> list[dict]:
-        return [
-            message["args"][0]
-            for message in self.sio.get_received()
-            if name is None or message["name"] == name
-        ]
-
-    def reconnect(self) -> None:
-        self.sio.disconnect()
-        self.sio = socketio.test_client(self.app, flask_test_client=self.http)
-        assert self.sio.is_connected()
-        self.snapshot = self.join()
 
 
 def paragraph_in(snapshot: dict, paragraph_id: int) -> dict:
     return next(p for p in snapshot["paragraphs"] if p["id"] == paragraph_id)
-
-
-def stored(app, paragraph_id: int, lang: str = "en") -> list[Version]:
-    with app.app_context():
-        versions = db.session.scalars(
-            select(Version)
-            .where(Version.paragraph_id == paragraph_id, Version.lang == lang)
-            .order_by(Version.seq)
-        ).all()
-        db.session.expunge_all()
-        return list(versions)
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, event, select
+from sqlalchemy.orm import Session, SessionTransaction
 
 from drafting.models.amendments import Amendment, AmendmentText, CoSponsor
 from drafting.models.audit import AuditEntry
@@ -66,13 +66,34 @@ def _paragraph_document(session: Session, paragraph_id: int | None) -> int | Non
     return session.scalar(select(Paragraph.document_id).where(Paragraph.id == paragraph_id))
 
 
+ADOPTED_AMONG = select(Document.id).where(
+    Document.id.in_(bindparam("ids", expanding=True)), sealed_final_exists()
+)
+NOT_ADOPTED = "drafting.guards.not_adopted"  # session.info: documents found open this transaction
+
+
 def _adopted_in_database(session: Session, document_ids: Iterable[int]) -> set[int]:
-    ids = {i for i in document_ids if i is not None}
+    """The documents among these that a sealed Final revision freezes. On SQLite a document
+    found open stays open for the rest of the transaction unless the transaction itself
+    writes a revision (see _guard_flush): it has held the write lock since BEGIN, so nobody
+    else can seal it meanwhile, and the flushes of an edit (or of a batch of them) ask once.
+    On PostgreSQL another transaction may commit between two flushes: every flush asks."""
+    connection = session.connection()
+    remembered = connection.dialect.name == "sqlite"
+    known_open = session.info.setdefault(NOT_ADOPTED, set()) if remembered else set()
+    ids = {i for i in document_ids if i is not None} - known_open
     if not ids:
         return set()
     # On the connection, not through the ORM: a plain query, asked on every flush of an edit
-    query = select(Document.id).where(Document.id.in_(ids), sealed_final_exists())
-    return {row[0] for row in session.connection().execute(query)}
+    frozen = {row[0] for row in connection.execute(ADOPTED_AMONG, {"ids": list(ids)})}
+    known_open.update(ids - frozen)
+    return frozen
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_open_documents(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(NOT_ADOPTED, None)
 
 
 @event.listens_for(Session, "before_flush")
@@ -95,6 +116,8 @@ def _guard_flush(session: Session, flush_context, instances) -> None:
     with session.no_autoflush:
         owners = {id(obj): _document_id(session, obj) for obj in touched}
         frozen = _adopted_in_database(session, owners.values())
+    if any(isinstance(obj, Revision) for obj in touched):
+        session.info.pop(NOT_ADOPTED, None)  # it may be the sealed Final: ask again next time
     for obj in touched:
         if owners[id(obj)] in frozen:
             raise FrozenDocument(owners[id(obj)])

@@ -36,7 +36,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import bindparam, event, func, select, update
 from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
 from drafting import clock
@@ -134,17 +134,21 @@ def record(
     if document_id is not None:
         # An UPDATE statement, not an attribute change: the chain grows even once the
         # document is adopted and frozen.
-        table = Document.__table__
         db.session.connection().execute(
-            update(table)
-            .where(table.c.id == document_id)
-            .values(chain_length=table.c.chain_length + 1, chain_head=entry.hash)
+            EXTEND_CHAIN, {"document_id": document_id, "head": entry.hash}
         )
         db.session.info.setdefault(CHAIN_EXTENDED, set()).add(document_id)
     return entry
 
 
 CHAIN_EXTENDED = "drafting.audit.chain_extended"  # session.info: chains grown in this transaction
+_document = Document.__table__
+EXTEND_CHAIN = (
+    update(_document)
+    .where(_document.c.id == bindparam("document_id"))
+    .values(chain_length=_document.c.chain_length + 1, chain_head=bindparam("head"))
+)
+CHAIN_HEAD = select(Document.chain_head).where(Document.id == bindparam("document_id"))
 
 
 def _chain_head(document: Document) -> str:
@@ -156,10 +160,10 @@ def _chain_head(document: Document) -> str:
     sqlite = session.get_bind().dialect.name == "sqlite"
     if sqlite and document.id not in session.info.get(CHAIN_EXTENDED, ()):
         return document.chain_head or ""
-    query = select(Document.chain_head).where(Document.id == document.id)
+    query = CHAIN_HEAD
     if not sqlite:
         query = query.with_for_update(key_share=True)  # FOR NO KEY UPDATE, as lock_row takes
-    return session.connection().scalar(query) or ""
+    return session.connection().scalar(query, {"document_id": document.id}) or ""
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -1,0 +1,199 @@
+"""Group commit: live edits that queue behind a document's transaction share the next one;
+each is still checked, stored or refused on its own, and answered only once committed."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+from support.peers import Peer, stored
+
+from drafting import group_commit
+from drafting.database import READER
+from drafting.extensions import db
+from drafting.models import Document
+from drafting.services import audit
+from drafting.text import textdiff
+
+EDITORS = ("elsalvador@demo.test", "costarica@demo.test", "panama@demo.test")
+
+
+class HeldCommit:
+    """Holds the first COMMIT on the engine until the other edits queue behind it, so the
+    next transaction carries them all; counts COMMITs; can fail one of them."""
+
+    def __init__(self, app, document_id: int, queued: int) -> None:
+        self.document_id, self.queued = document_id, queued
+        self.commits = 0
+        self.fail_commit: int | None = None  # this COMMIT (counting from 1) fails
+        with app.app_context():
+            self.engine = db.engine
+
+    def __enter__(self) -> HeldCommit:
+        event.listen(self.engine, "commit", self.on_commit)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        event.remove(self.engine, "commit", self.on_commit)
+
+    def on_commit(self, connection) -> None:
+        if connection.get_execution_options().get(READER):
+            return  # the tracked changes read after an edit, not a write
+        self.commits += 1
+        if self.commits == 1:
+            deadline = time.monotonic() + 10
+            while group_commit.waiting(self.document_id) < self.queued:
+                assert time.monotonic() < deadline, "the other edits never queued"
+                time.sleep(0.005)
+        if self.commits == self.fail_commit:
+            raise OperationalError("COMMIT", {}, sqlite3.OperationalError("disk I/O error"))
+
+
+def appending(peer: Peer, paragraph: dict, words: str, base: int | None = None):
+    """An edit that appends `words`, sent in its own thread; its ack lands in the list."""
+    text = paragraph["text"]["en"]
+    version = paragraph["version"]["en"] if base is None else base
+    answers: list[dict] = []
+    patch = textdiff.make_patch(text, text + words)
+    thread = threading.Thread(
+        target=lambda: answers.append(peer.edit(paragraph["id"], version, patch)), daemon=True
+    )
+    return thread, answers
+
+
+def run_together(app, auth, demo, *, fail_commit: int | None = None, refuse_last=False):
+    """The first editor's edit commits while the other two queue behind it."""
+    auth.login("secretariat@demo.test")
+    targets = [p for p in demo.document()["paragraphs"] if p["text"]["en"]][:3]
+    peers = [Peer(app, email, demo.id) for email in EDITORS]
+    watcher = Peer(app, "secretariat@demo.test", demo.id)
+    watcher.received()
+    sends = [
+        appending(
+            peer, p, f" ({peer.email.split('@')[0]})", 999 if refuse_last and i == 2 else None
+        )
+        for i, (peer, p) in enumerate(zip(peers, targets, strict=True))
+    ]
+    with HeldCommit(app, demo.id, queued=2) as held:
+        held.fail_commit = fail_commit
+        sends[0][0].start()
+        deadline = time.monotonic() + 10
+        while held.commits == 0:  # the first edit is committing, alone
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        for thread, _answers in sends[1:]:
+            thread.start()
+        for thread, _answers in sends:
+            thread.join(20)
+    return targets, [answers[0] for _t, answers in sends], watcher, held
+
+
+def test_edits_that_queue_are_stored_in_one_transaction(app, auth, demo):
+    paragraphs, answers, watcher, held = run_together(app, auth, demo)
+    assert held.commits == 2  # the first alone, the two that queued behind it together
+    for paragraph, answer in zip(paragraphs, answers, strict=True):
+        assert answer["version"] == paragraph["version"]["en"] + 1, answer
+        assert stored(app, paragraph["id"])[-1].text == answer["text"]
+    heard = [
+        u["paragraph_id"]
+        for message in watcher.received("paragraph_updated")
+        for u in message.get("updates", [message])
+    ]
+    assert sorted(heard) == sorted(p["id"] for p in paragraphs)
+    with app.app_context():
+        assert audit.verify(db.session.get(Document, demo.id)) == []
+
+
+def test_an_edit_refused_inside_a_shared_transaction_is_refused_alone(app, auth, demo):
+    paragraphs, answers, watcher, held = run_together(app, auth, demo, refuse_last=True)
+    assert held.commits == 2
+    assert answers[2]["status"] == 409 and "version" not in answers[2]
+    assert stored(app, paragraphs[2]["id"])[-1].seq == paragraphs[2]["version"]["en"]
+    for paragraph, answer in zip(paragraphs[:2], answers[:2], strict=True):
+        assert answer["version"] == paragraph["version"]["en"] + 1, answer
+    heard = [
+        u["paragraph_id"]
+        for message in watcher.received("paragraph_updated")
+        for u in message.get("updates", [message])
+    ]
+    assert sorted(heard) == sorted(p["id"] for p in paragraphs[:2])  # nothing of the refused
+    with app.app_context():
+        assert audit.verify(db.session.get(Document, demo.id)) == []
+
+
+def test_a_shared_commit_that_fails_answers_each_of_its_edits_to_send_again(app, auth, demo):
+    paragraphs, answers, watcher, _held = run_together(app, auth, demo, fail_commit=2)
+    assert answers[0]["version"] == paragraphs[0]["version"]["en"] + 1
+    for paragraph, answer in zip(paragraphs[1:], answers[1:], strict=True):
+        assert answer["status"] == 503 and answer["retry"] is True, answer
+        assert stored(app, paragraph["id"])[-1].seq == paragraph["version"]["en"]
+    heard = [
+        u["paragraph_id"]
+        for message in watcher.received("paragraph_updated")
+        for u in message.get("updates", [message])
+    ]
+    assert heard == [paragraphs[0]["id"]]
+    peer = Peer(app, EDITORS[1], demo.id)
+    text = paragraphs[1]["text"]["en"]
+    again = peer.edit(
+        paragraphs[1]["id"],
+        paragraphs[1]["version"]["en"],
+        textdiff.make_patch(text, text + " (costarica)"),
+    )
+    assert again["version"] == paragraphs[1]["version"]["en"] + 1
+
+
+def test_a_work_that_ends_the_shared_transaction_abandons_the_others(app):
+    """A work that rolls back more than its own part (as an unexpected error path might)
+    takes the batch with it: the others are answered Abandoned and nothing is stored."""
+    from drafting.models import Tag  # any table outside the audit chain will do
+    from drafting.services.errors import Conflict
+
+    started, go = threading.Event(), threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def first():
+        started.set()
+        go.wait(10)
+        db.session.add(Tag(scheme="free", code="first", label="first"))
+        return "first"
+
+    def rolls_back():
+        db.session.add(Tag(scheme="free", code="second", label="second"))
+        db.session.flush()
+        db.session.rollback()
+        raise Conflict("rolled everything back")
+
+    def third():
+        db.session.add(Tag(scheme="free", code="third", label="third"))
+        return "third"
+
+    def submit(name, work):
+        with app.app_context():
+            try:
+                outcomes[name] = group_commit.submit("abandon-test", work)
+            except Exception as error:
+                outcomes[name] = error
+
+    threads = [threading.Thread(target=submit, args=("first", first))]
+    threads[0].start()
+    assert started.wait(10)
+    for name, work in (("second", rolls_back), ("third", third)):
+        threads.append(threading.Thread(target=submit, args=(name, work)))
+        threads[-1].start()
+    deadline = time.monotonic() + 10
+    while group_commit.waiting("abandon-test") < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    go.set()
+    for thread in threads:
+        thread.join(20)
+    assert outcomes["first"] == "first"
+    assert isinstance(outcomes["second"], Conflict)
+    assert isinstance(outcomes["third"], group_commit.Abandoned)
+    with app.app_context():
+        names = set(db.session.scalars(select(Tag.code)))
+    assert "first" in names and not {"second", "third"} & names
