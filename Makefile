@@ -40,8 +40,11 @@ run: translations
 serve: translations
 	$(BIN)/python -m drafting.server
 
+# The suite runs on every core, up to four workers (pytest-xdist); TEST_WORKERS=0 runs it in
+# one process.
+TEST_WORKERS ?= auto --maxprocesses=4
 test: translations
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
