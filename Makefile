@@ -40,11 +40,12 @@ run: translations
 serve: translations
 	$(BIN)/python -m drafting.server
 
-# The suite runs on every core, up to four workers (pytest-xdist); TEST_WORKERS=0 runs it in
-# one process.
+# The suite runs on every core, up to four workers (pytest-xdist), each test file whole in
+# one worker and in its order (a file's tests share module fixtures such as the live server,
+# and the PostgreSQL and Redis tests must not hear each other); TEST_WORKERS=0: one process.
 TEST_WORKERS ?= auto --maxprocesses=4
 test: translations
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -20,15 +20,6 @@ from drafting.extensions import db
 from drafting.services import change_push
 
 
-def pytest_collection_modifyitems(items) -> None:
-    """In a parallel run (`make test` uses every core) the tests on the shared PostgreSQL
-    and Redis run one after the other in one worker: they share Redis's presence keys and
-    the Socket.IO channel, so two at once would hear each other's documents."""
-    for item in items:
-        if item.get_closest_marker("services"):
-            item.add_marker(pytest.mark.xdist_group("services"))
-
-
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory):
     factory = DatabaseFactory(tmp_path_factory.mktemp("db"))
