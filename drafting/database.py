@@ -16,6 +16,7 @@ from typing import TypeVar
 from flask import Flask
 from sqlalchemy import event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from drafting.extensions import db
 
@@ -78,6 +79,15 @@ def read_only() -> None:
     """Make this session's next transaction one that only reads: on SQLite it then takes no
     write lock, so work done in the background never holds up an edit. Call it first."""
     db.session.connection(execution_options={READER: True})
+
+
+def release() -> None:
+    """Roll the session back, also when its connection is already gone (the database
+    restarting, the connection cut): the connection is then dropped from the pool."""
+    try:
+        db.session.rollback()
+    except (OperationalError, InterfaceError):
+        db.session.invalidate()
 
 
 def init_engine(app: Flask) -> None:

@@ -24,8 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import InterfaceError, OperationalError
-
+from drafting.database import release
 from drafting.extensions import db
 from drafting.services.errors import ServiceError
 
@@ -127,7 +126,7 @@ def _run(batch: list[_Job]) -> None:
         try:
             value = job.work()
         except BaseException as error:
-            _release()
+            release()
             job.answer(error=error)
             return
         stored = [(job, value)]
@@ -136,7 +135,7 @@ def _run(batch: list[_Job]) -> None:
         for job in batch:
             outcome = _run_apart(session, job)
             if outcome is LOST:
-                _release()
+                release()
                 for other in batch:
                     if not other.answered:
                         other.answer(error=Abandoned("another edit in its transaction failed"))
@@ -146,7 +145,7 @@ def _run(batch: list[_Job]) -> None:
     try:
         session.commit()
     except BaseException as error:
-        _release()
+        release()
         for job, _value in stored:
             job.answer(error=error)
         return
@@ -178,11 +177,3 @@ def _run_apart(session, job: _Job) -> Any:
         return LOST
     savepoint.commit()
     return value
-
-
-def _release() -> None:
-    """Roll back, also when the connection is already gone."""
-    try:
-        db.session.rollback()
-    except (OperationalError, InterfaceError):
-        db.session.invalidate()

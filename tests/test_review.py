@@ -369,3 +369,35 @@ def test_keystrokes_typed_inside_a_rejected_change_survive(app, auth, demo):
     assert (
         demo.paragraph("6")["text"]["en"] == "Encourage States to share good and proven practices."
     )
+
+
+def test_a_push_the_database_does_not_answer_is_skipped_quietly_and_the_next_one_goes(
+    app, auth, demo, monkeypatch, caplog
+):
+    """Found by the soak on PostgreSQL restarting: the push's read failed with a traceback
+    in the server log. It is a warning now, and the document's pushes go on afterwards."""
+    from sqlalchemy.exc import OperationalError
+
+    from drafting.services import change_push
+
+    rev1_with(auth, demo)
+    watcher = app.test_client()
+    watcher.post("/api/login", json={"email": "mexico@demo.test", "password": "demo-password"})
+    sio = socketio.test_client(app, flask_test_client=watcher)
+    assert "paragraphs" in sio.emit("join", {"document_id": demo.id}, callback=True)
+    sio.get_received()
+    computed = change_push.payloads
+
+    def restarting(*_args):
+        raise OperationalError("SELECT", {}, Exception("the database system is shutting down"))
+
+    monkeypatch.setattr(change_push, "payloads", restarting)
+    with caplog.at_level("WARNING", logger="drafting.services.change_push"):
+        edit(auth, demo, "costarica@demo.test", "6", "Encourage all States to share practices.")
+        assert change_push.settle()
+    assert "the database did not answer" in caplog.text
+    assert all(record.exc_info is None for record in caplog.records)
+    assert "changes_updated" not in [m["name"] for m in sio.get_received()]
+    monkeypatch.setattr(change_push, "payloads", computed)
+    edit(auth, demo, "costarica@demo.test", "6", "Encourage all States to share good practices.")
+    assert next_pushed(sio)["from"] == "Rev.1"

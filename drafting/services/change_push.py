@@ -19,8 +19,9 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import func, select
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from drafting.database import read_only
+from drafting.database import read_only, release
 from drafting.events import tracked_room_of
 from drafting.extensions import db, socketio
 from drafting.models import Document, Version
@@ -81,8 +82,17 @@ def _work(app: Flask, document_id: int) -> None:
                 read_only()
                 found = payloads(document_id, batch)
                 db.session.commit()  # ends the read; the memo keeps what it learnt (no rollback)
+            except (OperationalError, InterfaceError) as error:  # the database did not answer
+                release()
+                log.warning(
+                    "tracked changes of document %s were not pushed, the database did not "
+                    "answer: %s",
+                    document_id,
+                    error.orig,
+                )
+                continue
             except Exception:  # a push is a convenience: the page asks when none comes
-                db.session.rollback()
+                release()
                 log.exception("tracked changes of document %s were not pushed", document_id)
                 continue
             try:
