@@ -20,7 +20,9 @@ edits/s with 200 connections; 0.21 s at 1 ms, bench/README.md).
 from __future__ import annotations
 
 import os
+import socket
 import sys
+from typing import Any
 
 MODES = ("threading", "gevent")
 DEFAULT = "gevent"
@@ -55,3 +57,32 @@ def active() -> str:
         if monkey.is_module_patched("socket"):
             return "gevent"
     return "threading"
+
+
+def send_at_once(connection: socket.socket) -> None:
+    """Turn Nagle's algorithm off: a live update or acknowledgement is one small frame, and
+    a frame written while the last is unacknowledged by the browser otherwise waits for the
+    browser's delayed ACK (40 ms on Linux); that wait was most of the p95 at 10 authors."""
+    if connection.family in (socket.AF_INET, socket.AF_INET6):
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def without_delay(mode: str) -> dict[str, Any]:
+    """The request handler for `socketio.run` that sends each connection's frames at once."""
+    if mode == "gevent":
+        from gevent import pywsgi
+
+        class GeventHandler(pywsgi.WSGIHandler):
+            def handle(self) -> None:
+                send_at_once(self.socket)
+                super().handle()
+
+        return {"handler_class": GeventHandler}
+    from werkzeug.serving import WSGIRequestHandler
+
+    class ThreadHandler(WSGIRequestHandler):
+        def setup(self) -> None:
+            send_at_once(self.request)
+            super().setup()
+
+    return {"request_handler": ThreadHandler}

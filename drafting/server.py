@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> None:
         allow_unsafe_werkzeug=True,
         use_reloader=False,
         log_output=access_log,
+        **concurrency.without_delay(ASYNC_MODE),
     )
 
 
