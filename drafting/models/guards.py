@@ -90,6 +90,13 @@ def _adopted_in_database(session: Session, document_ids: Iterable[int]) -> set[i
     return frozen
 
 
+def refuse_frozen(session: Session, document_id: int) -> None:
+    """What a flush checks before it writes into a document, for a row written without one
+    (database.append_row): raises FrozenDocument when the document is adopted."""
+    if _adopted_in_database(session, [document_id]):
+        raise FrozenDocument(document_id)
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _forget_open_documents(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:

@@ -40,6 +40,7 @@ from sqlalchemy import bindparam, event, func, select, update
 from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
 from drafting import clock
+from drafting.database import append_row
 from drafting.extensions import db
 from drafting.models import (
     Amendment,
@@ -56,7 +57,7 @@ from drafting.models import (
     User,
     Version,
 )
-from drafting.models.integrity import LAYOUT_COLUMNS, Hashed, layout_hash
+from drafting.models.integrity import LAYOUT_COLUMNS, Hashed, entry_hash, layout_hash
 from drafting.services.documents import tree
 from workflows import all_templates
 
@@ -115,22 +116,21 @@ def record(
             .order_by(AuditEntry.id.desc())
             .limit(1)
         )
-    entry = AuditEntry(
-        document_id=document_id,
-        process_id=document.process_id if document else (process.id if process else None),
-        at=clock.now(),
-        user_id=user.id if user else None,
-        delegation_id=user.delegation_id if user else None,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        reason=reason,
-        details=details,
-        prev_hash=previous or "",
-    )
-    entry.hash = entry.compute_hash()
-    db.session.add(entry)
-    db.session.flush()
+    values = {
+        "document_id": document_id,
+        "process_id": document.process_id if document else (process.id if process else None),
+        "at": clock.now(),
+        "user_id": user.id if user else None,
+        "delegation_id": user.delegation_id if user else None,
+        "action": action,
+        "from_state": from_state,
+        "to_state": to_state,
+        "reason": reason,
+        "details": details,
+        "prev_hash": previous or "",
+    }
+    values["hash"] = entry_hash(values)
+    entry = append_row(AuditEntry, values)  # append-only: nothing for a flush to check
     if document_id is not None:
         # An UPDATE statement, not an attribute change: the chain grows even once the
         # document is adopted and frozen.

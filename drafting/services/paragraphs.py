@@ -10,11 +10,14 @@ from functools import cached_property
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
-from drafting.database import lock_row
+from drafting import clock
+from drafting.database import append_row, lock_row
 from drafting.events import publish
 from drafting.extensions import db
 from drafting.models import Document, Paragraph, User, Version
 from drafting.models.base import MAX_ID
+from drafting.models.guards import refuse_frozen
+from drafting.models.integrity import row_hash
 from drafting.models.text import ParagraphStatus, VersionSource
 from drafting.reasons import Reason
 from drafting.services import ad_referendum, audit, changes
@@ -156,19 +159,20 @@ def store_version(
     if lang != document.languages[0]:
         original = others.get(document.languages[0])
         translation_of = source_version_id or (original.id if original else None)
-    version = Version(
-        paragraph_id=paragraph.id,
-        lang=lang,
-        seq=(current.seq + 1) if current else 1,
-        text=text,
-        author_id=user.id if user else None,
-        delegation_id=delegation_id or (user.delegation_id if user else None),
-        source=source,
-        amendment_id=amendment_id,
-        base_version_id=(base or current).id if (base or current) else None,
-        translation_of_id=translation_of,
-    )
-    db.session.add(version)
+    values = {
+        "paragraph_id": paragraph.id,
+        "lang": lang,
+        "seq": (current.seq + 1) if current else 1,
+        "text": text,
+        "author_id": user.id if user else None,
+        "delegation_id": delegation_id or (user.delegation_id if user else None),
+        "created_at": clock.now(),
+        "source": source,
+        "amendment_id": amendment_id,
+        "base_version_id": (base or current).id if (base or current) else None,
+        "translation_of_id": translation_of,
+    }
+    values["hash"] = row_hash("version", values)
     new_status = status_after_edit(paragraph.status, text)
     status_changed = new_status != paragraph.status
     if status_changed:
@@ -176,13 +180,16 @@ def store_version(
             ad_referendum.supersede(paragraph.id, user)  # agreed to a text that changed
         paragraph.status = new_status
     try:
-        db.session.flush()
+        db.session.flush()  # the status, through the guards
+        refuse_frozen(db.session(), document.id)
+        version = append_row(Version, values)
     except IntegrityError:
         db.session.rollback()
         raise Conflict(
             "another change to this paragraph was saved at the same time; try again",
             current=current_payload(latest(paragraph.id, lang)),
         ) from None
+    version.paragraph = paragraph
     if audited:
         audit.record(
             "edit",
