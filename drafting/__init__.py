@@ -70,5 +70,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(web_bp)
     app.register_blueprint(api_bp, url_prefix="/api")
     live.register(socketio)
+    app.session_interface = live.SocketSessions()
     cli.register(app)
     return app

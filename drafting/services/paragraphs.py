@@ -9,6 +9,7 @@ from functools import cached_property
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from drafting import clock
 from drafting.database import append_row, lock_row
@@ -50,6 +51,7 @@ def _newest_versions_query():
         select(Version)
         .join(newest, (Version.lang == newest.c.lang) & (Version.seq == newest.c.seq))
         .where(Version.paragraph_id == bindparam("paragraph_id"))
+        .options(lazyload(Version.delegation))  # not needed by an edit: no join, no objects
     )
 
 
