@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -50,6 +51,7 @@ def healthz():
         "message_queue": bool(current_app.config.get("SOCKETIO_MESSAGE_QUEUE")),
         "async_mode": socketio.async_mode,
         "live_edits": group_commit.committed(),  # edits stored, in how many transactions
+        "gc_frozen": gc.get_freeze_count(),  # start-up objects no collection scans again
         "problems": problems,
         "ms": round((time.perf_counter() - started) * 1000, 1),
     }

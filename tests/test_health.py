@@ -54,3 +54,12 @@ def test_json_log_lines():
     record = logging.LogRecord("drafting", logging.INFO, __file__, 1, "edit %s", ("stored",), None)
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "edit stored" and line["level"] == "INFO"
+
+
+def test_the_server_leaves_what_it_started_with_out_of_garbage_collections(live_server):
+    health = requests.get(f"{live_server.url}/healthz", timeout=10).json()
+    assert health["gc_frozen"] > 10_000  # the app, its modules and models: frozen at start
+
+
+def test_an_app_outside_the_server_freezes_nothing(client):
+    assert client.get("/healthz").get_json()["gc_frozen"] == 0
