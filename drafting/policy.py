@@ -153,6 +153,9 @@ def _forget_roles_rolled_back(session: Session, _previous: SessionTransaction) -
     session.info.pop(ROLES_SEEN, None)  # a savepoint rolled back may have read its own writes
 
 
+WITH_REVISIONS = (joinedload(Document.revisions),)  # built once: every edit asks
+
+
 def get_visible(user: User | None, document_id: int) -> Document:
     """The document if the user takes part in its process or it is published; else 404, so
     outsiders cannot even learn that it exists."""
@@ -160,7 +163,7 @@ def get_visible(user: User | None, document_id: int) -> Document:
         raise NotFound("document not found")
     # the revisions come along: whether it is adopted is asked next, and on every edit
     session = db.session()
-    document = session.get(Document, document_id, options=[joinedload(Document.revisions)])
+    document = session.get(Document, document_id, options=WITH_REVISIONS)
     if document is not None:  # held for the transaction: edits stored together ask again
         session.info.setdefault(DOCUMENTS_SEEN, {})[document_id] = document
     if document is None or (not document.is_adopted and role_in(user, document.process_id) is None):
