@@ -14,8 +14,8 @@ the stored history with the text it was acknowledged with; every client's text e
 stored text; no version sequence has a gap or a duplicate; the audit chain verifies
 (``flask verify``); the server log shows no traceback and no 500; the server's memory
 (sampled RSS) did not keep growing. A failing slice is run again on ever shorter prefixes of
-its schedule (halving) and the shortest prefix that still fails is printed with its seed,
-so the case can become a regression test.
+the same schedule (halving, --prefix) and the shortest prefix that still fails is printed
+with its seed, so the case can become a regression test.
 
 --ops N runs slices of --slice operations, each with its own seed (seed, seed+1, ...) and a
 fresh server and database. With --json the last line printed is one JSON object: ``ops``,
@@ -427,8 +427,10 @@ class Reviewer:
         return f"answered {answer.status_code}"  # 409: typed over meanwhile; 5xx: a problem
 
 
-def run_slice(args, seed: int, ops: int) -> SliceResult:
-    result = SliceResult(seed, ops)
+def run_slice(args, seed: int, ops: int, prefix: int | None = None) -> SliceResult:
+    """One slice on a fresh server and database; `prefix` runs only the first operations of
+    its schedule (shrinking)."""
+    result = SliceResult(seed, ops if prefix is None else prefix)
     with tempfile.TemporaryDirectory(prefix="drafting-soak-") as tmp:
         workdir = Path(tmp)
         env = {
@@ -452,7 +454,8 @@ def run_slice(args, seed: int, ops: int) -> SliceResult:
             server.start()
         started = time.monotonic()
         try:
-            asyncio.run(drive(args, seed, ops, setup, targets, owned, servers, result))
+            plan = schedule(seed, ops, args.clients, len(targets), args.fault_kinds)[:prefix]
+            asyncio.run(drive(args, plan, setup, targets, owned, servers, result))
         finally:
             for server in servers:
                 server.stop()
@@ -464,7 +467,7 @@ def run_slice(args, seed: int, ops: int) -> SliceResult:
     return result
 
 
-async def drive(args, seed, ops, setup, targets, owned, servers, result: SliceResult) -> None:
+async def drive(args, plan, setup, targets, owned, servers, result: SliceResult) -> None:
     urls = [s.url for s in servers]
     accounts = setup["accounts"]
     cookies = await asyncio.gather(
@@ -476,7 +479,6 @@ async def drive(args, seed, ops, setup, targets, owned, servers, result: SliceRe
     ]
     await asyncio.gather(*(c.connect() for c in clients))
     reviewer = await asyncio.to_thread(Reviewer, urls, accounts[0]["email"], setup["document_id"])
-    plan = schedule(seed, ops, args.clients, len(targets), args.fault_kinds)
     last_sample = 0.0
     for op in plan:
         client = clients[op.client]
@@ -639,13 +641,14 @@ def check_memory(servers: list[Server], result: SliceResult) -> None:
 # --------------------------------------------------------------------------------------------
 
 
-def shrink(args, failed: SliceResult) -> int:
-    """The shortest prefix of the failing schedule that still fails, by halving."""
+def shrink(args, failed: SliceResult, ops: int) -> int:
+    """The shortest prefix of the failing schedule (of `ops` operations) that still fails, by
+    halving; each prefix is the same operations, faults included, as the whole schedule's."""
     shortest = failed.ops
     size = failed.ops // 2
     while size >= 10:
         print(f"  shrinking: {size} ops of seed {failed.seed} ...", flush=True)
-        if run_slice(args, failed.seed, size).failed:
+        if run_slice(args, failed.seed, ops, prefix=size).failed:
             shortest = size
             size //= 2
         else:
@@ -666,6 +669,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--message-queue", default=None, help="e.g. redis://127.0.0.1:6379/0")
     parser.add_argument(
         "--db-restart-command", default=None, help="restarts the database (PostgreSQL)"
+    )
+    parser.add_argument(
+        "--prefix", type=int, default=None, help="run only this many operations of each slice"
     )
     parser.add_argument("--no-shrink", action="store_true")
     parser.add_argument("--json", action="store_true")
@@ -690,8 +696,8 @@ def main(argv: list[str] | None = None) -> int:
     while remaining > 0:
         size = min(args.slice, remaining)
         slice_seed = seed + number
-        outcome = run_slice(args, slice_seed, size)
-        totals.ops += size
+        outcome = run_slice(args, slice_seed, size, args.prefix)
+        totals.ops += outcome.ops
         totals.lost += outcome.lost
         totals.diverged += outcome.diverged
         totals.faults.update(outcome.faults)
@@ -699,7 +705,7 @@ def main(argv: list[str] | None = None) -> int:
         totals.edits += outcome.edits
         totals.decisions.update(outcome.decisions)
         print(
-            f"slice {number + 1}: seed {slice_seed}, {size} ops, {outcome.edits} edits "
+            f"slice {number + 1}: seed {slice_seed}, {outcome.ops} ops, {outcome.edits} edits "
             f"acknowledged in {outcome.seconds:.0f} s; lost {outcome.lost}, diverged "
             f"{outcome.diverged}; faults {dict(outcome.faults)}; changes decided "
             f"{dict(outcome.decisions)}; peak RSS {outcome.peak_rss_mb} MB",
@@ -710,11 +716,11 @@ def main(argv: list[str] | None = None) -> int:
             for problem in outcome.problems[:10]:
                 print(f"  problem: {problem}", flush=True)
             if not args.no_shrink:
-                shortest = shrink(args, outcome)
+                shortest = shrink(args, outcome, size)
                 print(
                     f"FAILED: seed {slice_seed}; the first {shortest} operations still fail: "
-                    f"python bench/soak.py --seed {slice_seed} --ops {shortest} --faults "
-                    f"{args.faults}",
+                    f"python bench/soak.py --seed {slice_seed} --ops {size} --slice {size} "
+                    f"--prefix {shortest} --faults {args.faults}",
                     flush=True,
                 )
             break
