@@ -4,22 +4,34 @@ Starts the server (``python -m drafting.server``) on a fresh database holding th
 drives --clients sockets with the browser's algorithm (drafting/text/replica.py, the same as
 static/js/editor.js) through a seeded random schedule of operations: typing, deleting and
 pasting at random places of shared paragraphs and of each client's own, in English and
-Spanish; clean reconnects; typing offline and resynchronising. Faults are injected on the
-same schedule: a socket cut with a TCP reset, a socket closed cleanly, the server killed
+Spanish; clean reconnects; typing offline and resynchronising; a committee member accepting
+and rejecting tracked changes. Paragraphs are inserted and deleted by amendments while
+people type (--layout-rate of the operations, 0.25 % by default): a delegation member files
+the amendment over the JSON API and the committee member accepts it; an insertion goes after
+a shared or an inserted paragraph or under it as its last sub-paragraph, in both languages;
+a deletion takes an inserted paragraph with everything under it. The clients take an
+inserted paragraph in from its first update (or the snapshot of their next join), type into
+it as into the shared ones, and stop once they hear it was deleted. Faults are injected on
+the same schedule: a socket cut with a TCP reset, a socket closed cleanly, the server killed
 with SIGKILL and restarted (with --processes 2, one of two processes killed while the other
 serves; with --db-restart-command, the database restarted under the running server).
 
 Checked at the end of every slice, once everything is quiet: every acknowledged edit is in
 the stored history with the text it was acknowledged with; every client's text equals the
-stored text; no version sequence has a gap or a duplicate; the audit chain verifies
-(``flask verify``); the server log shows no traceback and no 500; the server's memory
-(sampled RSS) did not keep growing. A failing slice is run again on ever shorter prefixes of
-the same schedule (halving, --prefix) and the shortest prefix that still fails is printed
-with its seed, so the case can become a regression test.
+stored text in every paragraph still in the document; no version sequence has a gap or a
+duplicate; the document's paragraphs are those the accepted amendments left, in the order
+and under the parents the schedule put them, the deleted ones marked deleted and each
+inserted one beginning with its amendment's wording; every client follows exactly the
+inserted paragraphs still there; the audit chain verifies (``flask verify``); the server log
+shows no traceback and no 500; the server's memory (sampled RSS) did not keep growing. A
+failing slice is run again on ever shorter prefixes of the same schedule (halving, --prefix)
+and the shortest prefix that still fails is printed with its seed, so the case can become a
+regression test.
 
 --ops N runs slices of --slice operations, each with its own seed (seed, seed+1, ...) and a
 fresh server and database. With --json the last line printed is one JSON object: ``ops``,
-``lost``, ``diverged``, ``faults`` (count per kind), ``seconds``, ``peak_rss_mb``, ``seed``.
+``lost``, ``diverged``, ``faults`` (count per kind), ``seconds``, ``peak_rss_mb``, ``seed``,
+``edits``, ``decisions`` and ``paragraphs`` (inserted, deleted, or why not).
 The exit status is 1 on any loss, divergence or failed check.
 """
 
@@ -58,6 +70,9 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz áéíñóú"
 FAULT_KINDS = ("socket_reset", "socket_close", "server_kill", "process_kill", "database_restart")
 QUIET_TIMEOUT = 60.0
 RETRY_S = 0.5  # an edit answered `retry` goes again after this, as the browser's does
+LAYOUT_RATE = 0.0025  # operations that insert or delete a paragraph by amendment
+INSERTED = -2  # Op.paragraph: one of the paragraphs inserted by amendments, if any is left
+INSERTED_SHARE = 0.25  # of the typing into shared paragraphs, the share that goes there
 
 
 # --------------------------------------------------------------------------------------------
@@ -68,16 +83,35 @@ RETRY_S = 0.5  # an edit answered `retry` goes again after this, as the browser'
 @dataclass(frozen=True)
 class Op:
     client: int
-    kind: str  # type | delete | paste | pause | reconnect | offline | accept | reject | a fault
-    paragraph: int = 0  # index into the shared targets, or -1 for the client's own
+    kind: str  # type | delete | paste | pause | reconnect | offline | accept | reject
+    # | insert_paragraph | delete_paragraph | a fault
+    paragraph: int = 0  # index into the shared targets, -1 for the client's own, or INSERTED
     lang: str = "en"
     at: float = 0.0  # where, as a fraction of the text's length
     size: int = 0
     text: str = ""
+    pick: int = 0  # which paragraph, modulo how many there are at the time (INSERTED, layout)
+    child: bool = False  # an insertion as the target's last sub-paragraph, not after it
+    translation: str = ""  # an inserted paragraph's Spanish wording (`text` is the English)
 
 
-def schedule(seed: int, ops: int, clients: int, paragraphs: int, faults: tuple[str, ...]):
-    """The operations of one slice; faults spread evenly, their order drawn from the seed."""
+def words(rng: random.Random, low: int, high: int) -> str:
+    return " ".join(
+        "".join(rng.choice(LETTERS[:26]) for _ in range(rng.randint(2, 9)))
+        for _ in range(rng.randint(low, high))
+    )
+
+
+def schedule(
+    seed: int,
+    ops: int,
+    clients: int,
+    paragraphs: int,
+    faults: tuple[str, ...],
+    layout: float = LAYOUT_RATE,
+):
+    """The operations of one slice; faults spread evenly, their order drawn from the seed;
+    `layout` is the share of operations that insert or delete a paragraph by amendment."""
     rng = random.Random(seed)
     fault_every = max(ops // (4 * len(faults) + 1), 50) if faults else 0
     kinds = list(faults) * 4
@@ -90,10 +124,12 @@ def schedule(seed: int, ops: int, clients: int, paragraphs: int, faults: tuple[s
             continue
         roll = rng.random()
         own = rng.random() < 0.4
+        shared = INSERTED if rng.random() < INSERTED_SHARE else rng.randrange(paragraphs)
         where = dict(
-            paragraph=-1 if own else rng.randrange(paragraphs),
+            paragraph=-1 if own else shared,
             lang=rng.choice(LANGS),
             at=rng.random(),
+            pick=rng.randrange(1 << 30),
         )
         if roll < 0.62:
             word = "".join(rng.choice(LETTERS) for _ in range(rng.randint(1, 7)))
@@ -101,13 +137,17 @@ def schedule(seed: int, ops: int, clients: int, paragraphs: int, faults: tuple[s
         elif roll < 0.84:
             out.append(Op(client, "delete", size=rng.randint(1, 8), **where))
         elif roll < 0.88:
-            chunk = " ".join(
-                "".join(rng.choice(LETTERS[:26]) for _ in range(rng.randint(2, 9)))
-                for _ in range(rng.randint(3, 10))
-            )
-            out.append(Op(client, "paste", text=f" {chunk} ", **where))
-        elif roll < 0.993:
+            out.append(Op(client, "paste", text=f" {words(rng, 3, 10)} ", **where))
+        elif roll < 0.993 - layout:
             out.append(Op(client, "pause", size=rng.randint(1, 15)))
+        elif roll < 0.993:  # a paragraph inserted or deleted by an amendment, accepted at once
+            if rng.random() < 0.6:
+                text, translation = words(rng, 4, 12).capitalize(), words(rng, 4, 12).capitalize()
+                child = rng.random() < 0.3
+                insert = dict(text=f"{text}.", translation=f"{translation}.", child=child)
+                out.append(Op(client, "insert_paragraph", pick=where["pick"], **insert))
+            else:
+                out.append(Op(client, "delete_paragraph", pick=where["pick"]))
         elif roll < 0.995:  # the committee decides a tracked change while people type
             decision = "reject" if rng.random() < 0.6 else "accept"
             out.append(Op(client, decision, **where))
@@ -133,7 +173,11 @@ class Acked:
 
 @dataclass
 class SoakClient:
-    """One person's socket and replicas; reconnects as the browser does."""
+    """One person's socket and replicas; reconnects as the browser does. Paragraphs that were
+    not in its first snapshot were inserted by amendments: the client follows them too, from
+    the first update it hears of one (the amendment's wording comes as version 1) or from the
+    snapshot of its next join, and stops typing into one once it hears that it was deleted
+    (its status in an event, or a snapshot that no longer holds it)."""
 
     index: int
     cookie: str
@@ -149,6 +193,9 @@ class SoakClient:
     offline_for: int = 0  # operations still to type without a connection
     lost: set[tuple[int, str]] = field(default_factory=set)  # in flight when the socket died
     retries: int = 0  # edits answered 503 `retry` (the database did not answer), sent again
+    original: set[int] | None = None  # the paragraphs of the first snapshot
+    inserted: list[int] = field(default_factory=list)  # followed, in the order learned
+    retired: set[int] = field(default_factory=set)  # deleted: no more typing there
 
     async def connect(self, deadline: float = 90.0) -> None:
         """Connect to any server that answers, join, resynchronise from the snapshot."""
@@ -177,10 +224,18 @@ class SoakClient:
         self.resync(snapshot)
 
     def resync(self, snapshot: dict) -> None:
+        ids = [paragraph["id"] for paragraph in snapshot["paragraphs"]]
+        if self.original is None:
+            self.original = set(ids)
+        for gone in [p for p in self.inserted if p not in ids]:  # deleted meanwhile
+            self.forget(gone)
+        for paragraph_id in ids:
+            self.follow(paragraph_id)
+        followed = {*self.targets, self.own, *self.inserted}
         for paragraph in snapshot["paragraphs"]:
             for lang in LANGS:
                 key = (paragraph["id"], lang)
-                if paragraph["id"] not in self.targets and paragraph["id"] != self.own:
+                if paragraph["id"] not in followed:
                     continue
                 text, version = paragraph["text"].get(lang, ""), paragraph["version"].get(lang, 0)
                 if key not in self.replicas:
@@ -211,14 +266,35 @@ class SoakClient:
                 self.lost.add(key)
 
     def on_event(self, event: str, data: Any, _arrived: float) -> None:
+        if event == "status_changed" and data.get("status") == "deleted":
+            self.forget(data["paragraph_id"])
         if event != "paragraph_updated":
             return
         for update in data.get("updates", [data]):  # updates sent together come as a list
             key = (update["paragraph_id"], update["lang"])
+            if update.get("status") == "deleted":  # the badges every update carries
+                self.forget(key[0])
             replica = self.replicas.get(key)
+            if replica is None and self.follow(key[0]):  # a new paragraph's first words
+                replica = self.replicas[key] = Replica(update["text"], update["version"])
             if replica is not None:  # its own edit's update too: the replica knows it has it
                 replica.remote(update["version"], update["text"])
                 self.flush(key)
+
+    def follow(self, paragraph_id: int) -> bool:
+        """Whether the paragraph is one inserted by an amendment and not deleted since, which
+        the client now follows."""
+        if self.original is None or paragraph_id in self.original | self.retired:
+            return False
+        if paragraph_id not in self.inserted:
+            self.inserted.append(paragraph_id)
+        return True
+
+    def forget(self, paragraph_id: int) -> None:
+        """A deleted paragraph: typed into no more; what is in flight or unsent still goes."""
+        if paragraph_id in self.inserted:
+            self.inserted.remove(paragraph_id)
+        self.retired.add(paragraph_id)
 
     def flush(self, key: tuple[int, str]) -> None:
         if not self.online:
@@ -262,10 +338,20 @@ class SoakClient:
         with contextlib.suppress(Exception):  # the connection is gone; _watch marks it lost
             await sock.emit("edit", data, answered)
 
+    def paragraph_for(self, op: Op) -> int:
+        """The paragraph an operation is in: an inserted one the client follows, if it
+        follows any, for INSERTED (else a shared one)."""
+        if op.paragraph == -1:
+            return self.own
+        if op.paragraph == INSERTED:
+            if self.inserted:
+                return self.inserted[op.pick % len(self.inserted)]
+            return self.targets[op.pick % len(self.targets)]
+        return self.targets[op.paragraph]
+
     def apply(self, op: Op) -> None:
         """One local keystroke-level operation on a replica, then send if nothing is in flight."""
-        paragraph_id = self.own if op.paragraph == -1 else self.targets[op.paragraph]
-        key = (paragraph_id, op.lang)
+        key = (self.paragraph_for(op), op.lang)
         replica = self.replicas.get(key)
         if replica is None:
             return
@@ -377,7 +463,9 @@ class SliceResult:
     peak_rss_mb: float = 0.0
     edits: int = 0
     decisions: Counter = field(default_factory=Counter)  # accepted / rejected / why not
+    paragraphs: Counter = field(default_factory=Counter)  # inserted / deleted / why not
     clients: list[SoakClient] = field(default_factory=list, repr=False)
+    layout: Layout | None = field(default=None, repr=False)
 
     @property
     def failed(self) -> bool:
@@ -390,15 +478,8 @@ class Reviewer:
     records a review; both go to every socket like any change."""
 
     def __init__(self, urls: list[str], email: str, document_id: int) -> None:
-        import requests
-
         self.urls, self.document_id = urls, document_id
-        self.http = requests.Session()
-        answer = self.http.post(
-            f"{urls[0]}/api/login", json={"email": email, "password": PASSWORD}, timeout=30
-        )
-        answer.raise_for_status()
-        self.http.headers["X-CSRFToken"] = answer.json()["csrf_token"]
+        self.http = api_session(urls[0], email)
 
     def decide(self, verb: str, paragraph_id: int, lang: str) -> str | None:
         """Decide the paragraph's first pending change; None when done, else why not."""
@@ -412,8 +493,10 @@ class Reviewer:
             if found.status_code != 200:
                 return f"answered {found.status_code}"
             (entry,) = found.json()["paragraphs"] or [{"ops": [], "accepted": {}}]
-            pending = [
-                op[3] for op in entry["ops"] if op[0] != 0 and op[3] not in entry["accepted"]
+            pending = [  # an amendment's wording has no id: it was decided when accepted
+                op[3]
+                for op in entry["ops"]
+                if op[0] != 0 and op[3] is not None and op[3] not in entry["accepted"]
             ]
             if not pending:
                 return "nothing pending"
@@ -425,6 +508,137 @@ class Reviewer:
         if answer.status_code in (200, 201):
             return None
         return f"answered {answer.status_code}"  # 409: typed over meanwhile; 5xx: a problem
+
+
+def api_session(url: str, email: str):
+    """A person logged in over the JSON API, writes carrying the CSRF token."""
+    import requests
+
+    http = requests.Session()
+    answer = http.post(f"{url}/api/login", json={"email": email, "password": PASSWORD}, timeout=30)
+    answer.raise_for_status()
+    http.headers["X-CSRFToken"] = answer.json()["csrf_token"]
+    return http
+
+
+@dataclass
+class Layout:
+    """The document's paragraphs as the accepted amendments left them: reading order and
+    parents, the paragraphs inserted (with their wording) and those deleted."""
+
+    order: list[int]
+    parent: dict[int, int | None]
+    inserted: dict[int, dict[str, str]] = field(default_factory=dict)
+    deleted: set[int] = field(default_factory=set)
+
+    def alive(self) -> list[int]:
+        return [p for p in self.inserted if p not in self.deleted]
+
+    def _under(self, paragraph_id: int | None, ancestor: int) -> bool:
+        while paragraph_id is not None:
+            if paragraph_id == ancestor:
+                return True
+            paragraph_id = self.parent[paragraph_id]
+        return False
+
+    def _subtree(self, paragraph_id: int) -> slice:
+        """Where the paragraph and everything under it stand in the reading order."""
+        start = end = self.order.index(paragraph_id)
+        while end + 1 < len(self.order) and self._under(self.order[end + 1], paragraph_id):
+            end += 1
+        return slice(start, end + 1)
+
+    def insert(self, new: int, target: int, child: bool, texts: dict[str, str]) -> None:
+        """After the target and its sub-paragraphs: as its next sibling or its last child."""
+        self.order.insert(self._subtree(target).stop, new)
+        self.parent[new] = target if child else self.parent[target]
+        self.inserted[new] = texts
+
+    def delete(self, paragraph_id: int) -> None:
+        """The paragraph and every one under it (merging._descendants)."""
+        where = self._subtree(paragraph_id)
+        self.deleted.update(self.order[where])
+        del self.order[where]
+
+
+class Amender:
+    """Paragraphs inserted and deleted by amendments while the others type (SPEC §3): the
+    operation's person files the amendment (any delegation member may, in committee review),
+    the committee member accepts it at once; both over the JSON API. Insertions go after, or
+    under, a shared paragraph or an inserted one; deletions take only inserted paragraphs, so
+    the shared and own paragraphs stay typed into. `layout` is what the document's paragraphs
+    must now be."""
+
+    def __init__(self, urls: list[str], accounts: list[dict], document_id: int, committee):
+        self.urls, self.accounts, self.document_id = urls, accounts, document_id
+        self.committee = committee  # the Reviewer's session
+        self.members: dict[int, Any] = {}
+        found = committee.get(f"{urls[0]}/api/documents/{document_id}", timeout=30)
+        found.raise_for_status()
+        shown = found.json()["paragraphs"]
+        self.layout = Layout([p["id"] for p in shown], {p["id"]: p["parent_id"] for p in shown})
+
+    def member(self, client: int):
+        if client not in self.members:
+            self.members[client] = api_session(self.urls[0], self.accounts[client]["email"])
+        return self.members[client]
+
+    def insert(self, op: Op, targets: list[int]) -> str | None:
+        """File and accept an insertion; None when done, else why not."""
+        candidates = targets + self.layout.alive()
+        target = candidates[op.pick % len(candidates)]
+        proposal = {
+            "kind": "insert",
+            "paragraph_id": target,
+            "position": "child" if op.child else "after",
+            "lang": "en",
+            "text": op.text,
+            "texts": {"es": op.translation},
+            "rationale": "soak: a new paragraph",
+        }
+        decided, problem = self._file_and_accept(op.client, proposal)
+        if problem:
+            return problem
+        texts = {"en": op.text, "es": op.translation}
+        self.layout.insert(decided["created_paragraph_id"], target, op.child, texts)
+        return None
+
+    def delete(self, op: Op) -> str | None:
+        """File and accept the deletion of an inserted paragraph; None when done."""
+        alive = self.layout.alive()
+        if not alive:
+            return "nothing to delete"
+        target = alive[op.pick % len(alive)]
+        proposal = {"kind": "delete", "paragraph_id": target, "rationale": "soak: not needed"}
+        _decided, problem = self._file_and_accept(op.client, proposal)
+        if problem:
+            return problem
+        self.layout.delete(target)
+        return None
+
+    def _file_and_accept(self, client: int, proposal: dict) -> tuple[dict, str | None]:
+        """Any answer but success is a problem: nothing else decides amendments, so nothing
+        can stand in the way (and the server is up: faults come between operations)."""
+        import requests
+
+        url = random.choice(self.urls)
+        what = f"{proposal['kind']} at paragraph {proposal['paragraph_id']}"
+        try:
+            filed = self.member(client).post(
+                f"{url}/api/documents/{self.document_id}/amendments", json=proposal, timeout=30
+            )
+            if filed.status_code != 201:
+                return {}, f"filing {what} answered {filed.status_code}: {filed.text[:300]}"
+            decided = self.committee.post(
+                f"{url}/api/amendments/{filed.json()['id']}/decision",
+                json={"decision": "accept"},
+                timeout=30,
+            )
+        except requests.ConnectionError as error:
+            return {}, f"{what}: {error}"
+        if decided.status_code != 200 or decided.json()["status"] != "accepted":
+            return {}, f"accepting {what} answered {decided.status_code}: {decided.text[:300]}"
+        return decided.json(), None
 
 
 def run_slice(args, seed: int, ops: int, prefix: int | None = None) -> SliceResult:
@@ -454,7 +668,9 @@ def run_slice(args, seed: int, ops: int, prefix: int | None = None) -> SliceResu
             server.start()
         started = time.monotonic()
         try:
-            plan = schedule(seed, ops, args.clients, len(targets), args.fault_kinds)[:prefix]
+            plan = schedule(
+                seed, ops, args.clients, len(targets), args.fault_kinds, args.layout_rate
+            )[:prefix]
             asyncio.run(drive(args, plan, setup, targets, owned, servers, result))
         finally:
             for server in servers:
@@ -479,6 +695,8 @@ async def drive(args, plan, setup, targets, owned, servers, result: SliceResult)
     ]
     await asyncio.gather(*(c.connect() for c in clients))
     reviewer = await asyncio.to_thread(Reviewer, urls, accounts[0]["email"], setup["document_id"])
+    amender = await asyncio.to_thread(Amender, urls, accounts, setup["document_id"], reviewer.http)
+    result.layout = amender.layout
     last_sample = 0.0
     for op in plan:
         client = clients[op.client]
@@ -489,11 +707,22 @@ async def drive(args, plan, setup, targets, owned, servers, result: SliceResult)
         if op.kind in FAULT_KINDS:
             await inject(op.kind, client, clients, servers, args, result)
         elif op.kind in ("accept", "reject"):
-            paragraph_id = client.own if op.paragraph == -1 else targets[op.paragraph]
+            paragraph_id = client.paragraph_for(op)
             problem = await asyncio.to_thread(reviewer.decide, op.kind, paragraph_id, op.lang)
             result.decisions[problem or op.kind] += 1
             if problem and problem.startswith("answered 5"):
                 result.problems.append(f"{op.kind} in paragraph {paragraph_id}: {problem}")
+        elif op.kind == "insert_paragraph":
+            problem = await asyncio.to_thread(amender.insert, op, targets)
+            result.paragraphs["inserted" if problem is None else "not inserted"] += 1
+            if problem:
+                result.problems.append(problem)
+        elif op.kind == "delete_paragraph":
+            problem = await asyncio.to_thread(amender.delete, op)
+            if problem and problem != "nothing to delete":
+                result.problems.append(problem)
+                problem = "not deleted"
+            result.paragraphs[problem or "deleted"] += 1
         elif op.kind == "pause":
             await asyncio.sleep(op.size / 1000)
         elif op.kind == "reconnect":
@@ -510,7 +739,7 @@ async def drive(args, plan, setup, targets, owned, servers, result: SliceResult)
                 if not client.offline_for:
                     await client.connect()
         await asyncio.sleep(0)
-    await quiet(clients, result)
+    await quiet(clients, result, set(amender.layout.alive()))
     # together: the server never answers the closing handshake, each close waits 10 s for it
     await asyncio.gather(*(c.socket.close() for c in clients if c.socket is not None))
     result.edits = sum(len(c.acked) for c in clients)
@@ -546,15 +775,16 @@ async def inject(kind, client, clients, servers, args, result: SliceResult) -> N
     result.faults[kind] += 1
 
 
-async def quiet(clients: list[SoakClient], result: SliceResult) -> None:
-    """Bring everyone back online and wait until nothing is in flight or unsent."""
+async def quiet(clients: list[SoakClient], result: SliceResult, inserted: set[int]) -> None:
+    """Bring everyone back online and wait until nothing is in flight or unsent and every
+    client follows the inserted paragraphs still in the document."""
     for client in clients:
         client.offline_for = 0
         if not client.online:
             await client.connect()
     deadline = time.monotonic() + QUIET_TIMEOUT
     while time.monotonic() < deadline:
-        if all(c.settled() for c in clients):
+        if all(c.settled() and set(c.inserted) == inserted for c in clients):
             break
         for client in clients:
             for key in client.replicas:
@@ -571,14 +801,15 @@ async def quiet(clients: list[SoakClient], result: SliceResult) -> None:
 
 
 def check_store(env: dict[str, str], setup: dict, result: SliceResult) -> None:
-    """Acknowledged edits stored as acknowledged, contiguous versions, clients converged,
-    the audit chain intact."""
+    """Acknowledged edits stored as acknowledged, contiguous versions, the paragraphs the
+    amendments left, clients converged on every paragraph still in the document and
+    following the inserted ones, the audit chain intact."""
     os.environ.update(env)
     from sqlalchemy import select
 
     from drafting import create_app
     from drafting.extensions import db
-    from drafting.models import Version
+    from drafting.models import Document, Version
 
     app = create_app({"SCHEDULER_ENABLED": False})
     with app.app_context():
@@ -594,14 +825,31 @@ def check_store(env: dict[str, str], setup: dict, result: SliceResult) -> None:
             if seqs != list(range(1, len(seqs) + 1)):
                 result.problems.append(f"versions of {paragraph_id}/{lang} are not 1..n")
             stored[(paragraph_id, lang)] = dict(rows)
+        if result.layout is not None:
+            check_layout(db.session.get(Document, setup["document_id"]), result.layout, result)
         db.session.remove()
         db.engine.dispose()
+    inserted = set(result.layout.alive()) if result.layout is not None else set()
     for client in result.clients:
         for ack in client.acked:
             if stored[(ack.paragraph_id, ack.lang)].get(ack.version) != ack.text:
                 result.lost += 1
+        if set(client.inserted) != inserted:
+            result.problems.append(
+                f"client {client.index} follows the inserted paragraphs {sorted(client.inserted)}"
+                f", the document has {sorted(inserted)}"
+            )
+        missing = [(p, lang) for p in client.inserted for lang in LANGS]
+        missing = [key for key in missing if key not in client.replicas]
+        if missing:
+            result.problems.append(f"client {client.index} follows {missing} without their text")
         for key, replica in client.replicas.items():
             versions = stored[key]
+            if key[0] in client.retired:  # deleted: no page shows it, its typing all stored
+                if not replica.settled:
+                    result.diverged += 1
+                    break
+                continue
             if not replica.settled or replica.local != versions.get(max(versions, default=0), ""):
                 result.diverged += 1
                 break
@@ -614,6 +862,46 @@ def check_store(env: dict[str, str], setup: dict, result: SliceResult) -> None:
     )
     if verify.returncode != 0:
         result.problems.append(f"flask verify: {(verify.stdout + verify.stderr).strip()[-400:]}")
+
+
+def check_layout(document, layout: Layout, result: SliceResult) -> None:
+    """The stored paragraphs are those the schedule's amendments left, in the order and under
+    the parents it put them; the deleted ones are marked deleted; an inserted paragraph's
+    first version in each language is its amendment's wording."""
+    from sqlalchemy import select
+
+    from drafting.extensions import db
+    from drafting.models import Paragraph, Version
+    from drafting.models.text import ParagraphStatus
+    from drafting.services.documents import tree
+
+    shown = [(p.id, p.parent_id) for p in tree(document)]
+    expected = [(p, layout.parent[p]) for p in layout.order]
+    if shown != expected:
+        pairs = zip(shown, expected, strict=False)
+        at = next((i for i, (a, b) in enumerate(pairs) if a != b), min(len(shown), len(expected)))
+        result.problems.append(
+            f"the document's paragraphs (id, parent) from #{at}: {shown[at : at + 4]}, the "
+            f"schedule's: {expected[at : at + 4]} ({len(shown)} and {len(expected)} in all)"
+        )
+    for paragraph_id in sorted(layout.deleted):
+        paragraph = db.session.get(Paragraph, paragraph_id)
+        if paragraph is None or paragraph.status != ParagraphStatus.DELETED:
+            result.problems.append(f"paragraph {paragraph_id} was deleted and is not")
+    for paragraph_id, texts in layout.inserted.items():
+        first = dict(
+            db.session.execute(
+                select(Version.lang, Version.text).where(
+                    Version.paragraph_id == paragraph_id,
+                    Version.seq == 1,
+                    Version.amendment_id.is_not(None),
+                )
+            ).all()
+        )
+        if first != texts:
+            result.problems.append(
+                f"inserted paragraph {paragraph_id} began as {first}, its amendment: {texts}"
+            )
 
 
 def check_logs(servers: list[Server], result: SliceResult) -> None:
@@ -671,6 +959,12 @@ def main(argv: list[str] | None = None) -> int:
         "--db-restart-command", default=None, help="restarts the database (PostgreSQL)"
     )
     parser.add_argument(
+        "--layout-rate",
+        type=float,
+        default=LAYOUT_RATE,
+        help="share of operations inserting or deleting a paragraph by amendment",
+    )
+    parser.add_argument(
         "--prefix", type=int, default=None, help="run only this many operations of each slice"
     )
     parser.add_argument("--no-shrink", action="store_true")
@@ -704,11 +998,13 @@ def main(argv: list[str] | None = None) -> int:
         totals.peak_rss_mb = max(totals.peak_rss_mb, outcome.peak_rss_mb)
         totals.edits += outcome.edits
         totals.decisions.update(outcome.decisions)
+        totals.paragraphs.update(outcome.paragraphs)
         print(
             f"slice {number + 1}: seed {slice_seed}, {outcome.ops} ops, {outcome.edits} edits "
             f"acknowledged in {outcome.seconds:.0f} s; lost {outcome.lost}, diverged "
             f"{outcome.diverged}; faults {dict(outcome.faults)}; changes decided "
-            f"{dict(outcome.decisions)}; peak RSS {outcome.peak_rss_mb} MB",
+            f"{dict(outcome.decisions)}; paragraphs {dict(outcome.paragraphs)}; peak RSS "
+            f"{outcome.peak_rss_mb} MB",
             flush=True,
         )
         if outcome.failed:
@@ -717,10 +1013,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  problem: {problem}", flush=True)
             if not args.no_shrink:
                 shortest = shrink(args, outcome, size)
+                rate = (
+                    "" if args.layout_rate == LAYOUT_RATE else f" --layout-rate {args.layout_rate}"
+                )
                 print(
                     f"FAILED: seed {slice_seed}; the first {shortest} operations still fail: "
                     f"python bench/soak.py --seed {slice_seed} --ops {size} --slice {size} "
-                    f"--prefix {shortest} --faults {args.faults}",
+                    f"--prefix {shortest} --faults {args.faults}{rate}",
                     flush=True,
                 )
             break
@@ -737,12 +1036,14 @@ def main(argv: list[str] | None = None) -> int:
         "seed": seed,
         "edits": totals.edits,
         "decisions": dict(totals.decisions),
+        "paragraphs": dict(totals.paragraphs),
         "problems": len(totals.problems),
     }
     print(
         f"{totals.ops} ops, {totals.edits} edits acknowledged in {seconds} s: lost "
-        f"{totals.lost}, diverged {totals.diverged}, faults {summary['faults']}, peak RSS "
-        f"{totals.peak_rss_mb} MB, problems {len(totals.problems)}"
+        f"{totals.lost}, diverged {totals.diverged}, faults {summary['faults']}, paragraphs "
+        f"{summary['paragraphs']}, peak RSS {totals.peak_rss_mb} MB, problems "
+        f"{len(totals.problems)}"
     )
     if args.json:
         print(json.dumps(summary))
