@@ -1,8 +1,10 @@
 """The soak test under faults (bench/soak.py) as part of the suite: a fixed schedule of
 20,000 operations with every fault kind the embedded set-up has (socket resets and clean
-closes, offline typing, the server killed with SIGKILL), and a shorter random one whose
-seed is printed, so that a failure can be replayed with `python bench/soak.py --seed S`.
-It takes minutes, so it runs where DRAFTING_SOAK=1 says so: `.ci/run` does, after the suite."""
+closes, offline typing, the server killed with SIGKILL) and paragraphs inserted and deleted
+by amendments, a shorter random one whose seed is printed, so that a failure can be
+replayed with `python bench/soak.py --seed S`, and a short one dense with insertions and
+deletions. It takes minutes, so it runs where DRAFTING_SOAK=1 says so: `.ci/run` does,
+after the suite."""
 
 from __future__ import annotations
 
@@ -54,3 +56,16 @@ def test_a_schedule_under_faults_loses_nothing_and_converges(seed, ops):
     if ops >= 20_000:
         for kind in EMBEDDED_FAULTS:
             assert summary["faults"][kind] > 0, report
+        assert summary["paragraphs"].get("inserted", 0) > 0, report
+
+
+def test_paragraphs_inserted_and_deleted_by_amendments_while_people_type():
+    # 2 % of the operations: a paragraph inserted or deleted every 50, faults among them
+    faults = ",".join(EMBEDDED_FAULTS)
+    arguments = ("--seed", str(FIXED_SEED), "--ops", "1500", "--layout-rate", "0.02")
+    result, summary = soak(*arguments, "--faults", faults)
+    report = f"{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
+    assert summary["paragraphs"].get("inserted", 0) >= 10, report
+    assert summary["paragraphs"].get("deleted", 0) >= 5, report
+    assert summary["lost"] == 0 and summary["diverged"] == 0, report
+    assert summary["problems"] == 0 and result.returncode == 0, report
