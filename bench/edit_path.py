@@ -32,7 +32,7 @@ from support import bench_app  # noqa: E402
 EDITOR = "elsalvador@demo.test"
 
 
-def prepared(paragraphs: int, tracked: bool, sockets: int = 1):
+def prepared(paragraphs: int, tracked: bool, sockets: int = 1, database_url: str | None = None):
     """An app with the demo, a one-paragraph-per-author document in committee review and
     Rev.1 circulated (tracked changes are computed since it), and a joined socket."""
     from live import authors_document, circulate
@@ -42,7 +42,7 @@ def prepared(paragraphs: int, tracked: bool, sockets: int = 1):
     from drafting.extensions import db, socketio
     from drafting.models import Paragraph, Process
 
-    app = bench_app()
+    app = bench_app(database_url)
     with app.app_context():
         demo.load()
         process = db.session.scalar(select(Process).limit(1))
@@ -99,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tracked", action="store_true", help="the socket shows the marks")
     parser.add_argument("--profile", action="store_true", help="cProfile of one run")
     parser.add_argument("--batch", type=int, default=1, help="edits sent at the same moment")
+    parser.add_argument("--database-url", help="an empty database (default: a new SQLite file)")
     args = parser.parse_args(argv)
 
     from sqlalchemy import event
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
 
     batch = max(1, args.batch)
     app, clients, document_id, paragraph_ids, joined = prepared(
-        (args.repeat + 2) * batch, args.tracked, batch
+        (args.repeat + 2) * batch, args.tracked, batch, args.database_url
     )
     start = {p["id"]: (p["text"]["en"], p["version"]["en"]) for p in joined["paragraphs"]}
 

@@ -10,8 +10,11 @@ queue are stored together (drafting.group_commit).
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
-from typing import TypeVar
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
 
 from flask import Flask
 from sqlalchemy import Insert, event, insert, select
@@ -97,6 +100,63 @@ def init_engine(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             configure_sqlite(engine, cooperative=concurrency.active() == "gevent")
+        elif engine.dialect.driver == "psycopg" and concurrency.active() == "gevent":
+            connection_class = holding_connection_class()
+            event.listen(
+                engine,
+                "do_connect",
+                lambda _dialect, _record, cargs, cparams: connection_class.connect(
+                    *cargs, **cparams
+                ),
+            )
+
+
+class _Waits(threading.local):  # per greenlet under gevent
+    held = False
+
+
+_waits = _Waits()
+
+
+@contextmanager
+def holding_on() -> Iterator[None]:
+    """Wait for PostgreSQL's answers without letting other greenlets run (gevent): for the
+    edits of a document being stored together (drafting.group_commit).
+
+    Each statement's answer comes back in about 50 µs, but a greenlet that yields while
+    waiting for it gets the process back only once every other ready greenlet has run, and
+    with a hundred sockets that was 0.4-2 ms per statement, for each of an edit's eight, while
+    the document's edits waited behind it. Held, a group's statements take what SQLite's
+    take; waiting for another process's row lock still lets the others run (lock_row)."""
+    previous, _waits.held = _waits.held, True
+    try:
+        yield
+    finally:
+        _waits.held = previous
+
+
+@contextmanager
+def letting_others_run() -> Iterator[None]:
+    """The opposite, inside holding_on(): for a wait that may be long (a row lock)."""
+    previous, _waits.held = _waits.held, False
+    try:
+        yield
+    finally:
+        _waits.held = previous
+
+
+def holding_connection_class() -> type:
+    """A psycopg connection whose waits follow holding_on()."""
+    import psycopg
+    from psycopg import waiting
+
+    class HoldingConnection(psycopg.Connection):
+        def wait(self, gen: Any, interval: float = 0.1, timeout: float | None = None) -> Any:
+            if _waits.held:  # the interval bounds each poll: without it wait_c would spin
+                return waiting.wait_c(gen, self.pgconn.socket, interval, timeout)
+            return super().wait(gen, interval=interval, timeout=timeout)
+
+    return HoldingConnection
 
 
 def locked(model: type[T], ident: int) -> T | None:
@@ -140,11 +200,14 @@ def lock_row(model: type, ident: int) -> None:
         return
     from drafting.models import Document, Paragraph
 
-    if model is Paragraph:
+    with letting_others_run():  # another process may hold the lock for a while
+        if model is Paragraph:
+            db.session.execute(
+                select(Document.id)
+                .join(Paragraph, Paragraph.document_id == Document.id)
+                .where(Paragraph.id == ident)
+                .with_for_update(of=Document, key_share=True)
+            )
         db.session.execute(
-            select(Document.id)
-            .join(Paragraph, Paragraph.document_id == Document.id)
-            .where(Paragraph.id == ident)
-            .with_for_update(of=Document, key_share=True)
+            select(model.id).where(model.id == ident).with_for_update(key_share=True)
         )
-    db.session.execute(select(model.id).where(model.id == ident).with_for_update(key_share=True))

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from drafting.database import release
+from drafting.database import holding_on, release
 from drafting.extensions import db
 from drafting.services.errors import ServiceError
 
@@ -103,7 +103,8 @@ def _lead(queue: _Queue) -> None:
     with queue.guard:
         batch, queue.waiting = queue.waiting, []
     try:
-        _run(batch)
+        with holding_on():
+            _run(batch)
     finally:
         with queue.guard:
             following = queue.waiting[0] if queue.waiting else None

@@ -186,3 +186,49 @@ def test_presence_without_redis_falls_back_to_this_process():
     assert presence.place("sid", 3, "en") == 5
     assert presence.people(5)[0]["paragraph_id"] == 3
     assert presence.leave("sid") == 5
+
+
+HOLDING = """
+from drafting import concurrency
+
+concurrency.prepare()  # gevent, as the server runs
+
+import sys
+
+import gevent
+from sqlalchemy import text
+
+from drafting import create_app, database
+from drafting.extensions import db
+
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "x",
+                  "SCHEDULER_ENABLED": False, "SOCKETIO_MESSAGE_QUEUE": None})
+ran = []
+with app.app_context():
+    db.session.execute(text("SELECT 1"))  # connected
+    gevent.spawn(ran.append, "held")
+    with database.holding_on():
+        db.session.execute(text("SELECT pg_sleep(0.05)"))
+        during_held = list(ran)
+        with database.letting_others_run():
+            db.session.execute(text("SELECT pg_sleep(0.05)"))
+        during_lock_wait = list(ran)
+    gevent.spawn(ran.append, "free")
+    db.session.execute(text("SELECT pg_sleep(0.05)"))
+    print(during_held, during_lock_wait, ran)
+"""
+
+
+def test_a_group_of_edits_waits_for_postgresql_without_letting_others_run(services):
+    """Under gevent the statements of a group are answered without a switch to the other
+    greenlets (database.holding_on); a row lock wait inside one still lets them run."""
+    result = subprocess.run(
+        [sys.executable, "-c", HOLDING, database_url(POSTGRES, "")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "SOCKETIO_ASYNC_MODE": "gevent"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split("\n")[-2] == "[] ['held'] ['held', 'free']"
