@@ -223,11 +223,15 @@ def join(data: Any = None) -> dict[str, Any]:
         return _refusal(error)
     db.session.rollback()  # read only: release the database before talking to anyone
     sid = request.sid
-    previous = present().leave(sid)
+    previous = present().document_of(sid)
     if previous is not None and previous != state["document_id"]:
+        present().leave(sid)
         leave_room(room_of(previous))
         leave_room(tracked_room_of(previous))
         _announce(previous)
+    # Joining the same document again (the page does, after a workflow step) keeps the
+    # socket in it meanwhile: an edit arriving while the shared registry is being written
+    # would otherwise find it nowhere and be refused.
     if not _still_open(sid):
         return CLOSED
     try:

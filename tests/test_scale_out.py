@@ -162,6 +162,44 @@ def test_an_edit_through_one_process_reaches_a_client_of_the_other(
         _stop(two.process)
 
 
+def test_an_edit_right_behind_a_join_again_is_stored(shared_database, tmp_path):
+    """The page joins its document again after a workflow step; an edit sent meanwhile
+    must not find the socket gone while the shared registry is being written."""
+    server = start(shared_database, tmp_path, free_port(), 1, queue=REDIS, async_mode="gevent")
+    client = None
+    try:
+        client, http = connect(server, "elsalvador@demo.test")
+        client.call("join", {"document_id": 1}, timeout=10)
+        paragraph = next(
+            p
+            for p in http.get(f"{server.url}/api/documents/1").json()["paragraphs"]
+            if p["number"] == "8.a"
+        )
+        text, version = paragraph["text"]["en"], paragraph["version"]["en"]
+        answers: list[dict] = []
+        for n in range(10):
+            done = threading.Event()
+            client.emit("join", {"document_id": 1})  # not waited for, as the page does
+            new = f"{text} {n}"
+            edit = {
+                "paragraph_id": paragraph["id"],
+                "lang": "en",
+                "base_version": version,
+                "patch": textdiff.make_patch(text, new),
+            }
+            client.emit(
+                "edit", edit, callback=lambda ack, done=done: (answers.append(ack), done.set())
+            )
+            assert done.wait(10)
+            assert "error" not in answers[-1], answers[-1]
+            text, version = answers[-1]["text"], answers[-1]["version"]
+        assert version == paragraph["version"]["en"] + 10
+    finally:
+        if client is not None:
+            client.disconnect()
+        _stop(server.process)
+
+
 def test_presence_forgets_the_connections_of_a_process_that_died(services):
     first, second = SharedPresence(REDIS), SharedPresence(REDIS)
     document_id = 10**9 + os.getpid()  # no real document; keys of its own
