@@ -908,8 +908,10 @@ def check_logs(servers: list[Server], result: SliceResult) -> None:
     for server in servers:
         text = server.log.read_text(errors="replace")
         if "Traceback" in text or '" 500 ' in text:
-            lines = [ln for ln in text.splitlines() if ln.strip()][-12:]
-            result.problems.append(f"{server.log.name}: " + " | ".join(lines))
+            lines = [ln for ln in text.splitlines() if ln.strip()]
+            first = next((i for i, ln in enumerate(lines) if "Traceback" in ln), len(lines) - 12)
+            shown = lines[max(first - 2, 0) : first + 40]  # the whole traceback, from its top
+            result.problems.append(f"{server.log.name}: " + " | ".join(shown))
 
 
 def check_memory(servers: list[Server], result: SliceResult) -> None:
