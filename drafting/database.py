@@ -13,7 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar
 
 from flask import Flask
@@ -118,8 +118,7 @@ class _Waits(threading.local):  # per greenlet under gevent
 _waits = _Waits()
 
 
-@contextmanager
-def holding_on() -> Iterator[None]:
+def holding_on() -> AbstractContextManager[None]:
     """Wait for PostgreSQL's answers without letting other greenlets run (gevent): for the
     edits of a document being stored together (drafting.group_commit).
 
@@ -128,17 +127,17 @@ def holding_on() -> Iterator[None]:
     with a hundred sockets that was 0.4-2 ms per statement, for each of an edit's eight, while
     the document's edits waited behind it. Held, a group's statements take what SQLite's
     take; waiting for another process's row lock still lets the others run (lock_row)."""
-    previous, _waits.held = _waits.held, True
-    try:
-        yield
-    finally:
-        _waits.held = previous
+    return _waiting(held=True)
+
+
+def letting_others_run() -> AbstractContextManager[None]:
+    """The opposite, inside holding_on(): for a wait that may be long (a row lock)."""
+    return _waiting(held=False)
 
 
 @contextmanager
-def letting_others_run() -> Iterator[None]:
-    """The opposite, inside holding_on(): for a wait that may be long (a row lock)."""
-    previous, _waits.held = _waits.held, False
+def _waiting(held: bool) -> Iterator[None]:
+    previous, _waits.held = _waits.held, held
     try:
         yield
     finally:
