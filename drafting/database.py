@@ -20,6 +20,7 @@ from flask import Flask
 from sqlalchemy import Insert, event, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.orm import Session, SessionTransaction
 
 from drafting.extensions import db
 
@@ -187,6 +188,9 @@ def append_row(model: type[T], values: dict) -> T:
     return model(id=result.inserted_primary_key[0], **values)
 
 
+LOCKED_AHEAD = "paragraphs locked ahead"  # transaction memo: paragraph ids locked for a group
+
+
 def lock_row(model: type, ident: int) -> None:
     """Take the row lock without reloading the object (keeps unflushed changes intact).
 
@@ -199,6 +203,9 @@ def lock_row(model: type, ident: int) -> None:
         return
     from drafting.models import Document, Paragraph
 
+    if model is Paragraph and ident in transaction_memo(LOCKED_AHEAD):
+        return  # locked with the others of its group (lock_paragraphs)
+
     with letting_others_run():  # another process may hold the lock for a while
         if model is Paragraph:
             db.session.execute(
@@ -210,3 +217,41 @@ def lock_row(model: type, ident: int) -> None:
         db.session.execute(
             select(model.id).where(model.id == ident).with_for_update(key_share=True)
         )
+
+
+def lock_paragraphs(document_id: int, paragraph_ids: list[int]) -> None:
+    """Lock a document and some of its paragraphs in two statements, for a group of edits
+    stored together: the document first and the paragraphs in id order, the order every
+    writer takes, so two groups cannot deadlock. The locks last until the transaction ends;
+    lock_row() then knows these are held (taken outside any savepoint, no rollback of one
+    edit's savepoint lets them go)."""
+    if db.session.get_bind().dialect.name == "sqlite" or not paragraph_ids:
+        return
+    from drafting.models import Document, Paragraph
+
+    with letting_others_run():  # another process may hold the locks for a while
+        db.session.execute(
+            select(Document.id).where(Document.id == document_id).with_for_update(key_share=True)
+        )
+        locked = db.session.scalars(
+            select(Paragraph.id)
+            .where(Paragraph.id.in_(paragraph_ids), Paragraph.document_id == document_id)
+            .order_by(Paragraph.id)
+            .with_for_update(key_share=True)
+        )
+        transaction_memo(LOCKED_AHEAD).update(dict.fromkeys(locked, True))
+
+
+MEMOS = "drafting.database.memos"  # session.info: name -> what the transaction has read
+
+
+def transaction_memo(name: str) -> dict:
+    """A dict kept with the session's transaction and dropped when it ends (committed or
+    rolled back), for what was read or locked in it and holds only as long as it does."""
+    return db.session.info.setdefault(MEMOS, {}).setdefault(name, {})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_memos(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # a savepoint's end keeps them; the transaction's does not
+        session.info.pop(MEMOS, None)

@@ -37,6 +37,8 @@ class Abandoned(Exception):
 @dataclass(eq=False)
 class _Job:
     work: Callable[[], Any]
+    reads: Any = None  # what the work will read, for read_ahead
+    read_ahead: Callable[[list[Any]], None] | None = None
     done: threading.Event = field(default_factory=threading.Event)
     value: Any = None
     error: BaseException | None = None
@@ -66,13 +68,22 @@ def committed() -> dict[str, int]:
         return dict(_committed)
 
 
-def submit(key: object, work: Callable[[], Any]) -> Any:
+def submit(
+    key: object,
+    work: Callable[[], Any],
+    *,
+    reads: Any = None,
+    read_ahead: Callable[[list[Any]], None] | None = None,
+) -> Any:
     """Run `work` in a transaction shared with the other works submitted under `key`
     meanwhile, and return its value once committed (or raise what it raised, ServiceError
-    included, or the database's error from COMMIT, or Abandoned)."""
+    included, or the database's error from COMMIT, or Abandoned).
+
+    When several works share a transaction, `read_ahead` is called first with the `reads` of
+    each, to read at once what each of them would ask for on its own."""
     with _queues_guard:
         queue = _queues.setdefault(key, _Queue())
-    job = _Job(work)
+    job = _Job(work, reads, read_ahead)
     with queue.guard:
         queue.waiting.append(job)
         leads = not queue.busy
@@ -132,6 +143,14 @@ def _run(batch: list[_Job]) -> None:
             return
         stored = [(job, value)]
     else:
+        try:
+            if batch[0].read_ahead is not None:
+                batch[0].read_ahead([job.reads for job in batch])
+        except BaseException as error:
+            release()
+            for job in batch:
+                job.answer(error=error)
+            return
         stored = []
         for job in batch:
             outcome = _run_apart(session, job)

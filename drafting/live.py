@@ -23,7 +23,7 @@ from flask_login import current_user
 from flask_socketio import SocketIO, emit, join_room, leave_room
 from sqlalchemy.exc import InterfaceError, OperationalError
 
-from drafting import group_commit
+from drafting import group_commit, policy
 from drafting.errors import error_body
 from drafting.events import connection_token, room_of, tracked_room_of, user_room
 from drafting.extensions import db, socketio
@@ -312,7 +312,12 @@ def edit(data: Any = None) -> dict[str, Any]:
         return {"error": "the event data must be an object", "status": 400}
     user, sid = author(), request.sid
     try:
-        return group_commit.submit(document_id, lambda: _store_edit(document_id, user, sid, data))
+        return group_commit.submit(
+            document_id,
+            lambda: _store_edit(document_id, user, sid, data),
+            reads=(user, data.get("paragraph_id")),
+            read_ahead=lambda reads: _read_ahead(document_id, reads),
+        )
     except ServiceError as error:
         return {**error_body(error), "status": error.status}
     except (OperationalError, InterfaceError) as error:  # the database did not answer
@@ -338,6 +343,17 @@ def _store_edit(document_id: int, user: Author | None, sid: str, data: dict) -> 
         skip_sid=sid,
     )
     return saved.ack
+
+
+def _read_ahead(document_id: int, reads: list[tuple[Author | None, object]]) -> None:
+    """What the edits stored together will each ask for, read at once: their authors' roles,
+    their paragraphs and those paragraphs' newest versions."""
+    policy.read_roles_ahead(user for user, _paragraph_id in reads)
+    try:
+        document = get_visible(reads[0][0], document_id)
+    except ServiceError:
+        return  # each edit is refused on its own
+    paragraphs.read_ahead(document, [paragraph_id for _user, paragraph_id in reads])
 
 
 # The answer to an edit the database could not take (restarting, its connection cut, its

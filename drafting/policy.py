@@ -11,6 +11,7 @@ those are answered by the workflow service, not here.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, event, select
@@ -115,6 +116,29 @@ def roles_of(user: User | None) -> dict[int, Role]:
         rows = session.execute(ROLES_QUERY, {"user_id": user.id})  # autoflushes memberships
         seen[user.id] = dict(rows.all())
     return seen[user.id]
+
+
+ROLES_OF_MANY = select(Membership.user_id, Membership.process_id, Membership.role).where(
+    Membership.user_id.in_(bindparam("user_ids", expanding=True))
+)
+
+
+def read_roles_ahead(users: Iterable[User | None]) -> None:
+    """Read the roles of several people in one statement, for a group of live edits stored
+    together: roles_of() then finds them read in this transaction."""
+    session = db.session()
+    seen = session.info.setdefault(ROLES_SEEN, {})
+    ids = {
+        user.id
+        for user in users
+        if user is not None and getattr(user, "is_authenticated", False) and user.id not in seen
+    }
+    if not ids or _writing_memberships(session):
+        return
+    found: dict[int, dict[int, Role]] = {user_id: {} for user_id in ids}
+    for user_id, process_id, role in session.execute(ROLES_OF_MANY, {"user_ids": list(ids)}):
+        found[user_id][process_id] = role
+    seen.update(found)
 
 
 def role_in(user: User | None, process_id: int) -> Role | None:

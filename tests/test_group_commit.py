@@ -29,15 +29,22 @@ class HeldCommit:
         self.document_id, self.queued = document_id, queued
         self.commits = 0
         self.fail_commit: int | None = None  # this COMMIT (counting from 1) fails
+        self.statements: list[tuple[int, str]] = []  # (COMMITs before it, SQL) of the writers
         with app.app_context():
             self.engine = db.engine
 
     def __enter__(self) -> HeldCommit:
         event.listen(self.engine, "commit", self.on_commit)
+        event.listen(self.engine, "before_cursor_execute", self.on_statement)
         return self
 
     def __exit__(self, *_exc) -> None:
         event.remove(self.engine, "commit", self.on_commit)
+        event.remove(self.engine, "before_cursor_execute", self.on_statement)
+
+    def on_statement(self, connection, _cursor, statement, *_args) -> None:
+        if not connection.get_execution_options().get(READER):
+            self.statements.append((self.commits, statement))
 
     def on_commit(self, connection) -> None:
         if connection.get_execution_options().get(READER):
@@ -64,10 +71,15 @@ def appending(peer: Peer, paragraph: dict, words: str, base: int | None = None):
     return thread, answers
 
 
-def run_together(app, auth, demo, *, fail_commit: int | None = None, refuse_last=False):
-    """The first editor's edit commits while the other two queue behind it."""
+def run_together(
+    app, auth, demo, *, fail_commit: int | None = None, refuse_last=False, one_paragraph=False
+):
+    """The first editor's edit commits while the other two queue behind it (with
+    `one_paragraph`, the other two edit the same paragraph, against the same version)."""
     auth.login("secretariat@demo.test")
     targets = [p for p in demo.document()["paragraphs"] if p["text"]["en"]][:3]
+    if one_paragraph:
+        targets[2] = targets[1]
     peers = [Peer(app, email, demo.id) for email in EDITORS]
     watcher = Peer(app, "secretariat@demo.test", demo.id)
     watcher.received()
@@ -103,6 +115,39 @@ def test_edits_that_queue_are_stored_in_one_transaction(app, auth, demo):
         for u in message.get("updates", [message])
     ]
     assert sorted(heard) == sorted(p["id"] for p in paragraphs)
+    with app.app_context():
+        assert audit.verify(db.session.get(Document, demo.id)) == []
+
+
+def test_edits_stored_together_read_their_roles_paragraphs_and_versions_at_once(app, auth, demo):
+    """Each edit alone asks for its author's roles, its paragraph and the paragraph's newest
+    versions; the edits of a shared transaction ask for all of them in one statement each."""
+    paragraphs, answers, _watcher, held = run_together(app, auth, demo)
+    assert held.commits == 2
+    for paragraph, answer in zip(paragraphs, answers, strict=True):
+        assert answer["version"] == paragraph["version"]["en"] + 1, answer
+    together = [sql for commits, sql in held.statements if commits == 1]  # the second one
+
+    def reading(columns: str) -> list[str]:
+        return [sql for sql in together if sql.startswith(f"SELECT {columns}")]
+
+    assert len(reading("membership.")) == 1, reading("membership.")  # the roles of both
+    assert len(reading("paragraph.id, paragraph.document_id")) == 1
+    assert len(reading("version.id, version.paragraph_id")) == 1  # both paragraphs' newest
+    assert len([sql for sql in together if sql.startswith("INSERT INTO version")]) == 2
+
+
+def test_two_edits_of_one_paragraph_stored_together_both_land(app, auth, demo):
+    paragraphs, answers, _watcher, held = run_together(app, auth, demo, one_paragraph=True)
+    assert held.commits == 2
+    shared = paragraphs[1]
+    assert sorted(a["version"] for a in answers[1:]) == [
+        shared["version"]["en"] + 1,
+        shared["version"]["en"] + 2,
+    ]
+    final = stored(app, shared["id"])[-1].text
+    assert "(costarica)" in final and "(panama)" in final, final
+    assert max(answers[1:], key=lambda a: a["version"])["text"] == final
     with app.app_context():
         assert audit.verify(db.session.get(Document, demo.id)) == []
 

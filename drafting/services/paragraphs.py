@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from drafting import clock
-from drafting.database import append_row, lock_row
+from drafting.database import append_row, lock_paragraphs, lock_row, transaction_memo
 from drafting.events import publish
 from drafting.extensions import db
 from drafting.models import Document, Paragraph, User, Version
@@ -62,8 +62,58 @@ NEWEST_VERSIONS = _newest_versions_query()
 def latest_by_lang(paragraph_id: int) -> dict[str, Version]:
     """The newest version per language; reads one row per language, not the whole history
     (a paragraph edited live for an hour has thousands of versions)."""
+    read_ahead = transaction_memo(NEWEST_READ_AHEAD)
+    if paragraph_id in read_ahead:
+        return read_ahead.pop(paragraph_id)  # once: the edit that takes it may write a newer
     rows = db.session.scalars(NEWEST_VERSIONS, {"paragraph_id": paragraph_id})
     return {version.lang: version for version in rows}
+
+
+def _newest_of_many_query():
+    newest = (
+        select(Version.paragraph_id, Version.lang, func.max(Version.seq).label("seq"))
+        .where(Version.paragraph_id.in_(bindparam("ids", expanding=True)))
+        .group_by(Version.paragraph_id, Version.lang)
+        .subquery()
+    )
+    on_newest = (
+        (Version.paragraph_id == newest.c.paragraph_id)
+        & (Version.lang == newest.c.lang)
+        & (Version.seq == newest.c.seq)
+    )
+    return select(Version).join(newest, on_newest).options(lazyload(Version.delegation))
+
+
+NEWEST_OF_MANY = _newest_of_many_query()
+NEWEST_READ_AHEAD = "newest versions read ahead"  # transaction memo: paragraph id -> newest
+PARAGRAPHS_READ_AHEAD = "paragraphs read ahead"  # transaction memo: paragraph id -> paragraph
+
+
+def read_ahead(document: Document, paragraph_ids: Collection[object]) -> None:
+    """Read what a group of live edits stored together will ask for, in three statements
+    instead of three per edit: the paragraphs (locked, on PostgreSQL) and the newest versions
+    of each, which the first edit of a paragraph then takes instead of asking
+    (latest_by_lang). Ids that are not the document's paragraphs are left for the edits to
+    refuse."""
+    ids = sorted(
+        {
+            i
+            for i in paragraph_ids
+            if isinstance(i, int) and not isinstance(i, bool) and 0 < i <= MAX_ID
+        }
+    )
+    if not ids:
+        return
+    lock_paragraphs(document.id, ids)
+    found = db.session.scalars(
+        select(Paragraph).where(Paragraph.id.in_(ids), Paragraph.document_id == document.id)
+    ).all()
+    newest: dict[int, dict[str, Version]] = {paragraph.id: {} for paragraph in found}
+    for version in db.session.scalars(NEWEST_OF_MANY, {"ids": list(newest)}):
+        newest[version.paragraph_id][version.lang] = version
+    transaction_memo(NEWEST_READ_AHEAD).update(newest)
+    transaction_memo(PARAGRAPHS_READ_AHEAD).update((p.id, p) for p in found)  # held: the
+    # session keeps its objects only while something refers to them
 
 
 def version_at(paragraph_id: int, lang: str, seq: int) -> Version | None:
