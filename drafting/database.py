@@ -245,10 +245,11 @@ def lock_paragraphs(document_id: int, paragraph_ids: list[int]) -> None:
 MEMOS = "drafting.database.memos"  # session.info: name -> what the transaction has read
 
 
-def transaction_memo(name: str) -> dict:
+def transaction_memo(name: str, session: Session | None = None) -> dict:
     """A dict kept with the session's transaction and dropped when it ends (committed or
     rolled back), for what was read or locked in it and holds only as long as it does."""
-    return db.session.info.setdefault(MEMOS, {}).setdefault(name, {})
+    info = (session or db.session).info
+    return info.setdefault(MEMOS, {}).setdefault(name, {})
 
 
 @event.listens_for(Session, "after_transaction_end")

@@ -14,7 +14,7 @@ from support.peers import Peer, stored
 from drafting import group_commit
 from drafting.database import READER
 from drafting.extensions import db
-from drafting.models import Document
+from drafting.models import AuditEntry, Document
 from drafting.services import audit
 from drafting.text import textdiff
 
@@ -242,3 +242,59 @@ def test_a_work_that_ends_the_shared_transaction_abandons_the_others(app):
     with app.app_context():
         names = set(db.session.scalars(select(Tag.code)))
     assert "first" in names and not {"second", "third"} & names
+
+
+def test_an_audit_entry_rolled_back_with_its_edit_leaves_the_chain_whole(app, demo):
+    """The entries of a shared transaction follow each other without reading the chain's head
+    again; one whose work is refused after writing it is rolled back, and the next entry
+    links to the last one kept."""
+    from drafting.services.errors import Conflict
+
+    started, go = threading.Event(), threading.Event()
+    outcomes: dict[str, object] = {}
+
+    def note(name: str, refuse: bool = False):
+        def work():
+            if name == "first":
+                started.set()
+                go.wait(10)
+            document = db.session.get(Document, demo.id)
+            audit.record("note", document=document, reason=name)
+            if refuse:
+                raise Conflict("refused after its entry")
+            return name
+
+        return work
+
+    def submit(name, work):
+        with app.app_context():
+            try:
+                outcomes[name] = group_commit.submit("chain-test", work)
+            except Exception as error:
+                outcomes[name] = error
+
+    threads = [threading.Thread(target=submit, args=("first", note("first")))]
+    threads[0].start()
+    assert started.wait(10)
+    for name, refuse in (("second", False), ("refused", True), ("third", False)):
+        threads.append(threading.Thread(target=submit, args=(name, note(name, refuse))))
+        threads[-1].start()
+        deadline = time.monotonic() + 10
+        while group_commit.waiting("chain-test") < len(threads) - 1:
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+    go.set()
+    for thread in threads:
+        thread.join(20)
+    assert [outcomes[n] for n in ("first", "second", "third")] == ["first", "second", "third"]
+    assert isinstance(outcomes["refused"], Conflict)
+    with app.app_context():
+        reasons = list(
+            db.session.scalars(
+                select(AuditEntry.reason)
+                .where(AuditEntry.document_id == demo.id, AuditEntry.action == "note")
+                .order_by(AuditEntry.id)
+            )
+        )
+        assert reasons == ["first", "second", "third"]
+        assert audit.verify(db.session.get(Document, demo.id)) == []

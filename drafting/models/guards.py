@@ -78,10 +78,13 @@ def _adopted_in_database(session: Session, document_ids: Iterable[int]) -> set[i
     writes a revision (see _guard_flush): it has held the write lock since BEGIN, so nobody
     else can seal it meanwhile, and the flushes of an edit (or of a batch of them) ask once.
     On PostgreSQL another transaction may commit between two flushes: every flush asks."""
+    ids = {i for i in document_ids if i is not None}
+    if ids <= session.info.get(NOT_ADOPTED, set()):  # only SQLite remembers (no statement)
+        return set()
     connection = session.connection()
     remembered = connection.dialect.name == "sqlite"
     known_open = session.info.setdefault(NOT_ADOPTED, set()) if remembered else set()
-    ids = {i for i in document_ids if i is not None} - known_open
+    ids -= known_open
     if not ids:
         return set()
     # On the connection, not through the ORM: a plain query, asked on every flush of an edit

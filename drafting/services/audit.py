@@ -40,7 +40,7 @@ from sqlalchemy import bindparam, event, func, select, update
 from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
 from drafting import clock
-from drafting.database import append_row
+from drafting.database import append_row, transaction_memo
 from drafting.extensions import db
 from drafting.models import (
     Amendment,
@@ -137,11 +137,11 @@ def record(
         db.session.connection().execute(
             EXTEND_CHAIN, {"document_id": document_id, "head": entry.hash}
         )
-        db.session.info.setdefault(CHAIN_EXTENDED, set()).add(document_id)
+        transaction_memo(CHAIN_HEADS)[document_id] = entry.hash
     return entry
 
 
-CHAIN_EXTENDED = "drafting.audit.chain_extended"  # session.info: chains grown in this transaction
+CHAIN_HEADS = "audit chain heads"  # transaction memo: document id -> the head it wrote
 _document = Document.__table__
 EXTEND_CHAIN = (
     update(_document)
@@ -155,10 +155,15 @@ def _chain_head(document: Document) -> str:
     """The hash the document's chain ends with, read under the document's row lock, so one
     writer extends a chain at a time. On SQLite the transaction has held the write lock since
     it began, so the document as read in it is current, unless the transaction itself has
-    grown the chain since (an UPDATE statement the loaded object does not see)."""
+    grown the chain since (an UPDATE statement the loaded object does not see); then the head
+    it wrote last is the head, the row being locked since it first read it (the entries of a
+    group of edits stored together follow each other without asking)."""
+    written = transaction_memo(CHAIN_HEADS)
+    if written.get(document.id) is not None:
+        return written[document.id]
     session = db.session()
     sqlite = session.get_bind().dialect.name == "sqlite"
-    if sqlite and document.id not in session.info.get(CHAIN_EXTENDED, ()):
+    if sqlite and document.id not in written:
         return document.chain_head or ""
     query = CHAIN_HEAD
     if not sqlite:
@@ -166,10 +171,11 @@ def _chain_head(document: Document) -> str:
     return session.connection().scalar(query, {"document_id": document.id}) or ""
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget_grown_chains(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:  # the whole transaction, not a savepoint inside it
-        session.info.pop(CHAIN_EXTENDED, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_heads_rolled_back(session: Session, _previous: SessionTransaction) -> None:
+    """A savepoint rolled back took entries with it: the heads are asked again."""
+    written = transaction_memo(CHAIN_HEADS, session)
+    written.update(dict.fromkeys(written, None))
 
 
 def current_layout(document: Document) -> str:
