@@ -59,6 +59,20 @@ class HeldCommit:
             raise OperationalError("COMMIT", {}, sqlite3.OperationalError("disk I/O error"))
 
 
+def submitting(app, key: str, outcomes: dict[str, object]):
+    """A function that submits a named work under `key` (in the calling thread) and puts
+    its value or error in `outcomes`."""
+
+    def submit(name: str, work) -> None:
+        with app.app_context():
+            try:
+                outcomes[name] = group_commit.submit(key, work)
+            except Exception as error:
+                outcomes[name] = error
+
+    return submit
+
+
 def appending(peer: Peer, paragraph: dict, words: str, base: int | None = None):
     """An edit that appends `words`, sent in its own thread; its ack lands in the list."""
     text = paragraph["text"]["en"]
@@ -216,13 +230,7 @@ def test_a_work_that_ends_the_shared_transaction_abandons_the_others(app):
         db.session.add(Tag(scheme="free", code="third", label="third"))
         return "third"
 
-    def submit(name, work):
-        with app.app_context():
-            try:
-                outcomes[name] = group_commit.submit("abandon-test", work)
-            except Exception as error:
-                outcomes[name] = error
-
+    submit = submitting(app, "abandon-test", outcomes)
     threads = [threading.Thread(target=submit, args=("first", first))]
     threads[0].start()
     assert started.wait(10)
@@ -266,13 +274,7 @@ def test_an_audit_entry_rolled_back_with_its_edit_leaves_the_chain_whole(app, de
 
         return work
 
-    def submit(name, work):
-        with app.app_context():
-            try:
-                outcomes[name] = group_commit.submit("chain-test", work)
-            except Exception as error:
-                outcomes[name] = error
-
+    submit = submitting(app, "chain-test", outcomes)
     threads = [threading.Thread(target=submit, args=("first", note("first")))]
     threads[0].start()
     assert started.wait(10)
