@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, SessionTransaction, joinedload
 
 from drafting.extensions import db
 from drafting.models.base import MAX_ID
+from drafting.models.guards import found_open
 from drafting.models.people import DelegationKind, Membership, Role, User
 from drafting.models.text import Document, sealed_final_exists
 from drafting.reasons import Reason
@@ -190,6 +191,7 @@ def get_visible(user: User | None, document_id: int) -> Document:
     document = session.get(Document, document_id, options=WITH_REVISIONS)
     if document is not None:  # held for the transaction: edits stored together ask again
         session.info.setdefault(DOCUMENTS_SEEN, {})[document_id] = document
+        found_open(session, document)
     if document is None or (not document.is_adopted and role_in(user, document.process_id) is None):
         raise NotFound("document not found")
     return document

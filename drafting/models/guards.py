@@ -93,6 +93,14 @@ def _adopted_in_database(session: Session, document_ids: Iterable[int]) -> set[i
     return frozen
 
 
+def found_open(session: Session, document: Document) -> None:
+    """A document read with its revisions in this transaction: on SQLite, one that is not
+    adopted stays so until the transaction ends (_adopted_in_database), and the writes into
+    it need not ask the database again."""
+    if session.get_bind().dialect.name == "sqlite" and not document.is_adopted:
+        session.info.setdefault(NOT_ADOPTED, set()).add(document.id)
+
+
 def refuse_frozen(session: Session, document_id: int) -> None:
     """What a flush checks before it writes into a document, for a row written without one
     (database.append_row): raises FrozenDocument when the document is adopted."""
