@@ -845,13 +845,19 @@ def check_store(env: dict[str, str], setup: dict, result: SliceResult) -> None:
             result.problems.append(f"client {client.index} follows {missing} without their text")
         for key, replica in client.replicas.items():
             versions = stored[key]
+            newest = max(versions, default=0)
             if key[0] in client.retired:  # deleted: no page shows it, its typing all stored
                 if not replica.settled:
                     result.diverged += 1
+                    print(f"  diverged: client {client.index}, deleted {key}: {state(replica)}")
                     break
                 continue
-            if not replica.settled or replica.local != versions.get(max(versions, default=0), ""):
+            if not replica.settled or replica.local != versions.get(newest, ""):
                 result.diverged += 1
+                print(
+                    f"  diverged: client {client.index}, {key}: {state(replica)}; stored "
+                    f"version {newest} {versions.get(newest, '')!r}"
+                )
                 break
     verify = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "wsgi", "verify", str(setup["document_id"])],
@@ -862,6 +868,15 @@ def check_store(env: dict[str, str], setup: dict, result: SliceResult) -> None:
     )
     if verify.returncode != 0:
         result.problems.append(f"flask verify: {(verify.stdout + verify.stderr).strip()[-400:]}")
+
+
+def state(replica: Replica) -> str:
+    """What a replica holds, for the report of a divergence."""
+    return (
+        f"version {replica.version}, in flight {replica.inflight is not None}, buffered "
+        f"{replica.buffered is not None}, held {replica.held!r}, shadow {replica.shadow!r}, "
+        f"local {replica.local!r}"
+    )
 
 
 def check_layout(document, layout: Layout, result: SliceResult) -> None:

@@ -166,8 +166,7 @@ def _announce(document_id: int) -> list[dict[str, Any]]:
 def _depart(sid: str) -> None:
     document_id = present().leave(sid)
     if document_id is not None:
-        leave_room(room_of(document_id), sid=sid, namespace="/")
-        leave_room(tracked_room_of(document_id), sid=sid, namespace="/")
+        _leave_rooms(sid, document_id)
         _announce(document_id)
 
 
@@ -209,11 +208,19 @@ def disconnect(*_args: Any) -> None:
 
 
 def join(data: Any = None) -> dict[str, Any]:
-    """Enter a document's room; the ack is a full snapshot, so rejoining is the resync."""
+    """Enter a document's room; the ack is a full snapshot, so rejoining is the resync.
+
+    The socket is in the room before the snapshot is read: an update committed after that
+    read reaches it, one committed before is in the snapshot (the client keeps the newer of
+    the two). Entering after the read lost, for good, what was stored in between (found by
+    bench/soak.py, with two processes)."""
     try:
         document = get_visible(current_user, _document_id(data))
         require(viewer(), Action.VIEW, document)
         marks = _wants_marks(data, "tracked")
+        if not _enter(document.id):
+            db.session.rollback()
+            return CLOSED
         state = presence.snapshot(document)
         state["can_edit"] = can(current_user, Action.EDIT_TEXT, document).allowed
         me = {**presence.person(current_user), "id": connection_token(request.sid)}
@@ -233,9 +240,9 @@ def join(data: Any = None) -> dict[str, Any]:
     # socket in it meanwhile: an edit arriving while the shared registry is being written
     # would otherwise find it nowhere and be refused.
     if not _still_open(sid):
+        _leave_rooms(sid, state["document_id"])
         return CLOSED
     try:
-        join_room(room_of(state["document_id"]))
         _follow_marks(state["document_id"], marks)
     except (KeyError, ValueError):  # the socket was forgotten just now: nothing joined
         return CLOSED
@@ -245,6 +252,23 @@ def join(data: Any = None) -> dict[str, Any]:
         return CLOSED
     people = _announce(state["document_id"])
     return {**state, "you": me["id"], "people": people}
+
+
+def _enter(document_id: int) -> bool:
+    """Put this socket in the document's room; False if it was forgotten just now."""
+    try:
+        join_room(room_of(document_id))
+    except (KeyError, ValueError):
+        return False
+    return True
+
+
+def _leave_rooms(sid: str, document_id: int) -> None:
+    try:
+        leave_room(room_of(document_id), sid=sid, namespace="/")
+        leave_room(tracked_room_of(document_id), sid=sid, namespace="/")
+    except (KeyError, ValueError):  # the socket is gone, and its rooms with it
+        pass
 
 
 # The answer to a join whose socket closed while it was being answered (a tab closed just

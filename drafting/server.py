@@ -50,6 +50,32 @@ def keep_out_of_collections() -> None:
     gc.freeze()
 
 
+def listen_to_the_queue_first(timeout: float = 10.0) -> bool:
+    """Subscribe to the message queue before serving anyone (when there is one).
+
+    python-socketio subscribes in the background once the first client connects, so a
+    process that had just been restarted let its first clients join a document while the
+    updates the other processes published meanwhile went to nobody: a client that joined
+    then lacked the versions stored until the subscription began (found by bench/soak.py
+    with one of two processes killed). True once subscribed, or when there is no queue."""
+    from socketio.pubsub_manager import PubSubManager
+
+    server = socketio.server
+    manager = server.manager
+    if not isinstance(manager, PubSubManager) or manager.write_only:
+        return True
+    if not server.manager_initialized:
+        server.manager_initialized = True
+        manager.initialize()
+    for _ in range(int(timeout / 0.01)):
+        pubsub = getattr(manager, "pubsub", None)
+        if pubsub is not None and pubsub.subscribed:
+            return True
+        socketio.sleep(0.01)
+    log.warning("not subscribed to the message queue after %s s; serving anyway", timeout)
+    return False
+
+
 def announce_when_listening(url: str, document_id: int | None) -> None:
     """Print the address and the demo logins once the server answers, so they are the last
     lines of `make run` (after the install output and the server's own start-up lines)."""
@@ -80,6 +106,7 @@ def main(argv: list[str] | None = None) -> None:
         document_id = load_demo_if_empty() if demo else None
         db.session.remove()
     keep_out_of_collections()
+    listen_to_the_queue_first()
     if app.config["SCHEDULER_ENABLED"]:
         socketio.start_background_task(watch_deadlines, app)
     host = os.environ.get("HOST", "127.0.0.1")

@@ -740,6 +740,56 @@ def test_a_tab_closed_while_its_join_is_answered_leaves_quietly(app, demo, monke
     assert not seen or [p["delegation"] for p in seen[-1]["people"]] == ["SV"]
 
 
+def test_an_edit_stored_while_a_join_is_answered_reaches_the_joining_socket(
+    app, demo, para, monkeypatch
+):
+    """The join's snapshot is read, then someone's edit is committed before the join is
+    answered: the joining socket is already in the room and hears it (it used to enter the
+    room after reading, and never heard of that version)."""
+    import threading
+
+    from drafting.services import presence
+
+    typist = Peer(app, "elsalvador@demo.test", demo.id)
+    joiner = Peer(app, "costarica@demo.test", demo.id, join=False)
+    read = presence.snapshot
+    text, version = para["text"]["en"], para["version"]["en"]
+    answers: list[dict] = []
+
+    def edited_meanwhile(document):
+        state = read(document)
+        edit = threading.Thread(  # its own app context and transaction, after this one
+            target=lambda: answers.append(
+                typist.edit(para["id"], version, textdiff.make_patch(text, text + " (meanwhile)"))
+            )
+        )
+        monkeypatch.setattr(live, "_still_open", waiting_for(edit, live._still_open))
+        return state
+
+    def waiting_for(edit, still_open):
+        def after_the_edit(sid):  # the join goes on once the edit is stored and sent
+            edit.start()
+            edit.join(20)
+            monkeypatch.setattr(live, "_still_open", still_open)
+            return still_open(sid)
+
+        return after_the_edit
+
+    from drafting import live
+
+    monkeypatch.setattr(presence, "snapshot", edited_meanwhile)
+    snapshot = joiner.join()
+    assert answers and answers[0]["version"] == version + 1, answers
+    assert paragraph_in(snapshot, para["id"])["version"]["en"] == version  # read before
+    heard = [
+        u
+        for message in joiner.received("paragraph_updated")
+        for u in message.get("updates", [message])
+    ]
+    assert [(u["paragraph_id"], u["version"]) for u in heard] == [(para["id"], version + 1)]
+    assert heard[0]["text"] == text + " (meanwhile)"
+
+
 def test_tabs_closing_just_after_joining_leave_no_traceback_in_the_server_log(live_server):
     """A real server and real clients: connect, join and close at once, many times."""
     import socketio as sio_client

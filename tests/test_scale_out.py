@@ -11,85 +11,45 @@ import os
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 import requests
 import socketio
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from support.live_server import ROOT, LiveServer, _stop, free_port, start
+from support.services import POSTGRES, REDIS, need, reachable, scratch_database
 
 from drafting.config import database_url
 from drafting.services.presence import SharedPresence
 from drafting.text import textdiff
 
 pytestmark = pytest.mark.services
-POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def reachable() -> str | None:
-    """Why the services cannot be used, or None."""
-    try:
-        import redis
-
-        redis.Redis.from_url(REDIS, socket_connect_timeout=2).ping()
-    except Exception as error:
-        return f"Redis unreachable: {error}"
-    try:
-        engine = create_engine(database_url(POSTGRES, ""))
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as error:
-        return f"PostgreSQL unreachable: {error}"
-    return None
 
 
 @pytest.fixture
 def services():
-    problem = reachable()
-    if problem:
-        if os.environ.get("CI") == "true" or os.environ.get("DRAFTING_REQUIRE_SERVICES"):
-            pytest.fail(f"{problem} (required in CI)")
-        pytest.skip(problem)
+    need(reachable())
 
 
 @pytest.fixture
 def shared_database(services, tmp_path):
     """A demo database on PostgreSQL, built by the migrations, for both processes."""
-    name = f"drafting_scale_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
-    admin = create_engine(
-        str(make_url(database_url(POSTGRES, "")).set(database="postgres")),
-        isolation_level="AUTOCOMMIT",
-    )
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = (
-        make_url(database_url(POSTGRES, ""))
-        .set(database=name)
-        .render_as_string(hide_password=False)
-    )
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "DRAFTING_INSTANCE": str(tmp_path / "instance"),
-        "SECRET_KEY": "scale-out-secret",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "demo"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    yield url
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with scratch_database("drafting_scale") as url:
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "DRAFTING_INSTANCE": str(tmp_path / "instance"),
+            "SECRET_KEY": "scale-out-secret",
+        }
+        result = subprocess.run(
+            [sys.executable, "-m", "flask", "--app", "wsgi", "demo"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        yield url
 
 
 def connect(server: LiveServer, email: str) -> tuple[socketio.Client, requests.Session]:
@@ -270,3 +230,46 @@ def test_a_group_of_edits_waits_for_postgresql_without_letting_others_run(servic
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split("\n")[-2] == "[] ['held'] ['held', 'free']"
+
+
+LISTENING = """
+from drafting import concurrency
+
+concurrency.prepare()  # gevent, as the server runs
+
+import sys
+
+from drafting import create_app
+from drafting.extensions import socketio
+from drafting.server import listen_to_the_queue_first
+
+create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "SECRET_KEY": "x",
+            "SCHEDULER_ENABLED": False, "SOCKETIO_MESSAGE_QUEUE": sys.argv[1]})
+manager = socketio.server.manager
+before = getattr(manager, "pubsub", None) is not None
+print(before, listen_to_the_queue_first(), manager.channel, flush=True)
+sys.stdin.readline()  # subscribed until the test has looked
+"""
+
+
+def test_a_process_subscribes_to_the_queue_before_it_serves(services):
+    """python-socketio subscribes only once a first client connects; the server subscribes
+    before it serves, so no client can join while the other processes' updates go to
+    nobody."""
+    import redis
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", LISTENING, REDIS],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "SOCKETIO_ASYNC_MODE": "gevent"},
+    )
+    try:
+        before, subscribed, channel = process.stdout.readline().split()
+        assert (before, subscribed) == ("False", "True")
+        listeners = dict(redis.Redis.from_url(REDIS).pubsub_numsub(channel))
+        assert listeners[channel.encode()] >= 1
+    finally:
+        process.communicate("\n", timeout=30)

@@ -2,9 +2,10 @@
 20,000 operations with every fault kind the embedded set-up has (socket resets and clean
 closes, offline typing, the server killed with SIGKILL) and paragraphs inserted and deleted
 by amendments, a shorter random one whose seed is printed, so that a failure can be
-replayed with `python bench/soak.py --seed S`, and a short one dense with insertions and
-deletions. It takes minutes, so it runs where DRAFTING_SOAK=1 says so: `.ci/run` does,
-after the suite."""
+replayed with `python bench/soak.py --seed S`, a short one dense with insertions and
+deletions, and the fixed schedule again on PostgreSQL with two processes and Redis, with
+every fault kind (a process killed while the other serves, PostgreSQL restarted). It takes
+minutes, so it runs where DRAFTING_SOAK=1 says so: `.ci/run` does, after the suite."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.services import REDIS, need, reachable, restart_command, scratch_database
 
 pytestmark = [
     pytest.mark.slow,
@@ -26,6 +28,7 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parent.parent
 FIXED_SEED = 20261202
 EMBEDDED_FAULTS = ("socket_reset", "socket_close", "server_kill")
+EVERY_FAULT = (*EMBEDDED_FAULTS, "process_kill", "database_restart")
 
 
 def soak(*arguments: str) -> tuple[subprocess.CompletedProcess, dict]:
@@ -67,5 +70,27 @@ def test_paragraphs_inserted_and_deleted_by_amendments_while_people_type():
     report = f"{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
     assert summary["paragraphs"].get("inserted", 0) >= 10, report
     assert summary["paragraphs"].get("deleted", 0) >= 5, report
+    assert summary["lost"] == 0 and summary["diverged"] == 0, report
+    assert summary["problems"] == 0 and result.returncode == 0, report
+
+
+@pytest.mark.services
+def test_postgresql_with_two_processes_under_every_fault_kind():
+    """The fixed schedule on the scale-out set-up: two server processes sharing PostgreSQL
+    and Redis, one of them killed while the other serves, and PostgreSQL restarted under
+    both (what CI has; skipped elsewhere unless the services answer)."""
+    need(reachable())
+    restart = restart_command()
+    if restart is None:
+        need("no pg_ctlcluster to restart PostgreSQL with")
+    with scratch_database("drafting_soak") as url:
+        result, summary = soak(
+            *("--seed", str(FIXED_SEED), "--ops", "20000", "--slice", "20000"),
+            *("--database-url", url, "--processes", "2"),
+            *("--message-queue", REDIS, "--db-restart-command", restart),
+        )
+    report = f"{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
+    for kind in EVERY_FAULT:
+        assert summary["faults"][kind] > 0, report
     assert summary["lost"] == 0 and summary["diverged"] == 0, report
     assert summary["problems"] == 0 and result.returncode == 0, report
