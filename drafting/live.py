@@ -214,6 +214,7 @@ def join(data: Any = None) -> dict[str, Any]:
     read reaches it, one committed before is in the snapshot (the client keeps the newer of
     the two). Entering after the read lost, for good, what was stored in between (found by
     bench/soak.py, with two processes)."""
+    entered = None
     try:
         document = get_visible(current_user, _document_id(data))
         require(viewer(), Action.VIEW, document)
@@ -221,13 +222,17 @@ def join(data: Any = None) -> dict[str, Any]:
         if not _enter(document.id):
             db.session.rollback()
             return CLOSED
+        entered = document.id
         state = presence.snapshot(document)
         state["can_edit"] = can(current_user, Action.EDIT_TEXT, document).allowed
         me = {**presence.person(current_user), "id": connection_token(request.sid)}
         if rounds.record_open(document, viewer()):  # the round dashboard's "opened the text"
             db.session.commit()
     except ServiceError as error:
-        return _refusal(error)
+        refusal = _refusal(error)
+        if entered is not None and present().document_of(request.sid) != entered:
+            _leave_rooms(request.sid, entered)  # not in that document before: out again
+        return refusal
     db.session.rollback()  # read only: release the database before talking to anyone
     sid = request.sid
     previous = present().document_of(sid)
