@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from drafting.config import database_url
 
@@ -55,9 +56,10 @@ def need(problem: str | None) -> None:
 def scratch_database(prefix: str) -> Iterator[str]:
     """A new empty database on the PostgreSQL server, dropped afterwards (its URL)."""
     name = f"{prefix}_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
-    admin = create_engine(
+    admin = create_engine(  # a new connection each time: the server may restart meanwhile
         str(make_url(database_url(POSTGRES, "")).set(database="postgres")),
         isolation_level="AUTOCOMMIT",
+        poolclass=NullPool,
     )
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
