@@ -51,21 +51,23 @@ class _Job:
 
 @dataclass(eq=False)
 class _Queue:
+    key: object
     guard: threading.Lock = field(default_factory=threading.Lock)
     waiting: list[_Job] = field(default_factory=list)
     busy: bool = False
 
 
-_queues: dict[object, _Queue] = {}
-_queues_guard = threading.Lock()
+_queues: dict[object, _Queue] = {}  # only the documents with an edit under way or waiting
+_queues_guard = threading.Lock()  # taken before a queue's own guard, never after
 _committed = {"transactions": 0, "works": 0}  # in this process, since it started
 
 
 def committed() -> dict[str, int]:
     """Transactions committed here and the works they held (shown by /healthz: works per
-    transaction above 1 means edits are being grouped)."""
+    transaction above 1 means edits are being grouped), and how many keys have works under
+    way now (0 once nobody is typing: an idle document keeps no queue)."""
     with _queues_guard:
-        return dict(_committed)
+        return {**_committed, "queues": len(_queues)}
 
 
 def submit(
@@ -81,13 +83,13 @@ def submit(
 
     When several works share a transaction, `read_ahead` is called first with the `reads` of
     each, to read at once what each of them would ask for on its own."""
-    with _queues_guard:
-        queue = _queues.setdefault(key, _Queue())
     job = _Job(work, reads, read_ahead)
-    with queue.guard:
-        queue.waiting.append(job)
-        leads = not queue.busy
-        queue.busy = True
+    with _queues_guard:
+        queue = _queues.setdefault(key, _Queue(key))
+        with queue.guard:
+            queue.waiting.append(job)
+            leads = not queue.busy
+            queue.busy = True
     if not leads:
         job.done.wait()
         leads = job.leads
@@ -117,10 +119,11 @@ def _lead(queue: _Queue) -> None:
         with holding_on():
             _run(batch)
     finally:
-        with queue.guard:
+        with _queues_guard, queue.guard:
             following = queue.waiting[0] if queue.waiting else None
             if following is None:
                 queue.busy = False
+                del _queues[queue.key]  # the next work under this key starts a new one
             else:
                 following.leads = True
         for job in batch:

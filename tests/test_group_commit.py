@@ -300,3 +300,17 @@ def test_an_audit_entry_rolled_back_with_its_edit_leaves_the_chain_whole(app, de
         )
         assert reasons == ["first", "second", "third"]
         assert audit.verify(db.session.get(Document, demo.id)) == []
+
+
+def test_a_document_nobody_is_typing_in_keeps_no_queue(app, auth, demo, client):
+    """A long-running server sees thousands of documents edited: each one's queue exists only
+    while an edit of it is under way or waiting (/healthz counts them)."""
+    _paragraphs, answers, _watcher, held = run_together(app, auth, demo)
+    assert held.commits == 2 and all("version" in a for a in answers)
+    outcomes: dict[str, object] = {}
+    submit = submitting(app, "another document", outcomes)
+    submit("alone", lambda: "stored")
+    assert outcomes == {"alone": "stored"}
+    live = client.get("/healthz").get_json()["live_edits"]
+    assert live["queues"] == 0, live
+    assert live["works"] >= 4 and live["transactions"] >= 3, live
