@@ -40,18 +40,21 @@ import multiprocessing as mp
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+NODE_CLIENTS = ROOT / "bench" / "node"  # client.mjs and its package.json
 
 PASSWORD = "bench-password"
 FAST_HASH = "pbkdf2:sha256:1000"  # bench accounts only; logging in 100 clients stays quick
@@ -419,6 +422,77 @@ def worker(specs: list[dict], setup: dict, rate: float, duration: float, events,
         out.put(("failed", repr(error)))
 
 
+class NodeClients:
+    """One Node.js process driving a share of the clients with socket.io-client
+    (bench/node/client.mjs), in the place of a `worker` process: logs its clients in, relays
+    what the script prints to `out` and tells it `go` and `done` when the events are set."""
+
+    def __init__(self, specs: list[dict], setup: dict, duration: float, events, out) -> None:
+        self.specs, self.setup, self.duration = specs, setup, duration
+        self.events, self.out = events, out
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def start(self) -> None:
+        clients = [{**spec, "cookie": login(spec["url"], spec["email"])} for spec in self.specs]
+        self.process = subprocess.Popen(
+            ["node", str(NODE_CLIENTS / "client.mjs")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=NODE_CLIENTS,
+        )
+        setup = {
+            "clients": clients,
+            "document_id": self.setup["document_id"],
+            "targets": self.setup["paragraphs"],
+            "lang": LANG,
+            "interval": ETHERPAD_INTERVAL,
+            "duration": self.duration,
+        }
+        self._tell(json.dumps(setup))
+        threading.Thread(target=self._relay, daemon=True).start()
+        threading.Thread(target=self._signal, daemon=True).start()
+
+    def _tell(self, line: str) -> None:
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+
+    def _relay(self) -> None:
+        for line in self.process.stdout:
+            message = json.loads(line)
+            self.out.put((message["kind"], message["payload"]))
+        if self.process.wait() != 0:
+            self.out.put(("failed", f"the node clients exited with {self.process.returncode}"))
+
+    def _signal(self) -> None:
+        self.events["go"].wait()
+        self._tell("go")
+        self.events["done"].wait()
+        self._tell("done")
+
+    def join(self, timeout: float | None = None) -> None:
+        self.process.wait(timeout)
+
+
+def node_clients_ready() -> str | None:
+    """None once `node` and the client's packages are there (installed with npm on first
+    use, from bench/node/package-lock.json); otherwise why not."""
+    if not shutil.which("node") or not shutil.which("npm"):
+        return "the node client needs Node.js and npm on the PATH"
+    if not (NODE_CLIENTS / "node_modules" / "socket.io-client").is_dir():
+        print("installing the node client's packages (npm ci) ...", flush=True)
+        done = subprocess.run(
+            ["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_CLIENTS, capture_output=True
+        )
+        if done.returncode != 0:
+            return f"npm ci failed in {NODE_CLIENTS}: {done.stderr.decode()[-500:]}"
+    return None
+
+
 async def drive(specs, cookies, setup, rate, duration, events, out) -> None:
     etherpad = setup.get("profile") == "etherpad"
     loop = etherpad_loop if etherpad else edit_loop
@@ -510,6 +584,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--authors", type=int, default=10, help="etherpad profile: authors")
     parser.add_argument("--viewers", type=int, default=0, help="etherpad profile: viewers")
+    parser.add_argument(
+        "--client",
+        choices=("auto", "node", "python"),
+        default="auto",
+        help="the clients: socket.io-client on Node.js (etherpad profile only) or Python's "
+        "bench/sioclient.py; auto: node for the etherpad profile where Node.js is there",
+    )
     args = parser.parse_args(argv)
     if args.profile == "etherpad":
         args.clients, args.editors = args.authors + args.viewers, args.authors
@@ -523,6 +604,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--tracked counts watching clients: at most --clients minus --editors")
     if args.processes > 1 and not args.message_queue:
         parser.error("several server processes share broadcasts through --message-queue")
+    if args.client == "node" and args.profile != "etherpad":
+        parser.error("--client node replays the etherpad profile only")
+    if args.client == "auto":
+        args.client = "node" if args.profile == "etherpad" and shutil.which("node") else "python"
+    if args.client == "node" and (missing := node_clients_ready()):
+        parser.error(missing)
 
     runs = []
     for number in range(1, args.repeat + 1):
@@ -546,6 +633,7 @@ def summary_of(runs: list[dict]) -> dict:
     first = runs[0]
     return {
         "profile": first["profile"],
+        "client": first["client"],
         "authors": first["editors"],
         "viewers": first["clients"] - first["editors"],
         "server_processes": first["server_processes"],
@@ -635,13 +723,20 @@ def run_clients(args, setup: dict, urls: list[str], pids: list[int]) -> dict:
     events = {"go": context.Event(), "done": context.Event()}
     out = context.Queue()
     shares = [specs[i :: args.client_processes] for i in range(args.client_processes)]
-    workers = [
-        context.Process(
-            target=worker, args=(share, setup, args.rate, args.duration, events, out), daemon=True
-        )
-        for share in shares
-        if share
-    ]
+    if args.client == "node":
+        workers = [
+            NodeClients(share, setup, args.duration, events, out) for share in shares if share
+        ]
+    else:
+        workers = [
+            context.Process(
+                target=worker,
+                args=(share, setup, args.rate, args.duration, events, out),
+                daemon=True,
+            )
+            for share in shares
+            if share
+        ]
     for process in workers:
         process.start()
     wait_for(out, "ready", len(workers), timeout=300)
@@ -763,6 +858,7 @@ def figures_of(
 
     return {
         "profile": setup.get("profile", "default"),
+        "client": args.client,
         "clients": len(results),
         "editors": args.editors,
         "rate": args.rate,
@@ -823,7 +919,7 @@ def print_report(args, f: dict) -> None:
     print(
         f"{f['clients']} clients, {f['editors']} editors at {f['rate']:g} patches/s for "
         f"{f['duration_s']} s, {f['server_processes']} server process(es), "
-        f"{f['async_mode']}, {f['database']}"
+        f"{f['async_mode']}, {f['database']}, {f['client']} clients"
     )
     print(f"edits: {f['edits']} ({f['edits_per_s']}/s), deliveries: {f['deliveries']}")
     print(
