@@ -7,12 +7,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from flask import url_for
+from flask.testing import EnvironBuilder
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from support.peers import PASSWORD, Peer, stored
 
-from drafting import clock
+from drafting import clock, live
 from drafting.extensions import db, socketio
 from drafting.text import textdiff
 from drafting.text.replica import Replica, map_caret
@@ -218,6 +220,26 @@ def test_presence_says_who_is_where(app, demo, para):
     cr.join()
     cr.sio.disconnect()
     assert [p["delegation"] for p in sv.received("presence")[-1]["people"]] == ["SV"]
+
+
+def test_a_sockets_events_bind_its_url_adapter_once_and_route_nothing(app, demo, para, monkeypatch):
+    """Every event runs in a request context built from the socket's opening request; its URL
+    adapter is bound once for the socket, and URLs can still be built in its events."""
+    bound = []
+    bind = app.url_map.bind_to_environ
+    monkeypatch.setattr(
+        app.url_map, "bind_to_environ", lambda *a, **k: bound.append(1) or bind(*a, **k)
+    )
+    peer = Peer(app, "costarica@demo.test", demo.id)
+    before = len(bound)
+    for _ in range(5):
+        answer = peer.sio.emit("editing", {"paragraph_id": para["id"]}, callback=True)
+        assert answer == {"ok": True}
+    assert len(bound) == before  # the events reuse the socket's adapter
+    context = app.request_context(EnvironBuilder(app, path="/socket.io").get_environ())
+    assert isinstance(context, live.SocketEventContext)
+    with context:
+        assert url_for("web.document", document_id=1) == "/documents/1"
 
 
 # --------------------------------------------------------------------------------------------
