@@ -374,6 +374,12 @@ class BenchClient:
 
         def answered(ack: dict) -> None:
             acked = time.monotonic()
+            if ack.get("retry"):  # the database did not answer: the same edit goes again
+                loop = asyncio.get_running_loop()
+                loop.call_later(
+                    0.5, lambda: loop.create_task(self.socket.emit("edit", data, answered))
+                )
+                return
             if "error" in ack:
                 self.errors.append(ack["error"])
             else:

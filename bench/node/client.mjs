@@ -43,7 +43,6 @@ class Copy {
   }
 
   acknowledged(ack, errors) {
-    if (ack.retry) return; // the database did not answer: the same change is sent again
     const sent = this.inflight;
     this.inflight = null;
     if (!ack.error) {
@@ -147,14 +146,21 @@ class Client {
     const copy = this.copies.get(paragraphId);
     const edit = copy.outgoing();
     if (!edit) return;
-    const started = now();
-    const data = { paragraph_id: paragraphId, lang: this.setup.lang, ...edit };
+    this.emitEdit(copy, { paragraph_id: paragraphId, lang: this.setup.lang, ...edit }, now());
+  }
+
+  emitEdit(copy, data, started) {
     this.socket.emit("edit", data, (ack) => {
       const acked = now();
+      if (ack.retry) {
+        // the database did not answer: the same change goes again shortly, as the browser's
+        setTimeout(() => this.emitEdit(copy, data, started), 500);
+        return;
+      }
       if (ack.error) this.errors.push(ack.error);
-      else this.sent.push([paragraphId, ack.version, started, acked]);
+      else this.sent.push([data.paragraph_id, ack.version, started, acked]);
       copy.acknowledged(ack, this.errors);
-      this.send(paragraphId); // what was typed while this one was in flight
+      this.send(data.paragraph_id); // what was typed while this one was in flight
     });
   }
 
