@@ -10,19 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import docx
 import pytest
-from support.browser import launch_options, skip_without_chromium
+from support.browser import launch_options, sideways, skip_without_chromium
 
 skip_without_chromium()
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
 pytestmark = pytest.mark.browser
-# What sticks out of a phone-width page (a wide table scrolls inside its own box).
-WIDE = """Array.from(document.querySelectorAll('body *'))
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
-  .filter(e => !e.closest('.table-scroll'))
-  .map(e => e.tagName + '.' + e.className)
-  .concat(document.documentElement.scrollWidth > window.innerWidth ? ['(document)'] : [])"""
 EIGHT_A = "Decline the proposal for incorporating the RCM TS into the Steering Committee"
 
 
@@ -76,7 +70,7 @@ def test_a_delegation_marks_a_position_and_the_chair_sees_it_live(live_server, b
     mexico.fill(f"#pos-note-{paragraph_id(live_server, '8.a')}", "We need the TS in it.")
     mexico.click("[data-save-position='8.a']")
     expect(mexico.locator(".flash")).to_contain_text("position is saved")
-    assert mexico.evaluate(WIDE) == [], "the page scrolls sideways at 390 px"
+    assert sideways(mexico) == [], "the page scrolls sideways at 390 px"
 
     cell = row.locator(".pos-cell[data-delegation='MX']")
     expect(cell).to_have_attribute("data-position", "cannot_accept")  # no reload

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support.browser import launch_options, skip_without_chromium
+from support.browser import launch_options, sideways, skip_without_chromium
 
 skip_without_chromium()
 
@@ -38,10 +38,6 @@ def take(server, name: str, **body) -> None:
     url = f"{server.url}/api/documents/{server.document_id}/transitions/{name}"
     response = http.post(url, json=body, timeout=10)
     assert response.status_code == 200, response.text
-
-
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_the_bell_the_notifications_page_and_the_settings(live_server, browser):
@@ -100,7 +96,7 @@ def test_the_bell_the_notifications_page_and_the_settings(live_server, browser):
     for path in ("/notifications?lang=es", "/notifications/settings?lang=es", "/?lang=es"):
         phone.goto(server.url + path)
         expect(phone.locator("#bell")).to_be_visible()
-        assert no_sideways_scroll(phone), path
+        assert sideways(phone) == [], path
     phone.goto(f"{server.url}/notifications?lang=es")
     expect(phone.locator("h1")).to_have_text("Notificaciones")
     expect(phone.locator(".notification").first).to_contain_text("la ronda se ha cerrado")

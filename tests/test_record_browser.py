@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from support.browser import launch_options, skip_without_chromium
+from support.browser import launch_options, sideways, skip_without_chromium
 
 skip_without_chromium()
 
@@ -40,10 +40,6 @@ def log_in(browser, url: str, email: str, width: int = 1280):
     return page
 
 
-def no_sideways_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
 def look(browser, url: str, email: str, path: str, name: str, focus: str | None = None) -> None:
     """The page at both widths in both languages: nothing runs off a phone's screen. With
     SCREENSHOTS set, saves the page (or the part of it `focus` selects)."""
@@ -52,7 +48,7 @@ def look(browser, url: str, email: str, path: str, name: str, focus: str | None 
         for lang in ("en", "es"):
             joiner = "&" if "?" in path else "?"
             page.goto(f"{url}{path}{joiner}lang={lang}")
-            assert no_sideways_scroll(page), (path, width, lang)
+            assert sideways(page) == [], (path, width, lang)
             if SHOTS:
                 Path(SHOTS).mkdir(parents=True, exist_ok=True)
                 shot = f"{SHOTS}/{name}-{lang}-{width}.png"

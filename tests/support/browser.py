@@ -35,6 +35,21 @@ def launch_options() -> dict[str, Any]:
     return {"executable_path": str(CHROMIUM), "headless": True, "args": ARGS}
 
 
+# What sticks out of a page at its width (a wide table scrolls inside its own box).
+SIDEWAYS = """Array.from(document.querySelectorAll('body *'))
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+  .filter(e => !e.closest('.table-scroll'))
+  .map(e => e.tagName + '.' + e.className)
+  .concat(document.documentElement.scrollWidth > window.innerWidth ? ['(document)'] : [])"""
+
+
+def sideways(page) -> list[str]:
+    """What makes a (sync) page scroll sideways, measured once its stylesheets have loaded:
+    a page whose new HTML is parsed but not yet styled lays its tables out at full width."""
+    page.wait_for_load_state("load")
+    return page.evaluate(SIDEWAYS)
+
+
 def run_async(scenario: Callable[[Any], Awaitable[None]], live_server, wrap=None) -> None:
     """Run `scenario(browser)` with a fresh Chromium (wrapped by `wrap` if given)."""
     from playwright.async_api import async_playwright
