@@ -245,7 +245,7 @@ class BenchClient:
     ):
         from sioclient import LeanSocket  # bench/sioclient.py
 
-        from drafting.text.replica import Replica
+        from drafting.text.replica import Incoming, Replica
 
         self.index, self.document_id, self.targets = spec["index"], document_id, targets
         self.own = spec["paragraph_id"] if spec["editor"] else None
@@ -256,6 +256,9 @@ class BenchClient:
         self.errors: list[str] = []
         self.Replica = Replica
         self.replicas: dict[int, Any] = {}
+        self.incoming = Incoming()  # the server's texts, rebuilt from patches and hashes
+        self.resyncs = 0
+        self.asking: set[int] = set()  # paragraphs whose resync is unanswered
         self.chained = chained  # send what was typed meanwhile as soon as the answer comes
         # a viewer with tracked changes on: asks for a paragraph's changes after each update
         self.tracked = spec.get("tracked", False)
@@ -280,9 +283,9 @@ class BenchClient:
         self.you = snapshot["you"]
         for paragraph in snapshot["paragraphs"]:
             if paragraph["id"] in self.targets:
-                self.replicas[paragraph["id"]] = self.Replica(
-                    paragraph["text"][LANG], paragraph["version"][LANG]
-                )
+                text, version = paragraph["text"][LANG], paragraph["version"][LANG]
+                self.replicas[paragraph["id"]] = self.Replica(text, version)
+                self.incoming.know((paragraph["id"], LANG), version, text)
 
     def on_event(self, event: str, data: Any, arrived: float) -> None:
         if event == "changes_updated" and self.tracked:
@@ -301,18 +304,46 @@ class BenchClient:
             self.updated(update, arrived)
 
     def updated(self, data: dict, arrived: float) -> None:
-        if data.get("by") == self.you:  # its own edit, sent along in a batch: the ack had it
-            return
         if data["lang"] != LANG or data["paragraph_id"] not in self.replicas:
             return
-        self.received[(data["paragraph_id"], data["version"])] = arrived
-        self.replicas[data["paragraph_id"]].remote(data["version"], data["text"])
-        if self.tracked and self.pull:
-            self.follow(data["paragraph_id"])
-        elif self.tracked:
-            asyncio.get_running_loop().call_later(
-                PUSH_WAIT_S, self.unless_pushed, data["paragraph_id"], data["version"]
-            )
+        self.take(self.incoming.update(data), arrived)
+        self.resync_if_needed(data["paragraph_id"])
+
+    def take(self, readable: list[tuple[dict, str]], arrived: float) -> None:
+        """Apply the updates now readable (see drafting.text.replica.Incoming); ask for a
+        paragraph's text again where a version is missing and no answer of ours can bring it."""
+        for data, text in readable:
+            if data.get("by") == self.you:  # its own edit, sent along in a batch: the ack had it
+                continue
+            self.received[(data["paragraph_id"], data["version"])] = arrived
+            self.replicas[data["paragraph_id"]].remote(data["version"], text)
+            if self.tracked and self.pull:
+                self.follow(data["paragraph_id"])
+            elif self.tracked:
+                asyncio.get_running_loop().call_later(
+                    PUSH_WAIT_S, self.unless_pushed, data["paragraph_id"], data["version"]
+                )
+
+    def resync_if_needed(self, paragraph_id: int) -> None:
+        if self.replicas[paragraph_id].inflight is not None:
+            return  # its answer may bring the missing version
+        if not self.incoming.needs_resync((paragraph_id, LANG)) or paragraph_id in self.asking:
+            return
+        self.asking.add(paragraph_id)
+        self.resyncs += 1
+
+        def answered(current: dict) -> None:
+            self.asking.discard(paragraph_id)
+            if "error" in current:
+                self.errors.append(current["error"])
+                return
+            key = (paragraph_id, LANG)
+            readable = self.incoming.know(key, current["version"], current["text"])
+            self.replicas[paragraph_id].remote(current["version"], current["text"])
+            self.take(readable, time.monotonic())
+
+        data = {"paragraph_id": paragraph_id, "lang": LANG}
+        asyncio.get_running_loop().create_task(self.socket.emit("resync", data, answered))
 
     def unless_pushed(self, paragraph_id: int, version: int) -> None:
         if self.pushed.get(paragraph_id, 0) < version:
@@ -385,6 +416,11 @@ class BenchClient:
             else:
                 self.sent.append((paragraph_id, ack["version"], started, acked))
             self.replicas[paragraph_id].acknowledged(ack)
+            server = ack if "error" not in ack else ack.get("current")
+            if server:  # the server's text as it stands: held updates may follow it
+                key = (paragraph_id, LANG)
+                self.take(self.incoming.know(key, server["version"], server["text"]), acked)
+            self.resync_if_needed(paragraph_id)
             if self.chained:
                 asyncio.get_running_loop().create_task(self.send(paragraph_id))
 
@@ -397,7 +433,10 @@ class BenchClient:
         await self.socket.emit("edit", data, answered)
 
     def settled(self) -> bool:
-        return all(r.settled for r in self.replicas.values())
+        return all(
+            r.settled and not self.incoming.needs_resync((p, LANG))
+            for p, r in self.replicas.items()
+        )
 
     def result(self) -> dict:
         return {
@@ -415,6 +454,7 @@ class BenchClient:
             "messages": self.messages,
             "singles": self.singles,
             "batched": self.batched,
+            "resyncs": self.resyncs,
         }
 
 
@@ -881,6 +921,7 @@ def figures_of(
         "receive_ms": spread(pairs),  # each (edit, other client) pair
         "ack_ms": spread(acks),
         "edit_errors": sum(len(r["errors"]) for r in results),
+        "resyncs": sum(r.get("resyncs", 0) for r in results),  # texts asked again (SPEC §7)
         "lost_edits": lost + missing,
         "missing_typing": missing,
         "diverged_clients": diverged,

@@ -63,7 +63,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from live import PASSWORD, free_port, login, prepare  # noqa: E402  (bench/live.py)
 from sioclient import LeanSocket  # noqa: E402
 
-from drafting.text.replica import Replica  # noqa: E402
+from drafting.text.replica import Incoming, Replica  # noqa: E402
 
 LANGS = ("en", "es")
 LETTERS = "abcdefghijklmnopqrstuvwxyz áéíñóú"
@@ -196,6 +196,9 @@ class SoakClient:
     original: set[int] | None = None  # the paragraphs of the first snapshot
     inserted: list[int] = field(default_factory=list)  # followed, in the order learned
     retired: set[int] = field(default_factory=set)  # deleted: no more typing there
+    incoming: Incoming = field(default_factory=Incoming)  # the server's texts, from patches
+    asking: set[tuple[int, str]] = field(default_factory=set)  # resyncs unanswered
+    resyncs: int = 0  # texts asked again: a version missed, or a hash that did not match
 
     async def connect(self, deadline: float = 90.0) -> None:
         """Connect to any server that answers, join, resynchronise from the snapshot."""
@@ -242,8 +245,10 @@ class SoakClient:
                     if "[" in text or "]" in text:
                         continue  # a deleted bracket would be refused; typing adds none
                     self.replicas[key] = Replica(text, version)
-                elif key in self.replicas:
+                else:
                     self.replicas[key].remote(version, text)
+                self.take(key, self.incoming.know(key, version, text))
+        self.asking.clear()  # answers to the last connection's questions are not coming
         for key in list(self.lost):
             replica = self.replicas[key]
             self.lost.discard(key)
@@ -251,6 +256,7 @@ class SoakClient:
                 self.transmit(key, replica.inflight)  # the same edit again; the server knows it
         for key in self.replicas:
             self.flush(key)
+            self.resync_if_needed(key)
 
     async def _watch(self, sock: LeanSocket) -> None:
         """Notice the connection dying (the reader ends) and mark the edits in flight lost."""
@@ -274,12 +280,51 @@ class SoakClient:
             key = (update["paragraph_id"], update["lang"])
             if update.get("status") == "deleted":  # the badges every update carries
                 self.forget(key[0])
+            if key in self.replicas or self.follow(key[0]):  # or a new paragraph's first words
+                self.take(key, self.incoming.update(update))
+                self.resync_if_needed(key)
+
+    def take(self, key: tuple[int, str], readable: list[tuple[dict, str]]) -> None:
+        """The server's versions now readable (drafting.text.replica.Incoming), its own
+        edits' too: the replica knows it has them."""
+        for update, text in readable:
             replica = self.replicas.get(key)
-            if replica is None and self.follow(key[0]):  # a new paragraph's first words
-                replica = self.replicas[key] = Replica(update["text"], update["version"])
-            if replica is not None:  # its own edit's update too: the replica knows it has it
-                replica.remote(update["version"], update["text"])
-                self.flush(key)
+            if replica is None:
+                self.replicas[key] = Replica(text, update["version"])
+            else:
+                replica.remote(update["version"], text)
+        if readable:
+            self.flush(key)
+
+    def resync_if_needed(self, key: tuple[int, str]) -> None:
+        """Ask for a paragraph's text where a version is missing (or a patched copy did not
+        match) and no answer to an edit of ours can bring it."""
+        replica = self.replicas.get(key)
+        if not self.online or key in self.asking or not self.incoming.needs_resync(key):
+            return
+        if replica is not None and replica.inflight is not None:
+            return
+        self.asking.add(key)
+        self.resyncs += 1
+        sock = self.socket
+
+        def answered(current: dict) -> None:
+            if sock is not self.socket:
+                return  # the connection was given up; its join's snapshot stands in
+            self.asking.discard(key)
+            if "error" in current:
+                self.errors.append(f"{key} resync: {current['error']}")
+                return
+            readable = self.incoming.know(key, current["version"], current["text"])
+            if key in self.replicas:
+                self.replicas[key].remote(current["version"], current["text"])
+            else:
+                self.replicas[key] = Replica(current["text"], current["version"])
+            self.take(key, readable)
+            self.flush(key)
+
+        data = {"paragraph_id": key[0], "lang": key[1]}
+        asyncio.get_running_loop().create_task(self._ask(sock, "resync", data, answered))
 
     def follow(self, paragraph_id: int) -> bool:
         """Whether the paragraph is one inserted by an amendment and not deleted since, which
@@ -320,7 +365,11 @@ class SoakClient:
             else:
                 self.acked.append(Acked(key[0], key[1], ack["version"], ack["text"]))
             replica.acknowledged(ack)
+            server = ack if "error" not in ack else ack.get("current")
+            if server:  # the server's text as it stands: held updates may follow it
+                self.take(key, self.incoming.know(key, server["version"], server["text"]))
             self.flush(key)
+            self.resync_if_needed(key)
 
         data = {
             "paragraph_id": key[0],
@@ -335,8 +384,11 @@ class SoakClient:
             self.transmit(key, edit)
 
     async def _emit(self, sock: LeanSocket, data: dict, answered) -> None:
+        await self._ask(sock, "edit", data, answered)
+
+    async def _ask(self, sock: LeanSocket, event: str, data: dict, answered) -> None:
         with contextlib.suppress(Exception):  # the connection is gone; _watch marks it lost
-            await sock.emit("edit", data, answered)
+            await sock.emit(event, data, answered)
 
     def paragraph_for(self, op: Op) -> int:
         """The paragraph an operation is in: an inserted one the client follows, if it
@@ -364,7 +416,9 @@ class SoakClient:
         self.flush(key)
 
     def settled(self) -> bool:
-        return self.online and all(r.settled for r in self.replicas.values())
+        return self.online and all(
+            r.settled and not self.incoming.needs_resync(key) for key, r in self.replicas.items()
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -462,6 +516,7 @@ class SliceResult:
     seconds: float = 0.0
     peak_rss_mb: float = 0.0
     edits: int = 0
+    resyncs: int = 0  # texts the clients asked for again (SPEC §7's resync)
     decisions: Counter = field(default_factory=Counter)  # accepted / rejected / why not
     paragraphs: Counter = field(default_factory=Counter)  # inserted / deleted / why not
     clients: list[SoakClient] = field(default_factory=list, repr=False)
@@ -743,6 +798,7 @@ async def drive(args, plan, setup, targets, owned, servers, result: SliceResult)
     # together: the server never answers the closing handshake, each close waits 10 s for it
     await asyncio.gather(*(c.socket.close() for c in clients if c.socket is not None))
     result.edits = sum(len(c.acked) for c in clients)
+    result.resyncs = sum(c.resyncs for c in clients)
     result.problems += [f"client {c.index}: {e}" for c in clients for e in c.errors]
     result.clients = clients
 
@@ -1014,6 +1070,7 @@ def main(argv: list[str] | None = None) -> int:
         totals.faults.update(outcome.faults)
         totals.peak_rss_mb = max(totals.peak_rss_mb, outcome.peak_rss_mb)
         totals.edits += outcome.edits
+        totals.resyncs += outcome.resyncs
         totals.decisions.update(outcome.decisions)
         totals.paragraphs.update(outcome.paragraphs)
         print(
@@ -1052,6 +1109,7 @@ def main(argv: list[str] | None = None) -> int:
         "peak_rss_mb": totals.peak_rss_mb,
         "seed": seed,
         "edits": totals.edits,
+        "resyncs": totals.resyncs,
         "decisions": dict(totals.decisions),
         "paragraphs": dict(totals.paragraphs),
         "problems": len(totals.problems),

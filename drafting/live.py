@@ -348,26 +348,47 @@ def tracked(data: Any = None) -> dict[str, Any]:
     return {"ok": True, "on": on}
 
 
-def editing_paragraph(data: Any = None) -> dict[str, Any]:
-    """Say which paragraph (and language) this person is in, for the others' markers."""
+def _named_place(data: Any, *, required: bool) -> tuple[int, int | None, str | None]:
+    """The joined document, and the paragraph id and language an event names, checked: the
+    socket is in a document it may still see, the paragraph is one of it, the language one
+    of its languages (each only where given, unless ``required``)."""
     document_id = present().document_of(request.sid)
     if document_id is None:
-        return {"error": "join a document first", "status": 400}
+        raise BadInput("join a document first")
     paragraph_id = data.get("paragraph_id") if isinstance(data, dict) else None
     lang = data.get("lang") if isinstance(data, dict) else None
+    document = get_visible(current_user, document_id)
+    require(viewer(), Action.VIEW, document)
+    paragraph = None
+    if required or paragraph_id is not None:
+        paragraph = paragraphs.paragraph_of(document, paragraph_id)
+    if (required or lang is not None) and lang not in document.languages:
+        raise BadInput("lang must be one of the document's languages")
+    return document_id, paragraph.id if paragraph else None, lang
+
+
+def editing_paragraph(data: Any = None) -> dict[str, Any]:
+    """Say which paragraph (and language) this person is in, for the others' markers."""
     try:
-        document = get_visible(current_user, document_id)
-        require(viewer(), Action.VIEW, document)
-        if paragraph_id is not None:
-            paragraphs.paragraph_of(document, paragraph_id)
-        if lang is not None and lang not in document.languages:
-            raise BadInput("lang must be one of the document's languages")
+        document_id, paragraph_id, lang = _named_place(data, required=False)
     except ServiceError as error:
         return _refusal(error)
     db.session.rollback()
     present().place(request.sid, paragraph_id, lang if paragraph_id is not None else None)
     _announce(document_id)
     return {"ok": True}
+
+
+def resync(data: Any = None) -> dict[str, Any]:
+    """One paragraph's current text and version in one language, for a client that missed a
+    version or whose patched copy does not match an update's ``text_sha1`` (SPEC §7)."""
+    try:
+        _document_id, paragraph_id, lang = _named_place(data, required=True)
+        current = paragraphs.current_payload(paragraphs.latest(paragraph_id, lang))  # type: ignore[arg-type]
+    except ServiceError as error:
+        return _refusal(error)
+    db.session.rollback()
+    return {"paragraph_id": paragraph_id, "lang": lang, **current}
 
 
 def edit(data: Any = None) -> dict[str, Any]:
@@ -445,6 +466,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "editing": editing_paragraph,
     "tracked": tracked,
     "edit": edit,
+    "resync": resync,
 }
 
 

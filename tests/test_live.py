@@ -3,6 +3,7 @@ presence, and convergence of concurrent editors (hypothesis drives the schedules
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ from support.peers import PASSWORD, Peer, stored
 from drafting import clock, live
 from drafting.extensions import db, socketio
 from drafting.text import textdiff
-from drafting.text.replica import Replica, map_caret
+from drafting.text.replica import Incoming, Replica, map_caret
 
 
 def paragraph_in(snapshot: dict, paragraph_id: int) -> dict:
@@ -198,7 +199,8 @@ def test_edit_is_stored_before_the_ack_and_broadcast_to_the_others_only(app, dem
     for peer in (cr, mx):
         (update,) = peer.received("paragraph_updated")
         assert update["paragraph_id"] == para["id"] and update["lang"] == "en"
-        assert update["version"] == ack["version"] and update["text"] == new
+        assert update["version"] == ack["version"] and "text" not in update
+        assert update["text_sha1"] == hashlib.sha1(new.encode()).hexdigest()
         assert update["author"] == "SV"
         assert textdiff.apply_patch(update["patch"], text) == textdiff.Applied(new)
 
@@ -379,6 +381,97 @@ def current(app, paragraph_id: int) -> tuple[int, str]:
 # --------------------------------------------------------------------------------------------
 
 
+def test_an_update_carries_a_hash_and_a_client_that_missed_one_asks_for_the_text(app, demo, para):
+    sv = Peer(app, "elsalvador@demo.test", demo.id)
+    mx = Peer(app, "mexico@demo.test", demo.id)
+    mx.received()
+    key, text, version = (para["id"], "en"), para["text"]["en"], para["version"]["en"]
+    incoming = Incoming()
+    incoming.know(key, version, text)
+    first, second = text + " One.", text + " One. Two."
+    sv.edit(para["id"], version, textdiff.make_patch(text, first))
+    sv.edit(para["id"], version + 1, textdiff.make_patch(first, second))
+    one, two = mx.received("paragraph_updated")
+    assert "text" not in one and one["text_sha1"] == textdiff.text_sha1(first)
+    # the second ahead of the first (it waits), then the first: both read, in order
+    assert incoming.update(two) == [] and incoming.needs_resync(key)
+    assert [(u["version"], t) for u, t in incoming.update(one)] == [
+        (version + 1, first),
+        (version + 2, second),
+    ]
+    assert not incoming.needs_resync(key)
+    # one lost on the way: the next cannot be read, and the client asks for the text
+    third = second + " Three."
+    sv.edit(para["id"], version + 2, textdiff.make_patch(second, third))
+    sv.edit(para["id"], version + 3, textdiff.make_patch(third, third + " Four."))
+    _lost, four = mx.received("paragraph_updated")
+    assert incoming.update(four) == [] and incoming.needs_resync(key)
+    current = mx.resync(para["id"], "en")
+    assert current == {
+        "paragraph_id": para["id"],
+        "lang": "en",
+        "version": version + 4,
+        "text": third + " Four.",
+    }
+    assert incoming.know(key, current["version"], current["text"]) == []
+    assert not incoming.needs_resync(key)
+    # a patch that makes another text than the hash says (a copy gone wrong): asked again
+    wrong = {**four, "version": version + 5, "text_sha1": textdiff.text_sha1("something else")}
+    assert incoming.update(wrong) == [] and incoming.needs_resync(key)
+
+
+def test_resync_needs_a_joined_document_a_paragraph_of_it_and_one_of_its_languages(app, demo, para):
+    outsider = Peer(app, "mexico@demo.test", demo.id, join=False)
+    assert outsider.resync(para["id"])["status"] == 400  # join a document first
+    mx = Peer(app, "mexico@demo.test", demo.id)
+    assert mx.resync(para["id"], "fr")["status"] == 400
+    assert mx.resync(10**6)["status"] == 404
+    assert mx.resync("8.a")["status"] == 400
+    answer = mx.resync(para["id"], "es")
+    assert (answer["text"], answer["version"]) == (para["text"]["es"], para["version"]["es"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    words=st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=12),
+    order=st.randoms(use_true_random=False),
+    lost=st.integers(0, 12),
+)
+def test_incoming_reads_any_arrival_order_and_a_resync_fills_any_gap(words, order, lost):
+    """Updates of one paragraph arriving in any order, one of them maybe lost: every update
+    read is read in version order with the server's text, and once the client asks (as it
+    does while needs_resync) it holds the newest text."""
+    key, texts = (1, "en"), [""]
+    for word in words:
+        at = order.randint(0, len(texts[-1]))
+        texts.append(texts[-1][:at] + word + texts[-1][at:])
+    updates = [
+        {
+            "paragraph_id": 1,
+            "lang": "en",
+            "version": v,
+            "patch": textdiff.make_patch(texts[v - 1], texts[v]),
+            "text_sha1": textdiff.text_sha1(texts[v]),
+        }
+        for v in range(1, len(texts))
+    ]
+    arriving = [u for u in updates if u["version"] != lost]
+    order.shuffle(arriving)
+    incoming, read = Incoming(), []
+    for update in arriving:
+        read += incoming.update(update)
+    assert [u["version"] for u, _t in read] == sorted(u["version"] for u, _t in read)
+    assert all(text == texts[u["version"]] for u, text in read)
+    if lost in range(1, len(texts) - 1):  # a later one came: the gap shows
+        assert incoming.needs_resync(key)
+        read += incoming.know(key, len(texts) - 1, texts[-1])  # the answer to resync
+    elif lost == len(texts) - 1:  # the last one: nothing tells, until the next or a rejoin
+        assert incoming.known.get(key, (0, ""))[0] == lost - 1
+        read += incoming.know(key, len(texts) - 1, texts[-1])
+    assert not incoming.needs_resync(key)
+    assert incoming.known[key] == (len(texts) - 1, texts[-1])
+
+
 def test_an_open_bracket_is_saved_and_every_viewer_hears_the_badges(app, demo, para):
     sv = Peer(app, "elsalvador@demo.test", demo.id)
     cr = Peer(app, "costarica@demo.test", demo.id)
@@ -444,6 +537,7 @@ steps = st.lists(
         st.tuples(st.just("ack"), st.integers(0, 2)),
         st.tuples(st.just("deliver"), st.integers(0, 2), st.integers(1, 3), st.booleans()),
         st.tuples(st.just("reconnect"), st.integers(0, 2)),
+        st.tuples(st.just("lose"), st.integers(0, 2)),
     ),
     max_size=40,
 )
@@ -461,9 +555,12 @@ class Editor:
         peer.received()
         mine = paragraph_in(peer.join(), paragraph_id)
         self.replica = Replica(mine["text"][lang], mine["version"][lang])
+        self.incoming = Incoming()  # updates carry a patch and a hash, not the text
+        self.incoming.know((paragraph_id, lang), mine["version"][lang], mine["text"][lang])
         self.ack: dict | None = None  # the answer not yet handed to the replica
         self.inbox: list[dict] = []
         self.typed: set[str] = set()
+        self.resyncs = 0
 
     def send(self, sent, log: dict) -> None:
         self.ack = self.peer.edit(self.paragraph_id, sent.base_version, sent.patch, self.lang)
@@ -481,13 +578,42 @@ class Editor:
         ]
         batch = self.inbox[:count]
         for update in reversed(batch) if backwards else batch:
-            self.replica.remote(update["version"], update["text"])
+            self.take(self.incoming.update(update))
         del self.inbox[:count]
+        self.resync_if_needed()
+
+    def lose(self) -> None:
+        """One broadcast never arrives (the client must notice the gap and ask again)."""
+        self.inbox += self.peer.received("paragraph_updated")
+        del self.inbox[:1]
+
+    def take(self, readable: list[tuple[dict, str]]) -> None:
+        for update, text in readable:
+            self.replica.remote(update["version"], text)
 
     def take_ack(self) -> None:
         if self.ack is not None:
             ack, self.ack = self.ack, None
             self.replica.acknowledged(ack)
+            server = ack if "error" not in ack else ack.get("current")
+            if server:
+                key = (self.paragraph_id, self.lang)
+                self.take(self.incoming.know(key, server["version"], server["text"]))
+        self.resync_if_needed()
+
+    def resync_if_needed(self) -> None:
+        key = (self.paragraph_id, self.lang)
+        if self.replica.inflight is None and self.incoming.needs_resync(key):
+            self.resyncs += 1
+            current = self.peer.resync(self.paragraph_id, self.lang)
+            self.replica.remote(current["version"], current["text"])
+            self.take(self.incoming.know(key, current["version"], current["text"]))
+
+    def rejoined(self, snapshot: dict) -> None:
+        mine = paragraph_in(snapshot, self.paragraph_id)
+        version, text = mine["version"][self.lang], mine["text"][self.lang]
+        self.replica.remote(version, text)
+        self.take(self.incoming.know((self.paragraph_id, self.lang), version, text))
 
 
 @pytest.fixture
@@ -539,11 +665,12 @@ def test_concurrent_editors_converge_and_keep_every_acknowledged_keystroke(
             who.take_ack()
         elif kind == "deliver":
             who.deliver(step[2], step[3])
+        elif kind == "lose":
+            who.lose()
         else:  # the connection drops: the answer and undelivered broadcasts are lost
             who.ack, who.inbox = None, []
             who.peer.reconnect()
-            mine = paragraph_in(who.peer.snapshot, target["id"])
-            replica.remote(mine["version"][lang], mine["text"][lang])
+            who.rejoined(who.peer.snapshot)
             resend = replica.disconnected()
             if resend is not None:
                 who.send(resend, log)
@@ -554,7 +681,7 @@ def test_concurrent_editors_converge_and_keep_every_acknowledged_keystroke(
             sent = who.replica.outgoing()
             if sent is not None:
                 who.send(sent, log)
-        if all(w.replica.settled and w.ack is None for w in clients):
+        if all(w.replica.settled and w.ack is None and not w.inbox for w in clients):
             break
     versions = stored(app, target["id"], lang)
     final = versions[-1].text
@@ -809,7 +936,7 @@ def test_an_edit_stored_while_a_join_is_answered_reaches_the_joining_socket(
         for u in message.get("updates", [message])
     ]
     assert [(u["paragraph_id"], u["version"]) for u in heard] == [(para["id"], version + 1)]
-    assert heard[0]["text"] == text + " (meanwhile)"
+    assert textdiff.apply_patch(heard[0]["patch"], text) == textdiff.Applied(text + " (meanwhile)")
 
 
 def test_tabs_closing_just_after_joining_leave_no_traceback_in_the_server_log(live_server):

@@ -139,6 +139,58 @@ def test_a_delegate_sees_the_committee_change_live(live_server):
     run(scenario, live_server)
 
 
+def test_a_page_that_misses_an_update_asks_for_the_text_and_shows_it(live_server):
+    """Updates carry a patch and a hash, not the text: a page that never got one of them (its
+    frame dropped on the way here) sees the gap at the next, asks `resync` and shows the
+    stored text."""
+    pid = paragraph_id(live_server, "7")
+
+    async def scenario(b: Browser) -> None:
+        _, sv = await b.page_of("elsalvador@demo.test")
+        context = await b.browser.new_context(viewport={"width": 390, "height": 800})
+        await context.request.post(
+            f"{b.server.url}/api/login",
+            data={"email": "mexico@demo.test", "password": "demo-password"},
+        )
+        mx = await context.new_page()
+        dropped, asked = [], []
+
+        def between(ws) -> None:
+            server = ws.connect_to_server()
+
+            def to_page(message) -> None:
+                if '"paragraph_updated"' in str(message) and not dropped:
+                    dropped.append(message)  # lost on the way
+                    return
+                ws.send(message)
+
+            def to_server(message) -> None:
+                if '"resync"' in str(message):
+                    asked.append(message)
+                server.send(message)
+
+            server.on_message(to_page)
+            ws.on_message(to_server)
+
+        await mx.route_web_socket(re.compile(r".*/socket\.io/.*"), between)
+        await mx.goto(f"{b.server.url}/documents/{b.server.document_id}")
+        await settled(mx)
+        await type_at(sv, pid, "Control+End", " First.")
+        await settled(sv)
+        await type_at(sv, pid, "Control+End", " Second.")
+        await settled(sv)
+        final = stored_text(live_server, pid)
+        assert final.endswith(" First. Second.")
+        await mx.wait_for_function(
+            f"() => document.querySelector('#p-{pid} .ptext[data-lang=en]').innerText"
+            ".endsWith(' Second.')"
+        )
+        assert dropped and asked, (dropped, asked)
+        assert await mx.inner_text(f"#p-{pid} .ptext[data-lang='en']") == final
+
+    run(scenario, live_server)
+
+
 def test_a_page_that_loses_its_connection_catches_up(live_server):
     pid = paragraph_id(live_server, "5")
 

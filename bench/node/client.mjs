@@ -14,6 +14,7 @@
 // else made while this client had unsent typing in that paragraph is reported as an error.
 // Times are CLOCK_MONOTONIC seconds, the clock of Python's time.monotonic().
 
+import { createHash } from "node:crypto";
 import { createInterface } from "node:readline";
 import DiffMatchPatch from "diff-match-patch";
 import { io } from "socket.io-client";
@@ -24,6 +25,58 @@ const now = () => Number(process.hrtime.bigint()) / 1e9;
 // stdout is a pipe, written asynchronously: exit only once the last line is out (`then`)
 const say = (kind, payload = null, then = undefined) =>
   process.stdout.write(JSON.stringify({ kind, payload }) + "\n", then);
+
+const sha1 = (text) => createHash("sha1").update(text, "utf8").digest("hex");
+
+/** The server's newest text of one paragraph, rebuilt from updates that carry a patch from the
+ * version before and the SHA-1 of the text it makes (drafting/text/replica.py's Incoming):
+ * an update past a missing version waits; `needsResync` says when to ask for the text. */
+class Incoming {
+  constructor(text, version) {
+    this.text = text;
+    this.version = version;
+    this.ahead = new Map(); // version -> update
+    this.mismatched = false;
+  }
+
+  know(version, text) {
+    if (version > this.version) {
+      this.version = version;
+      this.text = text;
+      this.mismatched = false;
+    }
+    return this.readable();
+  }
+
+  update(update) {
+    if (update.text !== undefined) return [[update, update.text], ...this.know(update.version, update.text)];
+    if (update.version > this.version) this.ahead.set(update.version, update);
+    return this.readable();
+  }
+
+  get needsResync() {
+    return this.mismatched || this.ahead.size > 0;
+  }
+
+  readable() {
+    const out = [];
+    while (this.ahead.size && !this.mismatched) {
+      for (const version of this.ahead.keys()) if (version <= this.version) this.ahead.delete(version);
+      const update = this.ahead.get(this.version + 1);
+      if (!update) break;
+      const [text, applied] = dmp.patch_apply(dmp.patch_fromText(update.patch), this.text);
+      if (!applied.every(Boolean) || sha1(text) !== update.text_sha1) {
+        this.mismatched = true;
+        break;
+      }
+      this.ahead.delete(update.version);
+      this.version = update.version;
+      this.text = text;
+      out.push([update, text]);
+    }
+    return out;
+  }
+}
 
 /** One client's copy of one paragraph: the server's text (`shadow`, `version`) and `local`. */
 class Copy {
@@ -88,7 +141,9 @@ class Client {
     this.sent = [];
     this.typed = [];
     this.errors = [];
-    this.messages = this.singles = this.batched = 0;
+    this.messages = this.singles = this.batched = this.resyncs = 0;
+    this.incoming = new Map(); // paragraph -> Incoming
+    this.asking = new Set(); // paragraphs whose resync is unanswered
   }
 
   async connect() {
@@ -113,6 +168,7 @@ class Client {
       if (this.setup.targets.includes(paragraph.id)) {
         const lang = this.setup.lang;
         this.copies.set(paragraph.id, new Copy(paragraph.text[lang], paragraph.version[lang]));
+        this.incoming.set(paragraph.id, new Incoming(paragraph.text[lang], paragraph.version[lang]));
       }
     }
   }
@@ -123,16 +179,39 @@ class Client {
     if (data.updates) this.batched += updates.length;
     else this.singles += 1;
     for (const update of updates) {
-      if (update.by === this.you || update.lang !== this.setup.lang) continue;
-      const copy = this.copies.get(update.paragraph_id);
-      if (!copy) continue;
+      if (update.lang !== this.setup.lang || !this.copies.has(update.paragraph_id)) continue;
+      this.take(this.incoming.get(update.paragraph_id).update(update), arrived);
+      this.resyncIfNeeded(update.paragraph_id);
+    }
+  }
+
+  take(readable, arrived) {
+    for (const [update, text] of readable) {
+      if (update.by === this.you) continue; // its own edit, sent along in a batch: the ack had it
       this.received.set(`${update.paragraph_id}:${update.version}`, [
         update.paragraph_id,
         update.version,
         arrived,
       ]);
-      copy.remote(update.version, update.text, this.errors);
+      this.copies.get(update.paragraph_id).remote(update.version, text, this.errors);
     }
+  }
+
+  resyncIfNeeded(paragraphId) {
+    const copy = this.copies.get(paragraphId);
+    if (copy.inflight || !this.incoming.get(paragraphId).needsResync || this.asking.has(paragraphId)) return;
+    this.asking.add(paragraphId);
+    this.resyncs += 1;
+    this.socket.emit("resync", { paragraph_id: paragraphId, lang: this.setup.lang }, (current) => {
+      this.asking.delete(paragraphId);
+      if (current.error) {
+        this.errors.push(current.error);
+        return;
+      }
+      const readable = this.incoming.get(paragraphId).know(current.version, current.text);
+      copy.remote(current.version, current.text, this.errors);
+      this.take(readable, now());
+    });
   }
 
   append(chunk) {
@@ -160,12 +239,17 @@ class Client {
       if (ack.error) this.errors.push(ack.error);
       else this.sent.push([data.paragraph_id, ack.version, started, acked]);
       copy.acknowledged(ack, this.errors);
+      const server = ack.error ? ack.current : ack;
+      if (server) this.take(this.incoming.get(data.paragraph_id).know(server.version, server.text), acked);
+      this.resyncIfNeeded(data.paragraph_id);
       this.send(data.paragraph_id); // what was typed while this one was in flight
     });
   }
 
   get settled() {
-    return [...this.copies.values()].every((copy) => copy.settled);
+    return [...this.copies.entries()].every(
+      ([id, copy]) => copy.settled && !this.incoming.get(id).needsResync,
+    );
   }
 
   result() {
@@ -186,6 +270,7 @@ class Client {
       messages: this.messages,
       singles: this.singles,
       batched: this.batched,
+      resyncs: this.resyncs,
     };
   }
 }

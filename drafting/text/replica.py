@@ -16,11 +16,17 @@ contains it, a lower one is already contained in the answer). Carrying over is
 client's own first where both typed at one spot, so the word being typed stays whole).
 ``map_caret`` is the editor's caret rule: someone else's text inserted at the caret goes
 after it.
+
+Updates carry a patch from the version before and the SHA-1 of the text it makes, not the
+text (SPEC §7): ``Incoming`` keeps the newest server text of every paragraph and language
+(from updates, acknowledgements, snapshots and ``resync`` answers), turns each update back
+into its text, holds one that comes ahead of a missing version and says which paragraphs
+need a ``resync`` (a version missed, or a patched copy whose hash differs).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from drafting.text import textdiff
@@ -105,6 +111,75 @@ class Replica:
     @property
     def settled(self) -> bool:
         return self.inflight is None and self.buffered is None and self.local == self.shadow
+
+
+Key = tuple[int, str]  # (paragraph_id, lang)
+
+
+@dataclass
+class Incoming:
+    """One client's copy of the server's newest text per paragraph and language."""
+
+    known: dict[Key, tuple[int, str]] = field(default_factory=dict)  # key -> (version, text)
+    ahead: dict[Key, dict[int, dict]] = field(default_factory=dict)  # updates past a gap
+    mismatched: set[Key] = field(default_factory=set)
+
+    def know(self, key: Key, version: int, text: str) -> list[tuple[dict, str]]:
+        """A whole text from the server (an ack, a snapshot, an answer to ``resync``);
+        returns the held updates it makes readable, each with its text, in version order."""
+        if key not in self.known or version > self.known[key][0]:
+            self.known[key] = (version, text)
+            self.mismatched.discard(key)
+        return self._readable(key)
+
+    def update(self, update: dict) -> list[tuple[dict, str]]:
+        """An update as it arrived; returns the updates now readable (this one, and those
+        held behind it), each with its text. An update with its ``text`` is readable at once."""
+        key = (update["paragraph_id"], update["lang"])
+        if "text" in update:
+            return [(update, update["text"]), *self.know(key, update["version"], update["text"])]
+        version, _text = self.known.get(key, (0, ""))  # a paragraph new to us starts empty
+        if update["version"] > version:
+            self.ahead.setdefault(key, {})[update["version"]] = update
+        return self._readable(key)
+
+    def needs_resync(self, key: Key) -> bool:
+        """A version is missing before a held update, or a patched copy did not match."""
+        return key in self.mismatched or bool(self.ahead.get(key))
+
+    def _readable(self, key: Key) -> list[tuple[dict, str]]:
+        held = self.ahead.get(key)
+        out: list[tuple[dict, str]] = []
+        while held and key not in self.mismatched:
+            version, text = self.known.get(key, (0, ""))
+            for stale in [v for v in held if v <= version]:
+                del held[stale]
+            update = held.pop(version + 1, None)
+            if update is None:
+                break
+            patched = _patched(update, text)
+            if patched is None:
+                self.mismatched.add(key)
+                held[update["version"]] = update
+                break
+            self.known[key] = (update["version"], patched)
+            out.append((update, patched))
+        if not held:
+            self.ahead.pop(key, None)
+        return out
+
+
+def _patched(update: dict, text: str) -> str | None:
+    """The text an update's patch makes of ``text``, if its hash says it is the server's."""
+    try:
+        patched = textdiff.apply_patch(update["patch"], text)
+    except textdiff.InvalidPatch:
+        return None
+    if isinstance(patched, textdiff.Applied) and (
+        textdiff.text_sha1(patched.text) == update.get("text_sha1")
+    ):
+        return patched.text
+    return None
 
 
 def map_caret(before: str, after: str, caret: int) -> int:

@@ -10,6 +10,7 @@ Positions and lengths are counted in Python code points throughout.
 from __future__ import annotations
 
 import bisect
+import hashlib
 import os
 import re
 import urllib.parse
@@ -170,6 +171,12 @@ def char_diff(old: str, new: str) -> list[tuple[int, str]]:
 def make_patch(old: str, new: str) -> str:
     """Patch text (GNU-diff-like, %-escaped) turning ``old`` into ``new``."""
     return _dmp.patch_toText(_dmp.patch_make(old, diff(old, new)))
+
+
+def text_sha1(text: str) -> str:
+    """SHA-1 (hex) of the text's UTF-8 bytes: what an update carries instead of the whole
+    text, for the receiver to check its patched copy against (SPEC §7)."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 MAX_HUNKS = 500

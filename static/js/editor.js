@@ -9,11 +9,15 @@
 // Others' changes that arrive while an edit is in flight wait for its answer, because only
 // then is it clear whether they already contain it. Offline, edits accumulate and go out
 // after the reconnect; the join answer is a full snapshot to resynchronise from.
+// Others' updates carry the patch from the version before and the SHA-1 of the text it
+// makes, not the text: the server's copy of each paragraph (`incoming`, as Incoming in
+// replica.py) applies them in version order, and asks for the text again (`resync`) when a
+// version is missing or the hash does not match.
 (function () {
   "use strict";
   var root = document.getElementById("document");
   var live = document.getElementById("live");
-  if (!root || !live || typeof io === "undefined" || typeof diff_match_patch === "undefined") return;
+  if (!root || !live || typeof io === "undefined" || typeof diff_match_patch === "undefined" || typeof sha1 === "undefined") return;
 
   var BATCH_MS = 300;
   var MARK_MS = 8000;
@@ -493,16 +497,94 @@
       var before = r.local;
       r.acknowledged(ack || { error: "no answer" });
       if (ack && !ack.error) updateBadges(r.paragraphId, ack);
+      var server = ack && (ack.error ? ack.current : ack);
+      var waiting = server ? know(r.paragraphId, r.lang, server.version, server.text) : [];
       changeLocal(r, before, null);
       before = r.local;
       var waited = r.drain();
       if (waited) changeLocal(r, before, waited.meta);
       if (ack && ack.error && !ack.current) notice(msg("not-saved", numberOf(r.paragraphId), ack.error), "warn");
       render(r);
+      took(waiting);
+      resyncIfNeeded(r.paragraphId, r.lang);
       if (!r.settled() && !r.held) schedule(r);
       status();
     });
     status();
+  }
+
+  // ---- the server's texts, from patches and hashes (Incoming in drafting/text/replica.py) ----
+
+  var incoming = {}; // "pid:lang" -> {version, text, ahead: {version: update}, mismatched, asking}
+
+  function serverCopy(pid, lang) {
+    var key = keyOf(pid, lang);
+    return incoming[key] || (incoming[key] = { version: 0, text: "", ahead: {}, mismatched: false, asking: false });
+  }
+
+  // A whole text from the server (an ack, the join's snapshot, a resync answer); returns the
+  // held updates it makes readable, as [update, text] pairs in version order.
+  function know(pid, lang, version, text) {
+    var copy = serverCopy(pid, lang);
+    if (version > copy.version) {
+      copy.version = version;
+      copy.text = text;
+      copy.mismatched = false;
+    }
+    return readable(copy);
+  }
+
+  function receive(u) {
+    if (typeof u.text === "string") return [[u, u.text]].concat(know(u.paragraph_id, u.lang, u.version, u.text));
+    var copy = serverCopy(u.paragraph_id, u.lang);
+    if (u.version > copy.version) copy.ahead[u.version] = u;
+    return readable(copy);
+  }
+
+  function readable(copy) {
+    var out = [];
+    while (!copy.mismatched) {
+      Object.keys(copy.ahead).forEach(function (v) { if (+v <= copy.version) delete copy.ahead[v]; });
+      var u = copy.ahead[copy.version + 1];
+      if (!u) break;
+      var result = dmp.patch_apply(dmp.patch_fromText(u.patch), copy.text);
+      if (!result[1].every(Boolean) || sha1(result[0]) !== u.text_sha1) {
+        copy.mismatched = true;
+        break;
+      }
+      delete copy.ahead[u.version];
+      copy.version = u.version;
+      copy.text = result[0];
+      out.push([u, result[0]]);
+    }
+    return out;
+  }
+
+  function needsResync(copy) {
+    return copy.mismatched || Object.keys(copy.ahead).length > 0;
+  }
+
+  // Ask for a paragraph's text where a version is missing, unless our edit's answer may bring it.
+  function resyncIfNeeded(pid, lang) {
+    var copy = serverCopy(pid, lang), r = replicas[keyOf(pid, lang)];
+    if (!joined || copy.asking || !needsResync(copy) || (r && r.inflight)) return;
+    copy.asking = true;
+    socket.emit("resync", { paragraph_id: pid, lang: lang }, function (current) {
+      copy.asking = false;
+      if (!current || current.error) return;
+      var waiting = know(pid, lang, current.version, current.text);
+      if (r) {
+        var before = r.local;
+        if (r.remote(current.version, current.text, null)) changeLocal(r, before, null);
+        render(r);
+      }
+      took(waiting);
+    });
+  }
+
+  // Apply readable updates: others' to their paragraphs, ours (in a batch) only to the copy.
+  function took(pairs) {
+    pairs.forEach(function (pair) { if (!pair[0].by || pair[0].by !== me) updated(pair[0], pair[1]); });
   }
 
   // ---- presence ------------------------------------------------------------------------------
@@ -600,8 +682,10 @@
         r.remote(p.version[lang], p.text[lang], null);
         changeLocal(r, before, null);
         render(r);
+        took(know(p.id, lang, p.version[lang], p.text[lang]));
       });
     });
+    Object.keys(incoming).forEach(function (k) { incoming[k].asking = false; }); // answers lost with the connection
     Object.keys(replicas).forEach(function (k) {
       var r = replicas[k];
       if (canEdit) makeEditable(r); else makeReadOnly(r);
@@ -612,6 +696,7 @@
         schedule(r);
       }
     });
+    Object.keys(replicas).forEach(function (k) { resyncIfNeeded(replicas[k].paragraphId, replicas[k].lang); });
     if (unknown) refreshText();
     if (wasEditor !== canEdit) notice(msg(canEdit ? "now-editable" : "read-only"), "info");
   }
@@ -634,15 +719,18 @@
   // Updates committed while the last one was being sent come together ({updates: [...]});
   // a batch carries this connection's own edits too, which the ack already brought.
   socket.on("paragraph_updated", function (data) {
-    (data.updates || [data]).forEach(function (u) { if (!u.by || u.by !== me) updated(u); });
+    (data.updates || [data]).forEach(function (u) {
+      took(receive(u));
+      resyncIfNeeded(u.paragraph_id, u.lang);
+    });
   });
 
-  function updated(u) {
+  function updated(u, text) {
     var el = document.querySelector("#p-" + u.paragraph_id + " .ptext[data-lang='" + u.lang + "']");
     if (!el) { refreshText(); return; }
     var r = replicaFor(el), before = r.local;
     var meta = { code: u.author, name: u.author_name || u.author };
-    if (r.remote(u.version, u.text, meta)) changeLocal(r, before, meta);
+    if (r.remote(u.version, text, meta)) changeLocal(r, before, meta);
     if (window.LiveAnnouncer) window.LiveAnnouncer.textChanged(meta.name + " (" + (meta.code || "") + ")", numberOf(u.paragraph_id));
     updateBadges(u.paragraph_id, u);
     render(r);

@@ -40,6 +40,9 @@ class Peer:
         }
         return self.sio.emit("edit", data, callback=True)
 
+    def resync(self, paragraph_id: int, lang: str = "en") -> dict:
+        return self.sio.emit("resync", {"paragraph_id": paragraph_id, "lang": lang}, callback=True)
+
     def received(self, name: str | None = None) -> list[dict]:
         return [
             message["args"][0]
