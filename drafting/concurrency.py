@@ -73,9 +73,21 @@ def without_delay(mode: str) -> dict[str, Any]:
         from gevent import pywsgi
 
         class GeventHandler(pywsgi.WSGIHandler):
+            """gevent's handler, sending at once, and quiet about clients that vanish while
+            their request is read: gevent printed a traceback for the reset and another for
+            its 400 answer written to the closed socket (the soak's BrokenPipeError)."""
+
             def handle(self) -> None:
-                send_at_once(self.socket)
-                super().handle()
+                try:
+                    send_at_once(self.socket)
+                    super().handle()
+                except ConnectionError:
+                    pass  # the client is gone; gevent's own cleanup has run
+
+            def _handle_client_error(self, ex: BaseException) -> Any:
+                if isinstance(ex, ConnectionError):
+                    return None  # no request was read, and nobody is there to answer
+                return super()._handle_client_error(ex)
 
         return {"handler_class": GeventHandler}
     from werkzeug.serving import WSGIRequestHandler

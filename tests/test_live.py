@@ -986,3 +986,26 @@ def test_a_retry_answer_keeps_the_edit_in_flight_to_send_again():
     refused.outgoing()
     refused.acknowledged({"error": "unbalanced bracket", "status": 400})
     assert refused.held and refused.outgoing() is None  # a refusal waits for the next keystroke
+
+
+def test_a_connection_reset_while_its_request_is_read_leaves_no_traceback(live_server):
+    """A client reset in the middle of its request (a browser tab killed while it opens the
+    socket, the soak's TCP resets): the server reads no request, answers nothing and logs no
+    traceback (gevent's handler printed one for the read and another for its 400 answer to
+    the closed socket: the soak's BrokenPipeError)."""
+    import socket as sockets
+    import struct
+    import time
+
+    host, port = live_server.url.removeprefix("http://").split(":")
+    for _ in range(5):
+        raw = sockets.create_connection((host, int(port)), timeout=5)
+        raw.sendall(b"GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nX-Half: ")
+        time.sleep(0.3)  # the server is now waiting for the rest of the headers
+        raw.setsockopt(sockets.SOL_SOCKET, sockets.SO_LINGER, struct.pack("ii", 1, 0))
+        raw.close()  # a TCP reset, not a clean close
+    time.sleep(0.5)
+    assert live_server.session("elsalvador@demo.test").get(f"{live_server.url}/healthz").ok
+    log = live_server.log.read_text(errors="replace")
+    for trace in ("Traceback", "BrokenPipeError", "ConnectionResetError"):
+        assert trace not in log, log[-3000:]
