@@ -1412,7 +1412,7 @@ def all_cases() -> list[Case]:
 
 
 CASES = all_cases()
-SOCKET_EVENTS = ["join", "leave", "editing", "tracked", "edit"]
+SOCKET_EVENTS = ["join", "leave", "editing", "tracked", "edit", "resync"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -1674,10 +1674,12 @@ def socket_expectations(who: str, state: str) -> dict[str, Any]:
         "editing": "ok" if joined else 400,  # "join a document first"
         "tracked": "ok" if joined else 400,
         "edit": (edit or "ok") if joined else 400,
+        "resync": "ok" if joined else 400,  # whoever may read the text may ask for it again
         "join other process": "ok" if who == OUT else 404,
         # The outsider is now in its own document, where our paragraph is unknown; everyone
         # else is still in ours, where the other document's paragraph is unknown.
         "edit a paragraph of another document": 404 if who == OUT else (edit or 404),
+        "resync a paragraph of another document": 404,
         "leave": "ok",
     }
 
@@ -1710,6 +1712,8 @@ def test_every_socket_event_for_everyone(world):
             got["edit"] = ack_outcome(sio.emit("edit", data, callback=True))
             if got["edit"] == "ok":
                 snapshot.restore()
+            asked = {"paragraph_id": w.paragraph, "lang": "en"}
+            got["resync"] = ack_outcome(sio.emit("resync", asked, callback=True))
             got["join other process"] = ack_outcome(
                 sio.emit("join", {"document_id": w.foreign_id}, callback=True)
             )
@@ -1717,6 +1721,9 @@ def test_every_socket_event_for_everyone(world):
             stray = {**data, "paragraph_id": elsewhere, "base_version": 1}
             got["edit a paragraph of another document"] = ack_outcome(
                 sio.emit("edit", stray, callback=True)
+            )
+            got["resync a paragraph of another document"] = ack_outcome(
+                sio.emit("resync", {"paragraph_id": elsewhere, "lang": "en"}, callback=True)
             )
             got["leave"] = ack_outcome(sio.emit("leave", {}, callback=True))
             sio.disconnect()
