@@ -65,6 +65,7 @@ ETHERPAD_MEASURED = 30.0
 TRACKED_FROM = "Rev.1"
 FOLLOW_DELAY_S = 0.25  # --pull: marks.js asked this long after an update
 PUSH_WAIT_S = 1.5  # marks.js asks if no push followed a new version by then
+GAP_S = 0.5  # a missing version's time to arrive before the text is asked again
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,16 +325,25 @@ class BenchClient:
                     PUSH_WAIT_S, self.unless_pushed, data["paragraph_id"], data["version"]
                 )
 
-    def resync_if_needed(self, paragraph_id: int) -> None:
+    def resync_if_needed(self, paragraph_id: int, waited: bool = False) -> None:
+        """As bench/soak.py's: a missing version is given GAP_S to come by the other way."""
         if self.replicas[paragraph_id].inflight is not None:
             return  # its answer may bring the missing version
-        if not self.incoming.needs_resync((paragraph_id, LANG)) or paragraph_id in self.asking:
+        key = (paragraph_id, LANG)
+        if not self.incoming.needs_resync(key) or paragraph_id in self.asking:
             return
+        loop = asyncio.get_running_loop()
         self.asking.add(paragraph_id)
+        if not waited and key not in self.incoming.mismatched:
+            loop.call_later(GAP_S, self.after_gap, paragraph_id)
+            return
         self.resyncs += 1
 
         def answered(current: dict) -> None:
             self.asking.discard(paragraph_id)
+            if current.get("retry"):  # the database did not answer: ask again shortly
+                loop.call_later(0.5, self.resync_if_needed, paragraph_id, True)
+                return
             if "error" in current:
                 self.errors.append(current["error"])
                 return
@@ -344,6 +354,10 @@ class BenchClient:
 
         data = {"paragraph_id": paragraph_id, "lang": LANG}
         asyncio.get_running_loop().create_task(self.socket.emit("resync", data, answered))
+
+    def after_gap(self, paragraph_id: int) -> None:
+        self.asking.discard(paragraph_id)
+        self.resync_if_needed(paragraph_id, waited=True)
 
     def unless_pushed(self, paragraph_id: int, version: int) -> None:
         if self.pushed.get(paragraph_id, 0) < version:

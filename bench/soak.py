@@ -70,6 +70,7 @@ LETTERS = "abcdefghijklmnopqrstuvwxyz áéíñóú"
 FAULT_KINDS = ("socket_reset", "socket_close", "server_kill", "process_kill", "database_restart")
 QUIET_TIMEOUT = 60.0
 RETRY_S = 0.5  # an edit answered `retry` goes again after this, as the browser's does
+GAP_S = 0.5  # how long a missing version may take to arrive before the text is asked again
 LAYOUT_RATE = 0.0025  # operations that insert or delete a paragraph by amendment
 INSERTED = -2  # Op.paragraph: one of the paragraphs inserted by amendments, if any is left
 INSERTED_SHARE = 0.25  # of the typing into shared paragraphs, the share that goes there
@@ -296,13 +297,20 @@ class SoakClient:
         if readable:
             self.flush(key)
 
-    def resync_if_needed(self, key: tuple[int, str]) -> None:
+    def resync_if_needed(self, key: tuple[int, str], waited: bool = False) -> None:
         """Ask for a paragraph's text where a version is missing (or a patched copy did not
-        match) and no answer to an edit of ours can bring it."""
+        match) and no answer to an edit of ours can bring it. A missing version is given
+        GAP_S to come first: with two processes the updates of one paragraph reach a client
+        by two ways (its own process, and the other's through Redis), not always in order."""
         replica = self.replicas.get(key)
         if not self.online or key in self.asking or not self.incoming.needs_resync(key):
             return
         if replica is not None and replica.inflight is not None:
+            return
+        loop = asyncio.get_running_loop()
+        if not waited and key not in self.incoming.mismatched:
+            self.asking.add(key)
+            loop.call_later(GAP_S, self._after_gap, key)
             return
         self.asking.add(key)
         self.resyncs += 1
@@ -312,6 +320,9 @@ class SoakClient:
             if sock is not self.socket:
                 return  # the connection was given up; its join's snapshot stands in
             self.asking.discard(key)
+            if current.get("retry"):  # the database did not answer: ask again shortly
+                loop.call_later(RETRY_S, self.resync_if_needed, key, True)
+                return
             if "error" in current:
                 self.errors.append(f"{key} resync: {current['error']}")
                 return
@@ -325,6 +336,10 @@ class SoakClient:
 
         data = {"paragraph_id": key[0], "lang": key[1]}
         asyncio.get_running_loop().create_task(self._ask(sock, "resync", data, answered))
+
+    def _after_gap(self, key: tuple[int, str]) -> None:
+        self.asking.discard(key)
+        self.resync_if_needed(key, waited=True)
 
     def follow(self, paragraph_id: int) -> bool:
         """Whether the paragraph is one inserted by an amendment and not deleted since, which

@@ -387,6 +387,9 @@ def resync(data: Any = None) -> dict[str, Any]:
         current = paragraphs.current_payload(paragraphs.latest(paragraph_id, lang))  # type: ignore[arg-type]
     except ServiceError as error:
         return _refusal(error)
+    except (OperationalError, InterfaceError) as error:  # the database did not answer
+        log.warning("a text was not read again, the database did not answer: %s", error.orig)
+        return UNAVAILABLE
     db.session.rollback()
     return {"paragraph_id": paragraph_id, "lang": lang, **current}
 
@@ -452,7 +455,7 @@ def _read_ahead(document_id: int, reads: list[tuple[Author | None, object]]) -> 
 # connection have taken the COMMIT with it after all, the server recognises the edit sent
 # again and answers with the version it made.
 UNAVAILABLE = {
-    "error": "the database did not answer; the edit is sent again",
+    "error": "the database did not answer; ask again shortly",
     "status": 503,
     "retry": True,
 }

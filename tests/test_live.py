@@ -420,6 +420,30 @@ def test_an_update_carries_a_hash_and_a_client_that_missed_one_asks_for_the_text
     assert incoming.update(wrong) == [] and incoming.needs_resync(key)
 
 
+def test_a_resync_the_database_does_not_answer_is_answered_retry_without_a_traceback(
+    app, demo, para, monkeypatch, caplog
+):
+    """Found by the soak on PostgreSQL restarting: the read's failure escaped the handler with
+    a traceback. It is answered 503 `retry` (the client asks again shortly) with a warning."""
+    from sqlalchemy.exc import OperationalError
+
+    from drafting.services import paragraphs
+
+    mx = Peer(app, "mexico@demo.test", demo.id)
+
+    def restarting(*_args):
+        raise OperationalError("SELECT", {}, Exception("the database system is shutting down"))
+
+    monkeypatch.setattr(paragraphs, "latest", restarting)
+    with caplog.at_level("WARNING", logger="drafting.live"):
+        answer = mx.resync(para["id"])
+    assert answer["status"] == 503 and answer["retry"] is True
+    assert "the database did not answer" in caplog.text
+    assert all(record.exc_info is None for record in caplog.records)
+    monkeypatch.undo()
+    assert mx.resync(para["id"])["version"] == para["version"]["en"]
+
+
 def test_resync_needs_a_joined_document_a_paragraph_of_it_and_one_of_its_languages(app, demo, para):
     outsider = Peer(app, "mexico@demo.test", demo.id, join=False)
     assert outsider.resync(para["id"])["status"] == 400  # join a document first

@@ -26,6 +26,7 @@ const now = () => Number(process.hrtime.bigint()) / 1e9;
 const say = (kind, payload = null, then = undefined) =>
   process.stdout.write(JSON.stringify({ kind, payload }) + "\n", then);
 
+const GAP_MS = 500; // a missing version's time to arrive before the text is asked again
 const sha1 = (text) => createHash("sha1").update(text, "utf8").digest("hex");
 
 /** The server's newest text of one paragraph, rebuilt from updates that carry a patch from the
@@ -197,13 +198,26 @@ class Client {
     }
   }
 
-  resyncIfNeeded(paragraphId) {
+  // As bench/soak.py's: a missing version is given GAP_MS to come by the other way first.
+  resyncIfNeeded(paragraphId, waited = false) {
     const copy = this.copies.get(paragraphId);
-    if (copy.inflight || !this.incoming.get(paragraphId).needsResync || this.asking.has(paragraphId)) return;
+    const incoming = this.incoming.get(paragraphId);
+    if (copy.inflight || !incoming.needsResync || this.asking.has(paragraphId)) return;
     this.asking.add(paragraphId);
+    if (!waited && !incoming.mismatched) {
+      setTimeout(() => {
+        this.asking.delete(paragraphId);
+        this.resyncIfNeeded(paragraphId, true);
+      }, GAP_MS);
+      return;
+    }
     this.resyncs += 1;
     this.socket.emit("resync", { paragraph_id: paragraphId, lang: this.setup.lang }, (current) => {
       this.asking.delete(paragraphId);
+      if (current.retry) {
+        setTimeout(() => this.resyncIfNeeded(paragraphId, true), 500);
+        return;
+      }
       if (current.error) {
         this.errors.push(current.error);
         return;

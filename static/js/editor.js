@@ -23,6 +23,7 @@
   var MARK_MS = 8000;
   var ACK_TIMEOUT_MS = 15000;
   var RETRY_MS = 1000; // an edit the database could not take (503, retry) goes again after this
+  var GAP_MS = 500; // a missing version's time to arrive before the text is asked again
   var documentId = parseInt(root.getAttribute("data-document-id"), 10);
   var canEdit = root.getAttribute("data-can-edit") === "true";
   var dmp = new diff_match_patch();
@@ -564,13 +565,20 @@
     return copy.mismatched || Object.keys(copy.ahead).length > 0;
   }
 
-  // Ask for a paragraph's text where a version is missing, unless our edit's answer may bring it.
-  function resyncIfNeeded(pid, lang) {
+  // Ask for a paragraph's text where a version is missing, unless our edit's answer may bring
+  // it; a missing version is given GAP_MS to arrive first (with several server processes the
+  // updates of one paragraph come by two ways, not always in order).
+  function resyncIfNeeded(pid, lang, waited) {
     var copy = serverCopy(pid, lang), r = replicas[keyOf(pid, lang)];
     if (!joined || copy.asking || !needsResync(copy) || (r && r.inflight)) return;
     copy.asking = true;
+    if (!waited && !copy.mismatched) {
+      setTimeout(function () { copy.asking = false; resyncIfNeeded(pid, lang, true); }, GAP_MS);
+      return;
+    }
     socket.emit("resync", { paragraph_id: pid, lang: lang }, function (current) {
       copy.asking = false;
+      if (current && current.retry) { setTimeout(function () { resyncIfNeeded(pid, lang, true); }, RETRY_MS); return; }
       if (!current || current.error) return;
       var waiting = know(pid, lang, current.version, current.text);
       if (r) {
