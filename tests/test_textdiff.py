@@ -91,6 +91,19 @@ def test_make_patch_round_trip(old: str, new: str) -> None:
     assert "".join(str(p) for p in textdiff.parse_patch(patch)) == patch
 
 
+@given(st.text(max_size=300), st.text(max_size=300))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_apply_exact_makes_the_new_text_of_the_old_and_refuses_another(old: str, new: str) -> None:
+    """What a client does with an update: the patch applied where it says, to the version
+    before; a text whose words differ where a hunk looks is refused (the hash catches the
+    rest)."""
+    patch = textdiff.make_patch(old, new)
+    assert textdiff.apply_exact(patch, old) == new
+    if patch and old and "\x00" not in old:  # every hunk holds some of the old text
+        assert textdiff.apply_exact(patch, "\x00" * (len(old) + 5)) is None
+    assert textdiff.apply_exact("@@ -1,3 +1,3 @@\n-abc\n+abd\n", "xyz") is None
+
+
 def test_empty_patch_changes_nothing() -> None:
     assert textdiff.make_patch("same", "same") == ""
     assert textdiff.apply_patch("", "anything") == Applied("anything")

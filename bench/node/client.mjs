@@ -27,6 +27,24 @@ const say = (kind, payload = null, then = undefined) =>
   process.stdout.write(JSON.stringify({ kind, payload }) + "\n", then);
 
 const GAP_MS = 500; // a missing version's time to arrive before the text is asked again
+/** A patch applied to the very text it was made from (textdiff.apply_exact): each hunk where it
+ * says, its context checked, nothing searched for; null where the text is another. */
+function applyExact(patchText, text) {
+  for (const patch of dmp.patch_fromText(patchText)) {
+    let at = patch.start1;
+    let out = text.slice(0, at);
+    for (const [op, segment] of patch.diffs) {
+      if (op !== 1) {
+        if (text.substr(at, segment.length) !== segment) return null;
+        at += segment.length;
+      }
+      if (op !== -1) out += segment;
+    }
+    text = out + text.slice(at);
+  }
+  return text;
+}
+
 const sha1 = (text) => createHash("sha1").update(text, "utf8").digest("hex");
 
 /** The server's newest text of one paragraph, rebuilt from updates that carry a patch from the
@@ -65,8 +83,8 @@ class Incoming {
       for (const version of this.ahead.keys()) if (version <= this.version) this.ahead.delete(version);
       const update = this.ahead.get(this.version + 1);
       if (!update) break;
-      const [text, applied] = dmp.patch_apply(dmp.patch_fromText(update.patch), this.text);
-      if (!applied.every(Boolean) || sha1(text) !== update.text_sha1) {
+      const text = applyExact(update.patch, this.text);
+      if (text === null || sha1(text) !== update.text_sha1) {
         this.mismatched = true;
         break;
       }

@@ -171,14 +171,9 @@ class Incoming:
 
 def _patched(update: dict, text: str) -> str | None:
     """The text an update's patch makes of ``text``, if its hash says it is the server's."""
-    try:
-        patched = textdiff.apply_patch(update["patch"], text)
-    except textdiff.InvalidPatch:
-        return None
-    if isinstance(patched, textdiff.Applied) and (
-        textdiff.text_sha1(patched.text) == update.get("text_sha1")
-    ):
-        return patched.text
+    patched = textdiff.apply_exact(update["patch"], text)
+    if patched is not None and textdiff.text_sha1(patched) == update.get("text_sha1"):
+        return patched
     return None
 
 

@@ -542,21 +542,40 @@
     return readable(copy);
   }
 
+  // A patch applied to the very text it was made from (textdiff.apply_exact in Python): each
+  // hunk where it says, its context checked, nothing searched for; null where the text is another.
+  function applyExact(patchText, text) {
+    var patches = dmp.patch_fromText(patchText);
+    for (var i = 0; i < patches.length; i++) {
+      var at = patches[i].start1, out = text.slice(0, at);
+      for (var j = 0; j < patches[i].diffs.length; j++) {
+        var op = patches[i].diffs[j][0], segment = patches[i].diffs[j][1];
+        if (op !== DIFF_INSERT) {
+          if (text.substr(at, segment.length) !== segment) return null;
+          at += segment.length;
+        }
+        if (op !== DIFF_DELETE) out += segment;
+      }
+      text = out + text.slice(at);
+    }
+    return text;
+  }
+
   function readable(copy) {
     var out = [];
     while (!copy.mismatched) {
       Object.keys(copy.ahead).forEach(function (v) { if (+v <= copy.version) delete copy.ahead[v]; });
       var u = copy.ahead[copy.version + 1];
       if (!u) break;
-      var result = dmp.patch_apply(dmp.patch_fromText(u.patch), copy.text);
-      if (!result[1].every(Boolean) || sha1(result[0]) !== u.text_sha1) {
+      var text = applyExact(u.patch, copy.text);
+      if (text === null || sha1(text) !== u.text_sha1) {
         copy.mismatched = true;
         break;
       }
       delete copy.ahead[u.version];
       copy.version = u.version;
-      copy.text = result[0];
-      out.push([u, result[0]]);
+      copy.text = text;
+      out.push([u, text]);
     }
     return out;
   }
