@@ -73,6 +73,7 @@ def from_env(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL"), instance_path),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "WEBSOCKET_COMPRESSION": os.environ.get("WEBSOCKET_COMPRESSION", "0") == "1",
+        "LIVE_UPDATE_HASHES": os.environ.get("LIVE_UPDATE_HASHES", "0") == "1",
         "MAX_CONTENT_LENGTH": DEFAULT_MAX_UPLOAD,
         "MAX_JSON_LENGTH": DEFAULT_MAX_JSON,
         "MAX_PARAGRAPH_LENGTH": 20_000,

@@ -139,10 +139,20 @@ def test_a_delegate_sees_the_committee_change_live(live_server):
     run(scenario, live_server)
 
 
-def test_a_page_that_misses_an_update_asks_for_the_text_and_shows_it(live_server):
+@pytest.fixture(scope="module")
+def hashing_server(databases, tmp_path_factory):
+    """A server whose updates carry the text's hash, not the text (LIVE_UPDATE_HASHES=1)."""
+    from support.live_server import serve
+
+    with serve(databases, tmp_path_factory.mktemp("hashes"), {"LIVE_UPDATE_HASHES": "1"}) as server:
+        yield server
+
+
+def test_a_page_that_misses_an_update_asks_for_the_text_and_shows_it(hashing_server):
     """Updates carry a patch and a hash, not the text: a page that never got one of them (its
     frame dropped on the way here) sees the gap at the next, asks `resync` and shows the
     stored text."""
+    live_server = hashing_server
     pid = paragraph_id(live_server, "7")
 
     async def scenario(b: Browser) -> None:

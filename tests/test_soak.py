@@ -2,9 +2,9 @@
 20,000 operations with every fault kind the embedded set-up has (socket resets and clean
 closes, offline typing, the server killed with SIGKILL) and paragraphs inserted and deleted
 by amendments, a shorter random one whose seed is printed, so that a failure can be
-replayed with `python bench/soak.py --seed S`, a short one dense with insertions and
-deletions, and the fixed schedule again on PostgreSQL with two processes and Redis, with
-every fault kind (a process killed while the other serves, PostgreSQL restarted). It takes
+replayed with `python bench/soak.py --seed S` (its updates carry the text's hash, not the
+text: LIVE_UPDATE_HASHES=1), a short one dense with insertions and deletions, and the fixed
+schedule again on PostgreSQL with two processes and Redis, with every fault kind (a process killed while the other serves, PostgreSQL restarted). It takes
 minutes, so it runs where DRAFTING_SOAK=1 says so: `.ci/run` does, after the suite."""
 
 from __future__ import annotations
@@ -31,13 +31,16 @@ EMBEDDED_FAULTS = ("socket_reset", "socket_close", "server_kill")
 EVERY_FAULT = (*EMBEDDED_FAULTS, "process_kill", "database_restart")
 
 
-def soak(*arguments: str) -> tuple[subprocess.CompletedProcess, dict]:
+def soak(
+    *arguments: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess, dict]:
     result = subprocess.run(
         [sys.executable, "bench/soak.py", *arguments, "--json", "--no-shrink"],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=900,
+        env={**os.environ, **(env or {})},
     )
     lines = result.stdout.strip().splitlines()
     assert lines, result.stderr[-2000:]
@@ -51,7 +54,9 @@ def test_a_schedule_under_faults_loses_nothing_and_converges(seed, ops):
     # drawn here, not in the parameters: every worker of a parallel run collects the same ids
     seed = random.SystemRandom().randrange(10**9) if seed is None else seed
     print(f"soak seed {seed}: python bench/soak.py --seed {seed} --ops {ops}")
-    result, summary = soak("--seed", str(seed), "--ops", str(ops), "--slice", str(ops))
+    # the random one with updates that carry the text's hash, so resync is proven under faults
+    hashes = {} if ops >= 20_000 else {"LIVE_UPDATE_HASHES": "1"}
+    result, summary = soak("--seed", str(seed), "--ops", str(ops), "--slice", str(ops), env=hashes)
     report = f"seed {seed}:\n{result.stdout[-3000:]}\n{result.stderr[-2000:]}"
     assert summary["seed"] == seed and summary["ops"] == ops, report
     assert summary["lost"] == 0 and summary["diverged"] == 0, report

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cached_property
 
+from flask import current_app
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
@@ -285,21 +286,31 @@ class Saved:
         return badges(self.version.paragraph, self.newest)
 
     def broadcast(self, author: User | None) -> dict:
-        """The others' update: the patch from the version before and the SHA-1 of the text it
-        makes, not the text (SPEC §7). A client that holds the version before applies the
-        patch and checks the hash; one that missed a version or finds another hash asks
-        `resync`. The text of a paragraph sent to every author in a plenary, every 200 ms,
-        was most of each message."""
+        """The others' update: the version, the patch from the version before, and the text
+        it makes or only its SHA-1 (:func:`carried_text`)."""
         return {
             "paragraph_id": self.version.paragraph_id,
             "lang": self.version.lang,
             "version": self.version.seq,
             "patch": self.patch,
-            "text_sha1": textdiff.text_sha1(self.version.text),
+            **carried_text(self.version.text),
             "author": author.delegation.code if author else None,
             "author_name": author.name if author else None,
             **self.badges,
         }
+
+
+def carried_text(text: str) -> dict:
+    """What an update carries of its text (SPEC §7): the text, or with LIVE_UPDATE_HASHES only
+    its SHA-1, for the client to check the patch it applies to the version before (and ask
+    `resync` when a version is missing or the hash differs). The hash is a quarter of the
+    bytes of a typical paragraph's update, for every recipient; but each client then
+    patches and hashes, which on one machine shared by the server and its clients (the
+    benchmark) cost more than the bytes saved: 200 authors carried 790 edits/s with the
+    text and 590 with the hash (bench/README.md). Off by default, for that reason."""
+    if current_app.config["LIVE_UPDATE_HASHES"]:
+        return {"text_sha1": textdiff.text_sha1(text)}
+    return {"text": text}
 
 
 def badges(paragraph: Paragraph, newest: dict[str, Version] | None = None) -> dict:
