@@ -4,8 +4,9 @@ closes, offline typing, the server killed with SIGKILL) and paragraphs inserted 
 by amendments, a shorter random one whose seed is printed, so that a failure can be
 replayed with `python bench/soak.py --seed S` (its updates carry the text's hash, not the
 text: LIVE_UPDATE_HASHES=1), a short one dense with insertions and deletions, and the fixed
-schedule again on PostgreSQL with two processes and Redis, with every fault kind (a process killed while the other serves, PostgreSQL restarted). It takes
-minutes, so it runs where DRAFTING_SOAK=1 says so: `.ci/run` does, after the suite."""
+schedule again on PostgreSQL with two processes and Redis, with every fault kind (a process
+killed while the other serves, PostgreSQL restarted). It takes minutes, so it runs where
+DRAFTING_SOAK=1 says so: `.ci/run` does, after the suite."""
 
 from __future__ import annotations
 
