@@ -65,7 +65,6 @@ ETHERPAD_MEASURED = 30.0
 TRACKED_FROM = "Rev.1"
 FOLLOW_DELAY_S = 0.25  # --pull: marks.js asked this long after an update
 PUSH_WAIT_S = 1.5  # marks.js asks if no push followed a new version by then
-GAP_S = 0.5  # a missing version's time to arrive before the text is asked again
 
 
 # --------------------------------------------------------------------------------------------
@@ -246,7 +245,7 @@ class BenchClient:
     ):
         from sioclient import LeanSocket  # bench/sioclient.py
 
-        from drafting.text.replica import Incoming, Replica
+        from drafting.text.replica import GAP_S, Incoming, Replica
 
         self.index, self.document_id, self.targets = spec["index"], document_id, targets
         self.own = spec["paragraph_id"] if spec["editor"] else None
@@ -258,6 +257,7 @@ class BenchClient:
         self.Replica = Replica
         self.replicas: dict[int, Any] = {}
         self.incoming = Incoming()  # the server's texts, rebuilt from patches and hashes
+        self.gap_s = GAP_S  # drafting is imported here, in the client's process
         self.resyncs = 0
         self.asking: set[int] = set()  # paragraphs whose resync is unanswered
         self.chained = chained  # send what was typed meanwhile as soon as the answer comes
@@ -311,8 +311,7 @@ class BenchClient:
         self.resync_if_needed(data["paragraph_id"])
 
     def take(self, readable: list[tuple[dict, str]], arrived: float) -> None:
-        """Apply the updates now readable (see drafting.text.replica.Incoming); ask for a
-        paragraph's text again where a version is missing and no answer of ours can bring it."""
+        """Apply the updates now readable (see drafting.text.replica.Incoming)."""
         for data, text in readable:
             if data.get("by") == self.you:  # its own edit, sent along in a batch: the ack had it
                 continue
@@ -334,8 +333,8 @@ class BenchClient:
             return
         loop = asyncio.get_running_loop()
         self.asking.add(paragraph_id)
-        if not waited and key not in self.incoming.mismatched:
-            loop.call_later(GAP_S, self.after_gap, paragraph_id)
+        if not waited and self.incoming.waits_for_a_gap(key):
+            loop.call_later(self.gap_s, self.after_gap, paragraph_id)
             return
         self.resyncs += 1
 
@@ -347,7 +346,6 @@ class BenchClient:
             if "error" in current:
                 self.errors.append(current["error"])
                 return
-            key = (paragraph_id, LANG)
             readable = self.incoming.know(key, current["version"], current["text"])
             self.replicas[paragraph_id].remote(current["version"], current["text"])
             self.take(readable, time.monotonic())
@@ -430,10 +428,7 @@ class BenchClient:
             else:
                 self.sent.append((paragraph_id, ack["version"], started, acked))
             self.replicas[paragraph_id].acknowledged(ack)
-            server = ack if "error" not in ack else ack.get("current")
-            if server:  # the server's text as it stands: held updates may follow it
-                key = (paragraph_id, LANG)
-                self.take(self.incoming.know(key, server["version"], server["text"]), acked)
+            self.take(self.incoming.acknowledged((paragraph_id, LANG), ack), acked)
             self.resync_if_needed(paragraph_id)
             if self.chained:
                 asyncio.get_running_loop().create_task(self.send(paragraph_id))

@@ -63,14 +63,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from live import PASSWORD, free_port, login, prepare  # noqa: E402  (bench/live.py)
 from sioclient import LeanSocket  # noqa: E402
 
-from drafting.text.replica import Incoming, Replica  # noqa: E402
+from drafting.text.replica import GAP_S, Incoming, Replica  # noqa: E402
 
 LANGS = ("en", "es")
 LETTERS = "abcdefghijklmnopqrstuvwxyz áéíñóú"
 FAULT_KINDS = ("socket_reset", "socket_close", "server_kill", "process_kill", "database_restart")
 QUIET_TIMEOUT = 60.0
 RETRY_S = 0.5  # an edit answered `retry` goes again after this, as the browser's does
-GAP_S = 0.5  # how long a missing version may take to arrive before the text is asked again
 LAYOUT_RATE = 0.0025  # operations that insert or delete a paragraph by amendment
 INSERTED = -2  # Op.paragraph: one of the paragraphs inserted by amendments, if any is left
 INSERTED_SHARE = 0.25  # of the typing into shared paragraphs, the share that goes there
@@ -308,11 +307,10 @@ class SoakClient:
         if replica is not None and replica.inflight is not None:
             return
         loop = asyncio.get_running_loop()
-        if not waited and key not in self.incoming.mismatched:
-            self.asking.add(key)
+        self.asking.add(key)
+        if not waited and self.incoming.waits_for_a_gap(key):
             loop.call_later(GAP_S, self._after_gap, key)
             return
-        self.asking.add(key)
         self.resyncs += 1
         sock = self.socket
 
@@ -380,9 +378,7 @@ class SoakClient:
             else:
                 self.acked.append(Acked(key[0], key[1], ack["version"], ack["text"]))
             replica.acknowledged(ack)
-            server = ack if "error" not in ack else ack.get("current")
-            if server:  # the server's text as it stands: held updates may follow it
-                self.take(key, self.incoming.know(key, server["version"], server["text"]))
+            self.take(key, self.incoming.acknowledged(key, ack))
             self.flush(key)
             self.resync_if_needed(key)
 

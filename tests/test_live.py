@@ -619,10 +619,7 @@ class Editor:
         if self.ack is not None:
             ack, self.ack = self.ack, None
             self.replica.acknowledged(ack)
-            server = ack if "error" not in ack else ack.get("current")
-            if server:
-                key = (self.paragraph_id, self.lang)
-                self.take(self.incoming.know(key, server["version"], server["text"]))
+            self.take(self.incoming.acknowledged((self.paragraph_id, self.lang), ack))
         self.resync_if_needed()
 
     def resync_if_needed(self) -> None:

@@ -17,11 +17,12 @@ client's own first where both typed at one spot, so the word being typed stays w
 ``map_caret`` is the editor's caret rule: someone else's text inserted at the caret goes
 after it.
 
-Updates carry a patch from the version before and the SHA-1 of the text it makes, not the
-text (SPEC §7): ``Incoming`` keeps the newest server text of every paragraph and language
-(from updates, acknowledgements, snapshots and ``resync`` answers), turns each update back
-into its text, holds one that comes ahead of a missing version and says which paragraphs
-need a ``resync`` (a version missed, or a patched copy whose hash differs).
+An update carries the patch from the version before and the text it makes, or with
+LIVE_UPDATE_HASHES only the text's SHA-1 (SPEC §7): ``Incoming`` keeps the newest server
+text of every paragraph and language (from updates, acknowledgements, snapshots and
+``resync`` answers), turns each hashed update back into its text, holds one that comes
+ahead of a missing version and says which paragraphs need a ``resync`` (a version missed,
+or a patched copy whose hash differs).
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ class Replica:
 
 
 Key = tuple[int, str]  # (paragraph_id, lang)
+# How long a missing version may take to arrive before the text is asked again: with several
+# server processes a paragraph's updates reach a client by two ways, not always in order.
+GAP_S = 0.5
 
 
 @dataclass
@@ -143,9 +147,19 @@ class Incoming:
             self.ahead.setdefault(key, {})[update["version"]] = update
         return self._readable(key)
 
+    def acknowledged(self, key: Key, ack: dict) -> list[tuple[dict, str]]:
+        """The answer to an edit of ours: its text, or the current one a refusal carries, is
+        the server's (held updates may follow it)."""
+        server = ack if "error" not in ack else ack.get("current")
+        return self.know(key, server["version"], server["text"]) if server else []
+
     def needs_resync(self, key: Key) -> bool:
         """A version is missing before a held update, or a patched copy did not match."""
         return key in self.mismatched or bool(self.ahead.get(key))
+
+    def waits_for_a_gap(self, key: Key) -> bool:
+        """Only a version is missing (no mismatch): it may still come, within GAP_S."""
+        return key not in self.mismatched and bool(self.ahead.get(key))
 
     def _readable(self, key: Key) -> list[tuple[dict, str]]:
         held = self.ahead.get(key)

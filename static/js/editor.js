@@ -9,10 +9,10 @@
 // Others' changes that arrive while an edit is in flight wait for its answer, because only
 // then is it clear whether they already contain it. Offline, edits accumulate and go out
 // after the reconnect; the join answer is a full snapshot to resynchronise from.
-// Others' updates carry the patch from the version before and the SHA-1 of the text it
-// makes, not the text: the server's copy of each paragraph (`incoming`, as Incoming in
-// replica.py) applies them in version order, and asks for the text again (`resync`) when a
-// version is missing or the hash does not match.
+// Others' updates carry the patch from the version before and the text it makes, or (with
+// LIVE_UPDATE_HASHES) only its SHA-1: the server's copy of each paragraph (`incoming`, as
+// Incoming in replica.py) applies hashed ones in version order, and asks for the text again
+// (`resync`) when a version is missing or the hash does not match.
 (function () {
   "use strict";
   var root = document.getElementById("document");
