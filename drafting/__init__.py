@@ -64,6 +64,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     if not app.config["WEBSOCKET_COMPRESSION"]:
         app.wsgi_app = live.WithoutCompression(app.wsgi_app)  # type: ignore[method-assign]
+    if concurrency.active() == "gevent":
+        from drafting import websocket
+
+        websocket.install(socketio.server.eio)
     security.init_app(app)
     errors.init_app(app)
     health.init_app(app)
