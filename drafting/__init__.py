@@ -61,6 +61,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         cors_allowed_origins=live.origin_check(app.config["ALLOWED_ORIGINS"]),
         logger=False,
         engineio_logger=False,
+        ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
     )
     if not app.config["WEBSOCKET_COMPRESSION"]:
         app.wsgi_app = live.WithoutCompression(app.wsgi_app)  # type: ignore[method-assign]

@@ -73,6 +73,10 @@ def from_env(instance_path: str) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": database_url(os.environ.get("DATABASE_URL"), instance_path),
         "SOCKETIO_MESSAGE_QUEUE": os.environ.get("SOCKETIO_MESSAGE_QUEUE") or None,
         "WEBSOCKET_COMPRESSION": os.environ.get("WEBSOCKET_COMPRESSION", "0") == "1",
+        # Engine.IO's heartbeat: a ping every interval, a socket silent for interval + timeout
+        # is closed (python-engineio's defaults).
+        "SOCKETIO_PING_INTERVAL": float(os.environ.get("SOCKETIO_PING_INTERVAL") or 25),
+        "SOCKETIO_PING_TIMEOUT": float(os.environ.get("SOCKETIO_PING_TIMEOUT") or 20),
         "LIVE_UPDATE_HASHES": os.environ.get("LIVE_UPDATE_HASHES", "0") == "1",
         "MAX_CONTENT_LENGTH": DEFAULT_MAX_UPLOAD,
         "MAX_JSON_LENGTH": DEFAULT_MAX_JSON,

@@ -146,3 +146,55 @@ def _read_messages(sock: socket.socket, connection: WSConnection, until) -> list
                     sock.sendall(connection.send(TextMessage(data="3")))
                 part = ""
     return messages
+
+
+def test_sockets_that_only_get_messages_stay_open_past_the_heartbeat(databases, tmp_path):
+    """Messages go to a socket directly, never through Engine.IO's queue, and its writer
+    greenlet closes a socket whose queue stayed empty for ping interval + ping timeout: the
+    pings keep going through the queue so that it never does. With a 2 s heartbeat, two
+    people edit and watch for 5 s and are still connected, with every update heard."""
+    import time
+
+    import socketio as sio_client
+
+    heartbeat = {"SOCKETIO_PING_INTERVAL": "1", "SOCKETIO_PING_TIMEOUT": "1"}
+    with serve(databases, tmp_path, env=heartbeat) as server:
+        cookie = "; ".join(
+            f"{c.name}={c.value}" for c in server.session("elsalvador@demo.test").cookies
+        )
+        heard: list[int] = []
+        viewer = sio_client.Client(reconnection=False)
+        viewer.on(
+            "paragraph_updated",
+            lambda data: heard.extend(u["version"] for u in data.get("updates", [data])),
+        )
+        editor = sio_client.Client(reconnection=False)
+        for client in (viewer, editor):
+            client.connect(server.url, headers={"Cookie": cookie}, transports=["websocket"])
+        snapshot = viewer.call("join", {"document_id": server.document_id}, timeout=10)
+        editor.call("join", {"document_id": server.document_id}, timeout=10)
+        paragraph = snapshot["paragraphs"][0]
+        text, version = paragraph["text"]["en"], paragraph["version"]["en"]
+        stored = []
+        started = time.monotonic()
+        while time.monotonic() - started < 5:
+            new = text + "."
+            ack = editor.call(
+                "edit",
+                {
+                    "paragraph_id": paragraph["id"],
+                    "lang": "en",
+                    "base_version": version,
+                    "patch": textdiff.make_patch(text, new),
+                },
+                timeout=10,
+            )
+            text, version = new, ack["version"]
+            stored.append(version)
+            time.sleep(0.3)
+        time.sleep(0.5)
+        still = viewer.connected and editor.connected
+        for client in (viewer, editor):
+            client.disconnect()
+    assert still
+    assert heard == stored
