@@ -104,7 +104,7 @@ def _send_waiting(room: str) -> None:
     """After the room's sockets have had their turn to write what was sent, send what came
     meanwhile as one message; the room is idle again once nothing is left."""
     while True:
-        socketio.sleep(0)  # the writers woken by the last send run first
+        socketio.sleep(0)  # one turn: what commits meanwhile, and any queued writes, go first
         with _guard:
             batch = _waiting.pop(room, None)
             if not batch:

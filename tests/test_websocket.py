@@ -95,16 +95,7 @@ def test_a_reader_that_falls_behind_gets_every_update_whole_and_in_order(live_se
     texts = []
     for index in range(500):  # about 9 MB for the reader that does not read
         new = f"{index:03d} " + "x" * 18_000  # each update carries the whole text
-        ack = editor.call(
-            "edit",
-            {
-                "paragraph_id": paragraph["id"],
-                "lang": "en",
-                "base_version": version,
-                "patch": textdiff.make_patch(text, new),
-            },
-            timeout=10,
-        )
+        ack = _edit(editor, paragraph["id"], version, text, new)
         assert ack.get("version") == version + 1, ack
         text, version = new, ack["version"]
         texts.append((version, text))
@@ -126,6 +117,17 @@ def test_a_reader_that_falls_behind_gets_every_update_whole_and_in_order(live_se
     _read_messages(slow, reader, until=hear)
     slow.close()
     assert heard == texts
+
+
+def _edit(client, paragraph_id: int, version: int, text: str, new: str) -> dict:
+    """One English edit from `text` (at `version`) to `new`; the server's answer."""
+    data = {
+        "paragraph_id": paragraph_id,
+        "lang": "en",
+        "base_version": version,
+        "patch": textdiff.make_patch(text, new),
+    }
+    return client.call("edit", data, timeout=10)
 
 
 def _read_messages(sock: socket.socket, connection: WSConnection, until) -> list[str]:
@@ -179,16 +181,7 @@ def test_sockets_that_only_get_messages_stay_open_past_the_heartbeat(databases, 
         started = time.monotonic()
         while time.monotonic() - started < 5:
             new = text + "."
-            ack = editor.call(
-                "edit",
-                {
-                    "paragraph_id": paragraph["id"],
-                    "lang": "en",
-                    "base_version": version,
-                    "patch": textdiff.make_patch(text, new),
-                },
-                timeout=10,
-            )
+            ack = _edit(editor, paragraph["id"], version, text, new)
             text, version = new, ack["version"]
             stored.append(version)
             time.sleep(0.3)
